@@ -1,0 +1,75 @@
+"""REST routes: thin handlers over the RunManager."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import __version__
+from app.events import json_array
+from app.runs import RunManager
+
+router = APIRouter(prefix="/api")
+
+
+class StartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(max_length=64, description="scenario id, from GET /api/scenarios")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="scenario parameters; defaults fill gaps"
+    )
+    start_method: Literal["forkserver", "spawn", "fork"] | None = None
+
+
+def manager(request: Request) -> RunManager:
+    return request.app.state.manager  # type: ignore[no-any-return]
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/scenarios")
+async def list_scenarios(request: Request) -> list[dict[str, Any]]:
+    return [s.describe() for s in manager(request).registry.values()]
+
+
+@router.get("/scenarios/{scenario_id}")
+async def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
+    scenario = manager(request).scenario(scenario_id)
+    return {**scenario.describe(), "source": scenario.source()}
+
+
+@router.post("/runs", status_code=201)
+async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
+    run = await manager(request).start(body.scenario, body.params, body.start_method)
+    return run.to_dict()
+
+
+@router.get("/runs")
+async def list_runs(request: Request) -> list[dict[str, Any]]:
+    return [run.to_dict() for run in manager(request).list()]
+
+
+@router.get("/runs/{run_id}")
+async def get_run(request: Request, run_id: str) -> dict[str, Any]:
+    return manager(request).get(run_id).to_dict()
+
+
+@router.get("/runs/{run_id}/events", response_class=Response)
+async def get_events(request: Request, run_id: str, after: int = Query(-1, ge=-1)) -> Response:
+    """Events with seq > `after`: a JSON array, or NDJSON with `Accept: application/x-ndjson`."""
+    encoded = manager(request).events_after(run_id, after)
+    if "application/x-ndjson" in request.headers.get("accept", ""):
+        return Response(b"".join(e + b"\n" for e in encoded), media_type="application/x-ndjson")
+    return Response(json_array(encoded), media_type="application/json")
+
+
+@router.post("/runs/{run_id}/cancel")
+async def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
+    return manager(request).cancel(run_id).to_dict()

@@ -1,0 +1,68 @@
+"""The `mpscope` command line: `mpscope serve`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from app import __version__
+from app.config import START_METHODS, Settings, is_loopback
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mpscope", description="Live visualizer of Python multiprocessing.")
+    parser.add_argument("--version", action="version", version=f"mpscope {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the dashboard server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--start-method",
+        choices=START_METHODS,
+        default="forkserver",
+        help="default start method for scenario processes (default forkserver)",
+    )
+    serve.add_argument(
+        "--token",
+        default=os.environ.get("MPSCOPE_TOKEN"),
+        help="token required to start or cancel runs (env MPSCOPE_TOKEN)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.server import create_app
+
+    if not is_loopback(args.host) and not args.token:
+        print(
+            f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token.\n"
+            "Anyone who can reach it could start processes on this machine. Pass --token (or set "
+            "MPSCOPE_TOKEN), or bind 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
+    settings = Settings(host=args.host, port=args.port, start_method=args.start_method, token=args.token)
+    print(f"mpscope {__version__}: dashboard on http://{_shown(args.host)}:{args.port}/", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        ws_max_size=64 * 1024,
+    )
+    return 0
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

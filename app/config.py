@@ -1,0 +1,43 @@
+"""Settings and limits of one mpscope server, with their documented defaults."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+START_METHODS = ("forkserver", "spawn", "fork")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_active_runs: int = 4
+    max_processes_per_run: int = 32
+    max_run_seconds: float = 60.0
+    max_events_per_run: int = 1_000_000
+    max_kept_runs: int = 200  # finished runs kept in memory; the oldest finished run goes first
+    max_ws_clients: int = 1000
+    max_body_bytes: int = 64 * 1024
+    client_buffer_bytes: int = 8 * 1024 * 1024  # a WebSocket client this far behind is dropped
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    start_method: str = "forkserver"
+    token: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
+
+    def __post_init__(self) -> None:
+        if self.start_method not in START_METHODS:
+            raise ValueError(f"start method must be one of {', '.join(START_METHODS)}")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

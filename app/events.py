@@ -1,0 +1,88 @@
+"""The event record: the one shape every process, the server, the browser and every export share.
+
+See docs/events.md for the fields and the kind vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+# The shared vocabulary. Kinds are never renamed; scenarios may add kinds of their own.
+KINDS: frozenset[str] = frozenset(
+    {
+        "run.start",
+        "run.result",
+        "run.error",
+        "run.end",
+        "process.start",
+        "process.exit",
+        "process.error",
+        "lock.wait",
+        "lock.acquired",
+        "lock.released",
+        "value.read",
+        "value.write",
+        "array.read",
+        "array.write",
+        "queue.put",
+        "queue.get",
+        "pipe.send",
+        "pipe.recv",
+        "manager.call",
+        "pool.task.start",
+        "pool.task.end",
+        "thread.start",
+        "thread.exit",
+        "log",
+    }
+)
+
+SERVER_PROC = "mpscope"
+
+# What crosses the process boundary: (t, pid, proc, kind, data). The run id and seq are added by the
+# server, which knows which run's queue it read the message from and in what order it arrived.
+WireEvent = tuple[int, int, str, str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    run: str
+    seq: int
+    t: int
+    pid: int
+    proc: str
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_wire(cls, run: str, seq: int, wire: WireEvent) -> Event:
+        t, pid, proc, kind, data = wire
+        return cls(run, seq, t, pid, proc, kind, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "seq": self.seq,
+            "t": self.t,
+            "pid": self.pid,
+            "proc": self.proc,
+            "kind": self.kind,
+            "data": self.data,
+        }
+
+    def to_json(self) -> bytes:
+        """The one JSON form. Values orjson cannot encode natively are shown with repr()."""
+        return orjson.dumps(self.to_dict(), default=repr)
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Event:
+        d = orjson.loads(raw)
+        return cls(d["run"], d["seq"], d["t"], d["pid"], d["proc"], d["kind"], d.get("data") or {})
+
+
+def json_array(encoded: list[bytes]) -> bytes:
+    """Join already-encoded events into one JSON array without decoding them again."""
+    return b"[" + b",".join(encoded) + b"]"

@@ -1,0 +1,43 @@
+"""HTML pages: the dashboard, reachable at /, /scenarios/{id} and /runs/{id} so a lecturer can link it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+
+
+def asset_dir(name: str) -> Path:
+    """static/ and templates/ sit inside the installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).parent / name
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / name
+
+
+templates = Jinja2Templates(directory=str(asset_dir("templates")))
+router = APIRouter()
+
+
+def _dashboard(request: Request, scenario_id: str = "", run_id: str = "") -> HTMLResponse:
+    context = {"scenario_id": scenario_id, "run_id": run_id, "version": __version__}
+    return templates.TemplateResponse(request, "dashboard.html", context)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def index(request: Request) -> HTMLResponse:
+    return _dashboard(request)
+
+
+@router.get("/scenarios/{scenario_id}", response_class=HTMLResponse, include_in_schema=False)
+async def scenario_page(request: Request, scenario_id: str) -> HTMLResponse:
+    request.app.state.manager.scenario(scenario_id)  # 404 for an unknown scenario
+    return _dashboard(request, scenario_id=scenario_id)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+async def run_page(request: Request, run_id: str) -> HTMLResponse:
+    run = request.app.state.manager.get(run_id)
+    return _dashboard(request, scenario_id=run.scenario, run_id=run_id)

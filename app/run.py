@@ -1,0 +1,107 @@
+"""One run: its status machine, and the summary (status, result, error, counts) folded from its events."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from app.events import Event
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ALLOWED: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.QUEUED: frozenset({RunStatus.RUNNING, RunStatus.FAILED, RunStatus.CANCELLED}),
+    RunStatus.RUNNING: frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}),
+    RunStatus.SUCCEEDED: frozenset(),
+    RunStatus.FAILED: frozenset(),
+    RunStatus.CANCELLED: frozenset(),
+}
+ACTIVE = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
+
+
+class IllegalTransition(RuntimeError):
+    pass
+
+
+@dataclass(eq=False)
+class Run:
+    id: str
+    scenario: str
+    params: dict[str, Any]
+    start_method: str
+    created_at: float = field(default_factory=time.time)
+    status: RunStatus = RunStatus.QUEUED
+    result: Any = None
+    error: str | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    dropped_events: int = 0
+    events: list[bytes] = field(default_factory=list)  # each event's JSON, in seq order
+    worker_errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def event_count(self) -> int:
+        return len(self.events)
+
+    def transition(self, new: RunStatus) -> None:
+        if new not in ALLOWED[self.status]:
+            raise IllegalTransition(f"run {self.id}: {self.status} -> {new} is not allowed")
+        self.status = new
+
+    def apply(self, event: Event) -> bool:
+        """Fold one event into the summary. Returns True when the status changed."""
+        kind, data = event.kind, event.data
+        if kind == "run.start":
+            self.transition(RunStatus.RUNNING)
+            self.started_at = data.get("wall_time", time.time())
+            return True
+        if kind == "run.result":
+            self.result = data.get("result")
+        elif kind == "run.error":
+            self.error = f"{data.get('error')}\n\n{data.get('traceback', '')}".rstrip()
+        elif kind == "process.error":
+            self.worker_errors.append(
+                f"--- in {event.proc} (pid {event.pid}) ---\n{data.get('traceback', '')}"
+            )
+        elif kind == "run.end":
+            self.transition(RunStatus(data["status"]))
+            self.result = data.get("result")
+            self.error = data.get("error")
+            self.dropped_events = int(data.get("dropped_events", 0))
+            self.ended_at = data.get("wall_time", time.time())
+            return True
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scenario": self.scenario,
+            "params": self.params,
+            "start_method": self.start_method,
+            "status": self.status.value,
+            "result": self.result,
+            "error": self.error,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "event_count": self.event_count,
+            "dropped_events": self.dropped_events,
+        }
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict(), default=repr)

@@ -1,0 +1,356 @@
+"""The run manager: validates requests, starts each run's processes, supervises and ends them.
+
+Every run gets its own event queue, relay thread and supervisor thread, so a run that is killed
+mid-write (which can leave its queue's lock held or a message torn) never affects another run.
+Only the event loop thread changes a Run; the threads hand their results over with
+`call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import multiprocessing.connection
+import os
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.config import START_METHODS, Settings
+from app.events import SERVER_PROC, Event, json_array
+from app.hub import Hub
+from app.procs import kill_group
+from app.relay import Relay
+from app.reporter import EventQueue, Reporter
+from app.run import Run, RunStatus
+from app.runtime import describe_exit, run_main
+from app.scenarios import REGISTRY, Scenario
+
+PRELOAD = ["app.runtime", "app.scenarios"]
+
+
+def root_context() -> BaseContext:
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(PRELOAD)
+    return mp
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports every scenario once), so the first run starts fast."""
+    from multiprocessing import forkserver
+
+    root_context()
+    forkserver.ensure_running()
+
+
+class UnknownScenario(LookupError):
+    pass
+
+
+class UnknownRun(LookupError):
+    pass
+
+
+class InvalidRequest(ValueError):
+    """Bad parameters: `errors` lists {"loc", "msg", "type"} items, as FastAPI's 422 does."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class LimitExceeded(RuntimeError):
+    pass
+
+
+@dataclass(eq=False)
+class Handles:
+    """A live run's OS-level parts, owned by the manager and never shown to clients."""
+
+    t0_ns: int
+    process: BaseProcess
+    queue: EventQueue
+    relay: Relay
+    stop: threading.Event
+    stop_reason: tuple[RunStatus, str | None] | None = None
+    last_lobby: float = 0.0
+    over_limit: int = 0  # events refused past the per-run limit, reported as dropped
+
+
+class RunManager:
+    def __init__(self, settings: Settings, hub: Hub, registry: dict[str, Scenario] | None = None) -> None:
+        self.settings = settings
+        self.limits = settings.limits
+        self.hub = hub
+        self.registry = REGISTRY if registry is None else registry
+        self.runs: dict[str, Run] = {}
+        self.handles: dict[str, Handles] = {}
+        self._supervisors: dict[str, threading.Thread] = {}
+        self._starter = ThreadPoolExecutor(1, thread_name_prefix="run-starter")
+
+    # -- queries ------------------------------------------------------------------------------
+    def get(self, run_id: str) -> Run:
+        try:
+            return self.runs[run_id]
+        except KeyError:
+            raise UnknownRun(f"no run with id {run_id!r}") from None
+
+    def list(self) -> list[Run]:
+        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        try:
+            return self.registry[scenario_id]
+        except KeyError:
+            raise UnknownScenario(f"no scenario with id {scenario_id!r}") from None
+
+    def events_after(self, run_id: str, after: int = -1) -> list[bytes]:
+        return self.get(run_id).events[max(after + 1, 0) :]
+
+    def lobby_snapshot(self) -> bytes:
+        return json_array([run.to_json() for run in self.list()])
+
+    def active_count(self) -> int:
+        return sum(1 for run in self.runs.values() if run.active)
+
+    # -- starting -----------------------------------------------------------------------------
+    def validate(self, scenario_id: str, params: dict[str, Any], start_method: str | None) -> tuple[Any, str]:
+        scenario = self.scenario(scenario_id)
+        method = start_method or self.settings.start_method
+        if method not in START_METHODS:
+            raise InvalidRequest(
+                [
+                    {
+                        "loc": ["body", "start_method"],
+                        "msg": f"must be one of {', '.join(START_METHODS)}",
+                        "type": "enum",
+                    }
+                ]
+            )
+        try:
+            model = scenario.Params(**params)
+        except ValidationError as exc:
+            raise InvalidRequest(
+                [
+                    {"loc": ["body", "params", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors()
+                ]
+            ) from None
+        count, limit = scenario.processes(model), self.limits.max_processes_per_run
+        if count > limit:
+            raise InvalidRequest(
+                [
+                    {
+                        "loc": ["body", "params"],
+                        "type": "limit",
+                        "msg": f"these parameters need {count} processes; the limit is {limit} per run",
+                    }
+                ]
+            )
+        return model, method
+
+    async def start(self, scenario_id: str, params: dict[str, Any], start_method: str | None = None) -> Run:
+        model, method = self.validate(scenario_id, params, start_method)
+        if self.active_count() >= self.limits.max_active_runs:
+            raise LimitExceeded(
+                f"limit of {self.limits.max_active_runs} concurrent runs reached; try again later"
+            )
+        run = Run(secrets.token_hex(4), scenario_id, model.model_dump(), method)
+        self.runs[run.id] = run
+        self.hub.open_topic(run.id)
+        self._publish_run(run)
+        loop = asyncio.get_running_loop()
+        t0 = time.monotonic_ns()
+        try:
+            queue, process = await loop.run_in_executor(self._starter, self._spawn, run, t0)
+        except Exception as exc:  # e.g. out of processes: the run fails, the server carries on
+            self._emit(
+                run,
+                t0,
+                "run.start",
+                {
+                    "scenario": run.scenario,
+                    "params": run.params,
+                    "start_method": method,
+                    "wall_time": time.time(),
+                },
+            )
+            self._emit(
+                run, t0, "run.end", self._end_data(run, RunStatus.FAILED, f"could not start: {exc}", 0)
+            )
+            self.hub.close_topic(run.id)
+            return run
+        self._emit(
+            run,
+            t0,
+            "run.start",
+            {
+                "scenario": run.scenario,
+                "title": self.registry[scenario_id].title,
+                "params": run.params,
+                "start_method": method,
+                "wall_time": time.time(),
+                "spawn_ms": (time.monotonic_ns() - t0) / 1e6,
+            },
+        )
+
+        def deliver(events: list[Event], encoded: list[bytes]) -> None:
+            loop.call_soon_threadsafe(self._on_events, run, events, encoded)
+
+        relay = Relay(run.id, queue, run.event_count, deliver)
+        handles = Handles(t0, process, queue, relay, threading.Event())
+        self.handles[run.id] = handles
+        relay.start()
+        supervisor = threading.Thread(
+            target=self._supervise, args=(run, handles, loop), name=f"supervise-{run.id}", daemon=True
+        )
+        self._supervisors[run.id] = supervisor
+        supervisor.start()
+        return run
+
+    def _spawn(self, run: Run, t0: int) -> tuple[EventQueue, BaseProcess]:
+        # The run's main process always comes from the preloaded forkserver: a clean single-threaded
+        # parent, like a student's script. The requested start method applies to the processes the
+        # scenario starts. Forking this multi-threaded server itself can hang the child (a lock held
+        # by another thread at fork time), and would hand it our sockets.
+        mp = root_context()
+        queue = EventQueue(mp)
+        process = mp.Process(
+            target=run_main,
+            name=f"mpscope-run-{run.id}",
+            args=(run.scenario, run.params, Reporter(queue, t0), run.start_method),
+        )
+        process.start()
+        # Only the run's processes hold the write end now: when they are all gone the relay sees EOF.
+        queue._writer.close()  # type: ignore[attr-defined]
+        return queue, process
+
+    # -- stopping -----------------------------------------------------------------------------
+    def cancel(self, run_id: str) -> Run:
+        run = self.get(run_id)
+        self._stop(run, RunStatus.CANCELLED, None)
+        return run
+
+    def _stop(self, run: Run, status: RunStatus, reason: str | None) -> None:
+        handles = self.handles.get(run.id)
+        if handles is not None and handles.stop_reason is None:
+            handles.stop_reason = (status, reason)
+            handles.stop.set()
+
+    def _supervise(self, run: Run, h: Handles, loop: asyncio.AbstractEventLoop) -> None:
+        """Thread: wait for the main process, a stop request or the time limit; then reap everything."""
+        deadline = time.monotonic() + self.limits.max_run_seconds
+        while not h.stop.is_set():
+            if multiprocessing.connection.wait([h.process.sentinel], timeout=0.05):
+                break
+            if time.monotonic() > deadline:
+                h.stop_reason = (
+                    RunStatus.FAILED,
+                    f"time limit of {self.limits.max_run_seconds:g} s per run exceeded",
+                )
+                break
+        # The group's leader is the main process (pgid == its pid), unless it died before os.setpgid.
+        kill_group(h.process.pid or 0, grace=1.0)
+        if h.process.is_alive():
+            h.process.kill()
+        h.process.join(5)
+        h.relay.join(5)
+        if h.relay.is_alive():  # a process outside the group still holds the queue: stop reading
+            h.relay.stop()
+            h.relay.join()
+        loop.call_soon_threadsafe(self._finish, run, h)
+
+    def _finish(self, run: Run, h: Handles) -> None:
+        status, error = self._outcome(run, h)
+        dropped = int(h.queue.dropped.value) + h.over_limit
+        self._emit(run, h.t0_ns, "run.end", self._end_data(run, status, error, dropped))
+        self.hub.close_topic(run.id)
+        self._publish_run(run)
+        h.queue.close()
+        self.handles.pop(run.id, None)
+        self._supervisors.pop(run.id, None)
+        self._trim_history()
+
+    def _outcome(self, run: Run, h: Handles) -> tuple[RunStatus, str | None]:
+        workers = "\n\n".join(run.worker_errors)
+        if h.stop_reason is not None:
+            status, reason = h.stop_reason
+            return status, reason
+        if run.error is not None:
+            return RunStatus.FAILED, f"{run.error}\n\n{workers}".rstrip()
+        if h.process.exitcode != 0:
+            return (
+                RunStatus.FAILED,
+                f"{describe_exit('main', h.process.pid, h.process.exitcode)}\n\n{workers}".rstrip(),
+            )
+        if h.relay.error is not None:
+            return RunStatus.FAILED, f"event stream broken: {h.relay.error}"
+        if run.result is None:
+            return RunStatus.FAILED, "the run ended without reporting a result"
+        return RunStatus.SUCCEEDED, None
+
+    def _end_data(self, run: Run, status: RunStatus, error: str | None, dropped: int) -> dict[str, Any]:
+        return {
+            "status": status.value,
+            "result": run.result,
+            "error": error,
+            "dropped_events": dropped,
+            "event_count": run.event_count + 1,
+            "wall_time": time.time(),
+        }
+
+    # -- events -------------------------------------------------------------------------------
+    def _emit(self, run: Run, t0_ns: int, kind: str, data: dict[str, Any]) -> None:
+        event = Event(
+            run.id, run.event_count, time.monotonic_ns() - t0_ns, os.getpid(), SERVER_PROC, kind, data
+        )
+        self._on_events(run, [event], [event.to_json()])
+
+    def _on_events(self, run: Run, events: list[Event], encoded: list[bytes]) -> None:
+        room = self.limits.max_events_per_run - run.event_count
+        h = self.handles.get(run.id)
+        if len(encoded) > room and h is not None and events[0].kind != "run.end":
+            h.over_limit += len(events) - room
+            events, encoded = events[:room], encoded[:room]
+            self._stop(
+                run, RunStatus.FAILED, f"limit of {self.limits.max_events_per_run:,} events per run exceeded"
+            )
+        changed = False
+        for event in events:
+            changed |= run.apply(event)
+        run.events.extend(encoded)
+        self.hub.publish(run.id, encoded)
+        now = time.monotonic()
+        if changed or h is None or now - h.last_lobby > 0.5:
+            if h is not None:
+                h.last_lobby = now
+                run.dropped_events = int(h.queue.dropped.value)
+            self._publish_run(run)
+
+    def _publish_run(self, run: Run) -> None:
+        self.hub.publish_run(run.id, run.to_json())
+
+    def _trim_history(self) -> None:
+        finished = [r for r in self.runs.values() if not r.active]
+        for run in sorted(finished, key=lambda r: r.created_at)[
+            : max(0, len(finished) - self.limits.max_kept_runs)
+        ]:
+            del self.runs[run.id]
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel every run and wait (bounded) until their processes are reaped."""
+        for run in list(self.runs.values()):
+            if run.active:
+                self._stop(run, RunStatus.CANCELLED, "server shutting down")
+        deadline = time.monotonic() + timeout
+        for thread in list(self._supervisors.values()):
+            await asyncio.to_thread(thread.join, max(0.0, deadline - time.monotonic()))
+        await asyncio.sleep(0)  # let the supervisors' _finish callbacks run
+        self._starter.shutdown(wait=False)

@@ -1,0 +1,131 @@
+"""What runs inside a run's processes: the run's main process entry point and the RunContext API.
+
+The server starts one process per run (`run_main`). It becomes the leader of a new process group, so
+that every process the scenario starts (and every helper the stdlib starts for it: a nested forkserver,
+a Manager's server, Pool workers) can be signalled at once when the run is cancelled or times out.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from app.reporter import Reporter
+
+MAIN_PROC = "main"
+
+
+class WorkerFailed(RuntimeError):
+    """A process of the run ended with a non-zero exit code (or was killed by a signal)."""
+
+
+def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            sig = signal.Signals(-exitcode).name
+        except ValueError:
+            sig = f"signal {-exitcode}"
+        return f"process {name} (pid {pid}) was killed by {sig}"
+    return f"process {name} (pid {pid}) exited with code {exitcode}"
+
+
+class RunContext:
+    """Handed to `Scenario.run`: the multiprocessing context, the Reporter and instrumented helpers."""
+
+    def __init__(self, mp: BaseContext, rep: Reporter, start_method: str) -> None:
+        self.mp = mp
+        self.rep = rep
+        self.start_method = start_method
+
+    def Process(  # noqa: N802 - mirrors multiprocessing.Process
+        self, target: Callable[..., Any], args: Sequence[Any] = (), name: str | None = None
+    ) -> BaseProcess:
+        """A child process whose start and exit are reported; `target(rep, *args)` is called in it."""
+        return self.mp.Process(target=child_main, args=(self.rep, target, tuple(args)), name=name)
+
+    def start_all(self, procs: Iterable[BaseProcess]) -> None:
+        for p in procs:
+            p.start()
+
+    def join_all(self, procs: Sequence[BaseProcess], timeout: float | None = None) -> list[int]:
+        """Join every process, reporting each exit as it happens.
+
+        Fails fast: as soon as one process ends badly, raises WorkerFailed naming it and its signal,
+        instead of waiting forever for siblings that may be stuck on a lock it held.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pending = {p.sentinel: p for p in procs}
+        while pending:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = multiprocessing.connection.wait(list(pending), left)
+            if not ready:
+                raise TimeoutError(f"{len(pending)} process(es) still running after {timeout} s")
+            for sentinel in ready:
+                p = pending.pop(sentinel)  # type: ignore[call-overload]
+                p.join()
+                self.report_exit(p)
+                if p.exitcode != 0:
+                    raise WorkerFailed(describe_exit(p.name, p.pid, p.exitcode))
+        return [int(p.exitcode or 0) for p in procs]
+
+    def report_exit(self, p: BaseProcess) -> None:
+        self.rep.emit_for(p.pid or 0, p.name, "process.exit", exitcode=p.exitcode)
+
+    def sleep_ms(self, ms: float) -> None:
+        if ms > 0:
+            time.sleep(ms / 1000)
+
+
+def _terminate_gracefully(signum: int, frame: object) -> None:
+    # Turn SIGTERM into SystemExit so finalizers run (semaphores are unlinked, queues flushed).
+    raise SystemExit(128 + signum)
+
+
+def install_child_handlers() -> None:
+    signal.signal(signal.SIGTERM, _terminate_gracefully)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which cancels runs
+
+
+def child_main(rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Entry point of every process a scenario starts through `RunContext.Process`."""
+    install_child_handlers()
+    rep.emit("process.start", ppid=os.getppid())
+    try:
+        target(rep, *args)
+    except Exception as exc:
+        rep.emit_final(
+            "process.error", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
+        )
+        raise
+
+
+def run_main(scenario_id: str, params: dict[str, Any], rep: Reporter, start_method: str) -> None:
+    """Entry point of a run's main process: runs the scenario and reports its result or error."""
+    os.setpgid(0, 0)
+    install_child_handlers()
+    multiprocessing.current_process().name = MAIN_PROC
+    rep.emit("process.start", ppid=os.getppid(), role="main")
+    from app.scenarios import REGISTRY
+
+    scenario = REGISTRY[scenario_id]
+    mp = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        mp.set_forkserver_preload(["app.runtime", "app.scenarios"])  # the run's own forkserver
+    try:
+        result = scenario.run(RunContext(mp, rep, start_method), scenario.Params(**params))
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails
+        tb = traceback.format_exc()
+        rep.emit_final("run.error", error=f"{type(exc).__name__}: {exc}", traceback=tb)
+        for child in multiprocessing.active_children():
+            child.kill()
+        sys.exit(1)
+    rep.emit_final("run.result", result=result)

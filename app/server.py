@@ -1,0 +1,54 @@
+"""The application factory: wires settings, hub, run manager, routes and guards together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__, api, pages, ws
+from app.config import Settings
+from app.hub import Hub
+from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario, warm_up
+from app.security import GuardMiddleware, allowed_hosts
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    hub = Hub(settings.tick_seconds, settings.limits.client_buffer_bytes)
+    manager = RunManager(settings, hub)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up()
+        yield
+        await manager.shutdown()
+        hub.close()
+
+    app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.hub = hub
+    app.state.manager = manager
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
+    app.add_middleware(GuardMiddleware, hosts=allowed_hosts(settings.host, settings.port))
+
+    @app.exception_handler(UnknownScenario)
+    @app.exception_handler(UnknownRun)
+    async def not_found(request: Request, exc: LookupError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.args[0])}, status_code=404)
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid(request: Request, exc: InvalidRequest) -> JSONResponse:
+        return JSONResponse({"detail": exc.errors}, status_code=422)
+
+    @app.exception_handler(LimitExceeded)
+    async def over_limit(request: Request, exc: LimitExceeded) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429)
+
+    return app
