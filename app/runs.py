@@ -225,7 +225,7 @@ class RunManager:
         process = mp.Process(
             target=run_main,
             name=f"mpscope-run-{run.id}",
-            args=(run.scenario, run.params, Reporter(queue, t0), run.start_method),
+            args=(self.registry[run.scenario], run.params, Reporter(queue, t0), run.start_method),
         )
         process.start()
         # Only the run's processes hold the write end now: when they are all gone the relay sees EOF.
@@ -329,9 +329,9 @@ class RunManager:
         self.hub.publish(run.id, encoded)
         now = time.monotonic()
         if changed or h is None or now - h.last_lobby > 0.5:
-            if h is not None:
+            if h is not None and run.active:  # live count; run.end carries the final one
                 h.last_lobby = now
-                run.dropped_events = int(h.queue.dropped.value)
+                run.dropped_events = int(h.queue.dropped.value) + h.over_limit
             self._publish_run(run)
 
     def _publish_run(self, run: Run) -> None:

@@ -17,9 +17,12 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.reporter import Reporter
+
+if TYPE_CHECKING:
+    from app.scenarios.base import Scenario
 
 MAIN_PROC = "main"
 
@@ -108,15 +111,12 @@ def child_main(rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...])
         raise
 
 
-def run_main(scenario_id: str, params: dict[str, Any], rep: Reporter, start_method: str) -> None:
+def run_main(scenario: Scenario, params: dict[str, Any], rep: Reporter, start_method: str) -> None:
     """Entry point of a run's main process: runs the scenario and reports its result or error."""
     os.setpgid(0, 0)
     install_child_handlers()
     multiprocessing.current_process().name = MAIN_PROC
     rep.emit("process.start", ppid=os.getppid(), role="main")
-    from app.scenarios import REGISTRY
-
-    scenario = REGISTRY[scenario_id]
     mp = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         mp.set_forkserver_preload(["app.runtime", "app.scenarios"])  # the run's own forkserver

@@ -1,0 +1,91 @@
+"""Scenarios that exist only for tests: they misbehave on purpose (crash, hang, flood)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import Field
+
+from app.reporter import Reporter
+from app.runtime import RunContext
+from app.scenarios import REGISTRY
+from app.scenarios.base import Params, Scenario
+
+
+class CrashParams(Params):
+    workers: int = Field(2, ge=1, le=8)
+
+
+def crashing_worker(rep: Reporter, index: int) -> None:
+    rep.emit("log", msg=f"worker {index} about to fail")
+    if index == 0:
+        raise ValueError("boom in worker 0")
+    time.sleep(30)  # its sibling must not be waited for forever
+
+
+class Crash(Scenario):
+    id = "test-crash"
+    title = "A worker raises"
+    concepts = ("failure",)
+    explanation = {"en": "test", "zh": "測試"}
+    Params = CrashParams
+
+    def processes(self, params: CrashParams) -> int:
+        return params.workers + 1
+
+    def run(self, ctx: RunContext, params: CrashParams) -> dict[str, Any]:
+        procs = [ctx.Process(crashing_worker, (i,), name=f"worker-{i}") for i in range(params.workers)]
+        ctx.start_all(procs)
+        ctx.join_all(procs)
+        return {}
+
+
+class SleepParams(Params):
+    workers: int = Field(3, ge=1, le=40)
+    seconds: float = Field(30, ge=0, le=600)
+
+
+def sleeping_worker(rep: Reporter, seconds: float) -> None:
+    rep.emit("log", msg="sleeping")
+    time.sleep(seconds)
+
+
+class Sleep(Scenario):
+    id = "test-sleep"
+    title = "Workers that sleep"
+    concepts = ("cancel",)
+    explanation = {"en": "test", "zh": "測試"}
+    Params = SleepParams
+
+    def processes(self, params: SleepParams) -> int:
+        return params.workers + 1
+
+    def run(self, ctx: RunContext, params: SleepParams) -> dict[str, Any]:
+        procs = [
+            ctx.Process(sleeping_worker, (params.seconds,), name=f"sleeper-{i}")
+            for i in range(params.workers)
+        ]
+        ctx.start_all(procs)
+        ctx.join_all(procs)
+        return {"slept": params.seconds}
+
+
+class FloodParams(Params):
+    events: int = Field(1000, ge=1, le=10_000_000)
+
+
+class Flood(Scenario):
+    id = "test-flood"
+    title = "Many events"
+    concepts = ("limits",)
+    explanation = {"en": "test", "zh": "測試"}
+    Params = FloodParams
+
+    def run(self, ctx: RunContext, params: FloodParams) -> dict[str, Any]:
+        for i in range(params.events):
+            ctx.rep.emit("log", i=i)
+        return {"emitted": params.events}
+
+
+TEST_REGISTRY: dict[str, Scenario] = {**REGISTRY, **{s.id: s for s in (Crash(), Sleep(), Flood())}}

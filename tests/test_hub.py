@@ -1,0 +1,100 @@
+"""The fan-out hub: one frame per tick, encoded once; a slow client is dropped, the others go on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from app.events import Event
+from app.hub import Hub
+
+
+def encoded(run: str, seqs: range) -> list[bytes]:
+    return [Event(run, s, s, 1, "p", "log", {}).to_json() for s in seqs]
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_events_within_a_tick_become_one_frame() -> None:
+    async def scenario() -> list:  # type: ignore[type-arg]
+        hub = Hub(tick_seconds=0.01, limit_bytes=1 << 20)
+        hub.open_topic("r")
+        sub, sent = hub.subscribe("r")  # type: ignore[misc]
+        assert sent == 0
+        for i in range(5):
+            hub.publish("r", encoded("r", range(i * 10, i * 10 + 10)))
+        frames = await asyncio.wait_for(sub.take(), 1)
+        return frames
+
+    frames = run(scenario())
+    assert len(frames) == 1
+    assert [e["seq"] for e in orjson.loads(frames[0])] == list(range(50))
+
+
+def test_late_subscriber_learns_where_live_frames_start() -> None:
+    async def scenario() -> tuple[int, list]:  # type: ignore[type-arg]
+        hub = Hub(tick_seconds=0.001, limit_bytes=1 << 20)
+        hub.open_topic("r")
+        hub.publish("r", encoded("r", range(0, 7)))
+        await asyncio.sleep(0.02)  # flushed: 7 events have gone out in frames
+        hub.publish("r", encoded("r", range(7, 9)))  # pending, not yet framed
+        sub, sent = hub.subscribe("r")  # type: ignore[misc]
+        return sent, await asyncio.wait_for(sub.take(), 1)
+
+    sent, frames = run(scenario())
+    assert sent == 7  # the client takes seq 0..6 from history ...
+    assert [e["seq"] for e in orjson.loads(frames[0])] == [7, 8]  # ... and live frames start at 7
+
+
+def test_slow_subscriber_is_dropped_and_others_keep_every_frame() -> None:
+    async def scenario() -> tuple[bool, int, bool]:
+        hub = Hub(tick_seconds=0.001, limit_bytes=20_000)
+        hub.open_topic("r")
+        slow, _ = hub.subscribe("r")  # type: ignore[misc]
+        fast, _ = hub.subscribe("r")  # type: ignore[misc]
+        got = 0
+        for i in range(40):
+            hub.publish("r", encoded("r", range(i * 20, i * 20 + 20)))
+            await asyncio.sleep(0.003)
+            for frame in await asyncio.wait_for(fast.take(), 1):
+                got += len(orjson.loads(frame))  # type: ignore[arg-type]
+        topic = hub.topics["r"]
+        return slow.dropped, got, slow in topic.subscribers
+
+    slow_dropped, fast_got, slow_still_subscribed = run(scenario())
+    assert slow_dropped and not slow_still_subscribed
+    assert fast_got == 800
+
+
+def test_closing_a_topic_flushes_then_ends_the_stream() -> None:
+    async def scenario() -> list:  # type: ignore[type-arg]
+        hub = Hub(tick_seconds=10, limit_bytes=1 << 20)
+        hub.open_topic("r")
+        sub, _ = hub.subscribe("r")  # type: ignore[misc]
+        hub.publish("r", encoded("r", range(3)))
+        hub.close_topic("r")
+        hub.close()
+        return await asyncio.wait_for(sub.take(), 1)
+
+    frames = run(scenario())
+    assert len(frames) == 2 and frames[1] is None
+    assert len(orjson.loads(frames[0])) == 3  # type: ignore[arg-type]
+
+
+def test_lobby_sends_snapshot_then_only_latest_state_per_run() -> None:
+    async def scenario() -> list:  # type: ignore[type-arg]
+        hub = Hub(tick_seconds=0.005, limit_bytes=1 << 20)
+        sub = hub.subscribe_lobby(lambda: b'[{"id":"a","status":"queued"}]')
+        hub.publish_run("a", b'{"id":"a","status":"running"}')
+        hub.publish_run("a", b'{"id":"a","status":"succeeded"}')
+        await asyncio.sleep(0.03)
+        frames = await asyncio.wait_for(sub.take(), 1)
+        hub.close()
+        return [orjson.loads(f) for f in frames]  # type: ignore[arg-type]
+
+    snapshot, update = run(scenario())
+    assert snapshot == [{"id": "a", "status": "queued"}]
+    assert update == [{"id": "a", "status": "succeeded"}]

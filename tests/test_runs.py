@@ -1,0 +1,211 @@
+"""The run manager without HTTP: the race teaches the truth, and every run ends cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+import pytest
+
+from app.config import Limits, Settings
+from app.hub import Hub
+from app.procs import group_members
+from app.run import Run, RunStatus
+from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario
+from tests.plugins import TEST_REGISTRY
+
+METHODS = ("forkserver", "spawn", "fork")
+T = TypeVar("T")
+
+
+def with_manager(body: Callable[[RunManager], Awaitable[T]], **limits: Any) -> T:
+    async def main() -> T:
+        manager = RunManager(Settings(limits=Limits(**limits)), Hub(0.016, 8 << 20), TEST_REGISTRY)
+        try:
+            return await body(manager)
+        finally:
+            await manager.shutdown()
+
+    return asyncio.run(main())
+
+
+async def finished(run: Run, timeout: float = 60) -> Run:
+    deadline = time.monotonic() + timeout
+    while run.active:
+        assert time.monotonic() < deadline, f"run {run.id} still {run.status} after {timeout} s"
+        await asyncio.sleep(0.01)
+    return run
+
+
+def events(run: Run) -> list[dict[str, Any]]:
+    return [orjson.loads(e) for e in run.events]
+
+
+def lost_updates_from_events(evs: list[dict[str, Any]]) -> int:
+    """Expected minus actual, derived from the stream alone: every write is read + 1."""
+    writes = [e for e in evs if e["kind"] == "value.write"]
+    final = [e for e in evs if e["kind"] == "value.read" and e["proc"] == "main"][-1]["data"]["value"]
+    return len(writes) - final
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_race_without_lock_loses_updates_and_with_lock_never(method: str) -> None:
+    async def body(m: RunManager) -> tuple[list[Run], list[Run]]:
+        unlocked = [await finished(await m.start("race", {"use_lock": False}, method)) for _ in range(5)]
+        locked = [await finished(await m.start("race", {"use_lock": True}, method)) for _ in range(2)]
+        return unlocked, locked
+
+    unlocked, locked = with_manager(body)
+    for run in unlocked + locked:
+        assert run.status == RunStatus.SUCCEEDED, run.error
+        assert run.dropped_events == 0
+        assert run.result["expected"] == 4 * 1000
+        assert run.result["lost"] == run.result["expected"] - run.result["actual"]
+        assert lost_updates_from_events(events(run)) == run.result["lost"]  # the stream tells the same story
+    losing = sum(1 for run in unlocked if run.result["lost"] > 0)
+    assert losing >= 4, [r.result for r in unlocked]  # the race is real, not a one-off
+    assert all(run.result["lost"] == 0 and run.result["actual"] == 4000 for run in locked)
+
+
+def lock_holds(evs: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    held: dict[int, int] = {}
+    holds = []
+    for e in sorted(evs, key=lambda e: e["t"]):
+        if e["kind"] == "lock.acquired":
+            held[e["pid"]] = e["t"]
+        elif e["kind"] == "lock.released":
+            holds.append((held.pop(e["pid"]), e["t"], e["pid"]))
+    return holds
+
+
+def test_lock_holds_never_overlap_and_every_increment_is_inside_one() -> None:
+    run = with_manager(lambda m: _start_and_finish(m, "race", {"use_lock": True, "increments": 200}))
+    evs = events(run)
+    holds = sorted(lock_holds(evs))
+    assert len(holds) == 4 * 200
+    for (_, end, _), (start, _, _) in zip(holds, holds[1:], strict=False):
+        assert end <= start, "two processes held the lock at once"
+    writes = [e for e in evs if e["kind"] == "value.write"]
+    assert [w["data"]["value"] for w in sorted(writes, key=lambda e: e["t"])] == list(range(1, 801))
+
+
+async def _start_and_finish(
+    m: RunManager, scenario: str, params: dict[str, Any], method: str | None = None
+) -> Run:
+    return await finished(await m.start(scenario, params, method))
+
+
+def test_tutorial_preset_reproduces_the_tutorial() -> None:
+    preset = TEST_REGISTRY["race"].presets["tutorial"]
+    run = with_manager(lambda m: _start_and_finish(m, "race", preset))
+    assert run.result == {"expected": 5, "actual": 5, "lost": 0, "use_lock": True}
+    evs = events(run)
+    workers = {e["proc"] for e in evs if e["kind"] == "process.start" and e["proc"] != "main"}
+    assert workers == {f"Process-{i}" for i in range(5)}
+    logs = sorted(e["data"]["msg"] for e in evs if e["kind"] == "log")
+    assert [m.rsplit(" ", 1)[1] for m in logs] != [] and len(logs) == 5
+    assert sorted(int(m.rsplit(" ", 1)[1]) for m in logs) == [1, 2, 3, 4, 5]
+
+
+def test_stream_is_contiguous_starts_with_run_start_and_ends_with_run_end() -> None:
+    run = with_manager(lambda m: _start_and_finish(m, "race", {"increments": 50}))
+    evs = events(run)
+    assert [e["seq"] for e in evs] == list(range(len(evs)))
+    assert evs[0]["kind"] == "run.start" and evs[-1]["kind"] == "run.end"
+    assert evs[-1]["data"]["status"] == "succeeded" and evs[-1]["data"]["event_count"] == len(evs)
+    assert {e["run"] for e in evs} == {run.id}
+    exits = [e for e in evs if e["kind"] == "process.exit"]
+    assert len(exits) == 4 and all(e["data"]["exitcode"] == 0 for e in exits)
+
+
+def test_bad_requests_name_the_field_and_its_bound() -> None:
+    async def body(m: RunManager) -> None:
+        with pytest.raises(UnknownScenario):
+            await m.start("nope", {})
+        with pytest.raises(InvalidRequest) as info:
+            await m.start("race", {"workers": 17})
+        (error,) = info.value.errors
+        assert error["loc"] == ["body", "params", "workers"] and "16" in error["msg"]
+        with pytest.raises(InvalidRequest) as info:
+            await m.start("race", {"colour": "red"})
+        assert info.value.errors[0]["loc"][-1] == "colour"
+        with pytest.raises(InvalidRequest) as info:
+            await m.start("race", {}, "vfork")
+        assert info.value.errors[0]["loc"] == ["body", "start_method"]
+        with pytest.raises(InvalidRequest) as info:
+            await m.start("test-sleep", {"workers": 40})
+        assert "41 processes" in info.value.errors[0]["msg"] and "32" in info.value.errors[0]["msg"]
+        with pytest.raises(UnknownRun):
+            m.get("ffffffff")
+        assert m.runs == {}
+
+    with_manager(body)
+
+
+def test_concurrent_run_limit_refuses_the_fifth_run() -> None:
+    async def body(m: RunManager) -> None:
+        runs = [await m.start("test-sleep", {"workers": 1, "seconds": 30}) for _ in range(4)]
+        with pytest.raises(LimitExceeded, match="4 concurrent runs"):
+            await m.start("test-sleep", {"workers": 1})
+        for run in runs:
+            m.cancel(run.id)
+        for run in runs:
+            await finished(run)
+            assert run.status == RunStatus.CANCELLED
+
+    with_manager(body)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cancel_kills_the_whole_tree(method: str) -> None:
+    async def body(m: RunManager) -> None:
+        run = await m.start("test-sleep", {"workers": 3, "seconds": 60}, method)
+        while sum(1 for e in events(run) if e["kind"] == "log") < 3:  # all three workers are asleep
+            await asyncio.sleep(0.02)
+        pgid = m.handles[run.id].process.pid
+        assert len(group_members(pgid or 0)) >= 4
+        m.cancel(run.id)
+        await finished(run, timeout=10)
+        assert run.status == RunStatus.CANCELLED and run.result is None
+        assert group_members(pgid or 0) == []
+        assert events(run)[-1]["data"]["status"] == "cancelled"
+
+    with_manager(body)
+
+
+def test_time_limit_fails_the_run_and_reaps_it() -> None:
+    run = with_manager(lambda m: _start_and_finish(m, "test-sleep", {"seconds": 60}), max_run_seconds=1.5)
+    assert run.status == RunStatus.FAILED
+    assert "time limit of 1.5 s" in (run.error or "")
+
+
+def test_worker_exception_fails_the_run_with_its_traceback() -> None:
+    run = with_manager(lambda m: _start_and_finish(m, "test-crash", {"workers": 2}))
+    assert run.status == RunStatus.FAILED
+    error = run.error or ""
+    assert "worker-0" in error and "exited with code 1" in error
+    assert "ValueError: boom in worker 0" in error and "Traceback" in error
+
+
+def test_event_limit_stops_the_run_and_counts_what_it_refused() -> None:
+    run = with_manager(
+        lambda m: _start_and_finish(m, "test-flood", {"events": 50_000}), max_events_per_run=5000
+    )
+    assert run.status == RunStatus.FAILED
+    assert "5,000 events" in (run.error or "")
+    assert run.event_count == 5001  # the limit, plus run.end
+    assert run.dropped_events > 0
+
+
+def test_shutdown_cancels_active_runs() -> None:
+    async def body(m: RunManager) -> Run:
+        run = await m.start("test-sleep", {"workers": 2, "seconds": 60})
+        await asyncio.sleep(0.3)
+        await m.shutdown()
+        return run
+
+    run = with_manager(body)
+    assert run.status == RunStatus.CANCELLED
