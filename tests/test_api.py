@@ -1,0 +1,145 @@
+"""REST against a real uvicorn: shapes, concepts, and clear 4xx for bad input."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from tests.conftest import LiveServer
+
+
+def wait_finished(server: LiveServer, run_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+        if run["status"] not in ("queued", "running"):
+            return run  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+def start(server: LiveServer, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/runs", json=body)
+
+
+def test_health(live_server: LiveServer) -> None:
+    assert httpx.get(f"{live_server.url}/api/health").json() == {"status": "ok", "version": "0.1.0"}
+
+
+def test_scenarios_describe_themselves(live_server: LiveServer) -> None:
+    scenarios = {s["id"]: s for s in httpx.get(f"{live_server.url}/api/scenarios").json()}
+    race = scenarios["race"]
+    assert set(race) >= {"id", "title", "concepts", "explanation", "params", "defaults", "presets"}
+    assert race["explanation"]["en"] and race["explanation"]["zh"]
+    workers = race["params"]["properties"]["workers"]
+    assert (workers["minimum"], workers["maximum"], workers["default"]) == (1, 16, 4)
+    assert race["defaults"] == {"workers": 4, "increments": 1000, "use_lock": False, "delay_ms": 0, "hold_ms": 0}
+    source = httpx.get(f"{live_server.url}/api/scenarios/race").json()["source"]
+    assert "def worker(" in source and "counter.value = value + 1" in source
+
+
+@pytest.mark.parametrize("use_lock", [False, True])
+def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
+    response = start(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
+    assert response.status_code == 201
+    created = response.json()
+    assert created["status"] in ("queued", "running") and created["start_method"] == "forkserver"
+    run = wait_finished(live_server, created["id"])
+    assert run["status"] == "succeeded" and run["dropped_events"] == 0
+    result = run["result"]
+    assert result["lost"] == result["expected"] - result["actual"]
+    if use_lock:
+        assert result["lost"] == 0
+    events = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()
+    assert len(events) == run["event_count"] and [e["seq"] for e in events] == list(range(len(events)))
+    tail = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events", params={"after": len(events) - 3}).json()
+    assert [e["seq"] for e in tail] == [len(events) - 2, len(events) - 1]
+    ndjson = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events", headers={"Accept": "application/x-ndjson"})
+    assert ndjson.headers["content-type"].startswith("application/x-ndjson")
+    assert [orjson.loads(line) for line in ndjson.content.splitlines()] == events
+    assert any(r["id"] == run["id"] for r in httpx.get(f"{live_server.url}/api/runs").json())
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_start_method_is_honoured(live_server: LiveServer, method: str) -> None:
+    created = start(live_server, {"scenario": "race", "params": {"increments": 10}, "start_method": method}).json()
+    run = wait_finished(live_server, created["id"])
+    assert run["start_method"] == method and run["status"] == "succeeded"
+    first = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()[0]
+    assert first["kind"] == "run.start" and first["data"]["start_method"] == method
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"scenario": "race", "params": {"workers": 0}}, "workers", "greater than or equal to 1"),
+        ({"scenario": "race", "params": {"workers": 10**9}}, "workers", "less than or equal to 16"),
+        ({"scenario": "race", "params": {"increments": 100_001}}, "increments", "100000"),
+        ({"scenario": "race", "params": {"delay_ms": -1}}, "delay_ms", "greater than or equal to 0"),
+        ({"scenario": "race", "params": {"workers": "many"}}, "workers", "integer"),
+        ({"scenario": "race", "params": {"rm": "-rf"}}, "rm", "Extra inputs"),
+        ({"scenario": "race", "start_method": "vfork"}, "start_method", "forkserver"),
+        ({"scenario": "race", "params": []}, "params", "dictionary"),
+        ({"params": {}}, "scenario", "Field required"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field(live_server: LiveServer, body: dict, field: str, words: str) -> None:  # type: ignore[type-arg]
+    before = len(httpx.get(f"{live_server.url}/api/runs").json())
+    response = start(live_server, body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert any(e["loc"][-1] == field and words in e["msg"] for e in errors), errors
+    assert len(httpx.get(f"{live_server.url}/api/runs").json()) == before  # nothing was started
+
+
+def test_unknown_things_are_404(live_server: LiveServer) -> None:
+    assert start(live_server, {"scenario": "nope"}).status_code == 404
+    for path in ("/api/runs/ffffffff", "/api/runs/ffffffff/events", "/api/scenarios/nope", "/runs/ffffffff"):
+        response = httpx.get(f"{live_server.url}{path}")
+        assert response.status_code == 404, path
+    assert httpx.post(f"{live_server.url}/api/runs/ffffffff/cancel").status_code == 404
+
+
+def test_malformed_bodies_are_4xx_never_5xx(live_server: LiveServer) -> None:
+    for content in (b"{", b"null", b"[]", b'{"scenario": 5}', b"\xff\xfe", b'{"a":' * 1000):
+        response = httpx.post(f"{live_server.url}/api/runs", content=content,
+                              headers={"content-type": "application/json"})
+        assert 400 <= response.status_code < 500, (content[:20], response.status_code)
+    assert httpx.get(f"{live_server.url}/api/runs/x/events", params={"after": "-5"}).status_code == 422
+
+
+def test_host_and_origin_are_checked(live_server: LiveServer) -> None:
+    # DNS rebinding: a foreign Host is refused on every route.
+    assert httpx.get(f"{live_server.url}/api/health", headers={"Host": "evil.example"}).status_code == 400
+    # A foreign page cannot start runs ...
+    response = httpx.post(f"{live_server.url}/api/runs", json={"scenario": "race"},
+                          headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403
+    # ... while the dashboard's own origin can.
+    response = httpx.post(f"{live_server.url}/api/runs", json={"scenario": "race", "params": {"increments": 5}},
+                          headers={"Origin": live_server.url})
+    assert response.status_code == 201
+    wait_finished(live_server, response.json()["id"])
+
+
+def test_pages_carry_security_headers(live_server: LiveServer) -> None:
+    page = httpx.get(f"{live_server.url}/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    for path in ("/scenarios/race", "/docs", "/openapi.json"):
+        assert httpx.get(f"{live_server.url}{path}").status_code == 200, path
+
+
+def test_cancel_over_rest(live_server: LiveServer) -> None:
+    created = start(live_server, {"scenario": "race", "params": {"workers": 2, "increments": 100, "delay_ms": 200}})
+    run_id = created.json()["id"]
+    time.sleep(0.5)
+    assert httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel").status_code == 200
+    run = wait_finished(live_server, run_id, timeout=10)
+    assert run["status"] == "cancelled"

@@ -1,0 +1,134 @@
+"""WebSockets against a real uvicorn with a real client: order, no gaps, late joiners, resume."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.conftest import LiveServer
+from tests.test_api import wait_finished
+
+
+def start(server: LiveServer, params: dict[str, Any]) -> str:
+    response = httpx.post(f"{server.url}/api/runs", json={"scenario": "race", "params": params})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def read_all(ws: ClientConnection, timeout: float = 60) -> tuple[list[list[dict[str, Any]]], int | None]:
+    """Every frame until the server closes; returns the frames and the close code."""
+    frames = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            assert isinstance(message, str), "frames are text"
+            frames.append(orjson.loads(message))
+    except ConnectionClosed:
+        pass
+    return frames, ws.close_code
+
+
+def test_live_stream_is_ordered_gapless_and_ends_with_run_end(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"workers": 4, "increments": 2000})
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
+        frames, code = read_all(ws)
+    events = [e for frame in frames for e in frame]
+    assert code == 1000
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    assert events[-1]["kind"] == "run.end" and events[-1]["data"]["status"] == "succeeded"
+    assert len(frames) > 1, "live events arrive in several coalesced frames, not one"
+    for frame in frames:
+        assert [e["seq"] for e in frame] == sorted(e["seq"] for e in frame)
+    result = events[-1]["data"]["result"]
+    writes = sum(1 for e in events if e["kind"] == "value.write")
+    assert writes == result["expected"] and result["lost"] == result["expected"] - result["actual"]
+    assert events == httpx.get(f"{live_server.url}/api/runs/{run_id}/events").json()
+
+
+def test_late_joiner_mid_run_gets_the_full_history(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"workers": 2, "increments": 40, "delay_ms": 5})
+    time.sleep(0.3)  # the run is under way
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
+        frames, code = read_all(ws)
+    events = [e for frame in frames for e in frame]
+    assert code == 1000 and events[0]["seq"] == 0 and events[0]["kind"] == "run.start"
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    assert events[-1]["kind"] == "run.end"
+
+
+def test_joiner_after_the_end_gets_everything_then_a_normal_close(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"increments": 100})
+    run = wait_finished(live_server, run_id)
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
+        frames, code = read_all(ws)
+    events = [e for frame in frames for e in frame]
+    assert code == 1000 and len(events) == run["event_count"]
+
+
+def test_resume_after_a_seq_gets_only_what_follows(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"increments": 100})
+    run = wait_finished(live_server, run_id)
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}?after=99") as ws:
+        frames, _ = read_all(ws)
+    seqs = [e["seq"] for frame in frames for e in frame]
+    assert seqs == list(range(100, run["event_count"]))
+
+
+def test_resume_mid_run_has_no_gap_and_no_duplicate(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"workers": 2, "increments": 60, "delay_ms": 5})
+    seen: list[int] = []
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
+        while len(seen) < 30:
+            seen += [e["seq"] for e in orjson.loads(ws.recv(timeout=10))]
+    # The connection dropped; reconnect from the last seq seen, as the dashboard does.
+    with connect(f"{live_server.ws_url}/ws/runs/{run_id}?after={seen[-1]}") as ws:
+        frames, code = read_all(ws)
+    seen += [e["seq"] for frame in frames for e in frame]
+    assert code == 1000 and seen == list(range(len(seen)))
+
+
+def test_unknown_run_closes_with_4404(live_server: LiveServer) -> None:
+    with connect(f"{live_server.ws_url}/ws/runs/ffffffff") as ws:
+        frames, code = read_all(ws, timeout=5)
+    assert frames == [] and code == 4404
+
+
+def test_foreign_origin_is_refused_before_the_handshake(live_server: LiveServer) -> None:
+    with pytest.raises(InvalidStatus) as info:
+        connect(f"{live_server.ws_url}/ws", origin="http://evil.example")  # type: ignore[arg-type]
+    assert info.value.response.status_code == 403
+    with connect(f"{live_server.ws_url}/ws", origin=live_server.url) as ws:  # type: ignore[arg-type]
+        assert isinstance(orjson.loads(ws.recv(timeout=5)), list)
+
+
+def test_lobby_shows_runs_and_their_status_changes(live_server: LiveServer) -> None:
+    with connect(f"{live_server.ws_url}/ws") as ws:
+        snapshot = orjson.loads(ws.recv(timeout=5))
+        assert isinstance(snapshot, list)
+        run_id = start(live_server, {"increments": 50})
+        statuses = []
+        deadline = time.monotonic() + 30
+        while "succeeded" not in statuses and time.monotonic() < deadline:
+            for run in orjson.loads(ws.recv(timeout=30)):
+                if run["id"] == run_id:
+                    statuses.append(run["status"])
+    assert statuses[-1] == "succeeded"
+    assert set(statuses) <= {"queued", "running", "succeeded"}
+
+
+def test_many_clients_connecting_and_leaving_leave_no_registrations(live_server: LiveServer) -> None:
+    run_id = start(live_server, {"workers": 2, "increments": 200, "delay_ms": 2})
+    for _ in range(30):
+        with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
+            ws.recv(timeout=10)
+        with connect(f"{live_server.ws_url}/ws") as ws:
+            ws.recv(timeout=10)
+    httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel")
+    wait_finished(live_server, run_id)
