@@ -1,0 +1,77 @@
+// api.js: the REST calls of docs/api.md, each returning parsed JSON or throwing an ApiError.
+
+/** An HTTP answer other than 2xx: `status` and the server's `detail` (string or 422 list). */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {any} detail
+   */
+  constructor(status, detail) {
+    super(typeof detail === "string" ? detail : `HTTP ${status}`);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/**
+ * @param {string} path
+ * @param {RequestInit} [init]
+ * @returns {Promise<any>}
+ */
+async function request(path, init) {
+  const res = await fetch(path, { headers: { Accept: "application/json" }, ...init });
+  let body = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, body && typeof body === "object" ? body.detail : body);
+  return body;
+}
+
+/** @returns {Promise<any[]>} every scenario object */
+export const listScenarios = () => request("/api/scenarios");
+
+/**
+ * @param {string} id
+ * @returns {Promise<any>} the scenario object with its `source`
+ */
+export const getScenario = (id) => request(`/api/scenarios/${encodeURIComponent(id)}`);
+
+/**
+ * @param {string} id
+ * @returns {Promise<any>} the run object
+ */
+export const getRun = (id) => request(`/api/runs/${encodeURIComponent(id)}`);
+
+/**
+ * Start a run; resolves with the run object (201), rejects with ApiError (422 / 429 / 404).
+ * @param {{scenario: string, params: Record<string, any>, start_method?: string}} body
+ * @returns {Promise<any>}
+ */
+export const createRun = (body) =>
+  request("/api/runs", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+
+/**
+ * @param {string} id
+ * @returns {Promise<any>} the run object
+ */
+export const cancelRun = (id) => request(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
+
+/**
+ * Absolute ws:// or wss:// URL for a path on this server.
+ * @param {string} path
+ * @returns {string}
+ */
+export function wsUrl(path) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${location.host}${path}`;
+}

@@ -1,0 +1,221 @@
+// components/run-header.js: the open run at a glance: title, status, start method, params, duration,
+// event count, dropped events, error with traceback, and the result once the run has ended.
+// Test hooks: data-status, data-events, data-dropped on the root.
+
+import { cancelRun } from "../api.js";
+import { h, replace } from "../dom.js";
+import { fmtDuration, fmtInt, fmtValue } from "../format.js";
+import { ACTIVE, badge } from "./run-list.js";
+
+const RANK = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
+
+export class RunHeader {
+  /**
+   * @param {HTMLElement} root
+   * @param {{onRunAgain: (run: any) => void}} actions
+   */
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.raf = 0;
+    /** @type {any} */
+    this.el = null;
+    /** @type {{params: string, error: string, result: string}|null} */
+    this.keys = null;
+    this.reset("");
+  }
+
+  /** @param {string} runId */
+  reset(runId) {
+    this.runId = runId;
+    /** @type {any} */
+    this.run = { id: runId, status: "queued" };
+    this.title = "";
+    /** @type {any} */ this.start = null;
+    /** @type {any} */ this.end = null;
+    /** @type {any} */ this.error = null;
+    /** @type {any} */ this.result = undefined;
+    this.events = 0;
+    this.lastT = 0;
+    this.message = "";
+    this.missing = false;
+    this.render();
+  }
+
+  /** @param {any} run a run object (REST or lobby) */
+  setRun(run) {
+    if (run.id !== this.runId) return;
+    this.run = { ...this.run, ...run };
+    this.schedule();
+  }
+
+  /** @param {string} title */
+  setTitle(title) {
+    this.title = title;
+    this.schedule();
+  }
+
+  /** The run does not exist (404 / WebSocket 4404): say so, offer no actions. */
+  setMissing() {
+    this.missing = true;
+    this.setMessage(`There is no run "${this.runId}". Pick a run from the list or start one.`);
+  }
+
+  /** @param {string} message e.g. "Connection lost, reconnecting…" */
+  setMessage(message) {
+    this.message = message;
+    this.schedule();
+  }
+
+  /** @param {import("../run-stream.js").RunEvent[]} events */
+  onEvents(events) {
+    for (const ev of events) {
+      this.events = Math.max(this.events, ev.seq + 1);
+      this.lastT = Math.max(this.lastT, ev.t);
+      if (ev.kind === "run.start") this.start = ev;
+      else if (ev.kind === "run.end") this.end = ev;
+      else if (ev.kind === "run.error") this.error = ev.data;
+      else if (ev.kind === "run.result") this.result = ev.data.result;
+    }
+    this.schedule();
+  }
+
+  schedule() {
+    if (!this.raf) this.raf = requestAnimationFrame(() => ((this.raf = 0), this.render()));
+  }
+
+  /** Status from the run object and the events; whichever is further along wins. */
+  status() {
+    if (this.missing) return "unknown";
+    const fromEvents = this.end ? this.end.data.status : this.start ? "running" : "queued";
+    const fromRun = this.run.status ?? "queued";
+    return (RANK[fromEvents] ?? 0) >= (RANK[fromRun] ?? 0) ? fromEvents : fromRun;
+  }
+
+  /** Build the header's elements once; render() only updates them, so buttons stay clickable. */
+  build() {
+    const stat = (/** @type {string} */ label) => {
+      const dd = h("dd");
+      return { el: h("div", { class: "stat" }, h("dt", { text: label }), dd), dd };
+    };
+    this.el = {
+      title: h("h2", { class: "rh-title" }),
+      badge: badge("queued"),
+      id: h("span", { class: "rh-id mono" }),
+      cancel: h("button", { type: "button", class: "btn-cancel", on: { click: (ev) => this.cancel(ev) } }, "✕ Cancel"),
+      again: h("button", { type: "button", class: "btn-secondary", on: { click: () => this.actions.onRunAgain(this.again()) } }, "↻ Run again"),
+      edit: h("a", { class: "btn-secondary" }, "✎ Change parameters"),
+      message: h("p", { class: "rh-message", role: "alert", hidden: true }),
+      method: stat("Start method"),
+      duration: stat("Duration"),
+      events: stat("Events"),
+      dropped: stat("Dropped"),
+      params: h("ul", { class: "chips params", "aria-label": "Parameters" }),
+      droppedNote: h("p", { class: "rh-dropped", role: "alert", hidden: true }),
+      error: h("div", { class: "rh-error", role: "alert", hidden: true }),
+      result: h("div", { class: "rh-result", hidden: true }),
+    };
+    const e = this.el;
+    e.method.dd.classList.add("mono");
+    replace(
+      this.root,
+      h("div", { class: "rh-top" }, e.title, e.badge, e.id),
+      e.message,
+      h("div", { class: "rh-row" },
+        h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el, e.dropped.el),
+        h("div", { class: "rh-actions" }, e.cancel, e.again, e.edit)),
+      h("div", { class: "rh-chips" }, e.params, e.result),
+      e.droppedNote,
+      e.error,
+    );
+    this.keys = { params: "", error: "", result: "" };
+  }
+
+  /** The run as "Run again" should repeat it. */
+  again() {
+    const start = this.start?.data ?? {};
+    return {
+      scenario: start.scenario ?? this.run.scenario,
+      params: start.params ?? this.run.params ?? {},
+      start_method: start.start_method ?? this.run.start_method,
+    };
+  }
+
+  render() {
+    if (!this.el) this.build();
+    const e = /** @type {NonNullable<typeof this.el>} */ (this.el);
+    const run = this.run;
+    const status = this.status();
+    const { scenario, params, start_method: method } = this.again();
+    const end = this.end?.data ?? {};
+    const events = Math.max(this.events, end.event_count ?? 0, run.event_count ?? 0);
+    const dropped = end.dropped_events ?? run.dropped_events ?? 0;
+    const seconds = this.start ? ((this.end?.t ?? this.lastT) - this.start.t) / 1e9 : durationOf(run);
+    const errorText = this.error?.error ?? end.error ?? run.error ?? "";
+    const result = this.result !== undefined ? this.result : end.result ?? run.result;
+    Object.assign(this.root.dataset, { status, events: String(events), dropped: String(dropped) });
+
+    e.title.textContent = this.title || scenario || "Run";
+    if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
+    e.id.textContent = `run ${this.runId}`;
+    e.cancel.hidden = !ACTIVE.has(status);
+    e.again.hidden = !scenario || this.missing;
+    e.edit.hidden = !scenario || this.missing;
+    if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
+    e.message.hidden = !this.message;
+    e.message.textContent = this.message;
+    e.method.dd.textContent = method ?? "–";
+    e.duration.dd.textContent = fmtDuration(seconds);
+    e.events.dd.textContent = fmtInt(events);
+    e.dropped.dd.textContent = fmtInt(dropped);
+    e.dropped.el.classList.toggle("bad", dropped > 0);
+    e.droppedNote.hidden = !(dropped > 0);
+    e.droppedNote.textContent = `⚠ ${fmtInt(dropped)} events were dropped (the reporting queue was full): the timeline is incomplete.`;
+
+    const keys = /** @type {NonNullable<typeof this.keys>} */ (this.keys);
+    const paramsKey = JSON.stringify(params);
+    if (paramsKey !== keys.params) {
+      keys.params = paramsKey;
+      replace(e.params, ...Object.entries(params).map(([k, v]) => h("li", { class: "chip mono" }, `${k}=`, h("b", { text: fmtValue(v, 30) }))));
+    }
+    const errorKey = `${errorText}\n${this.error?.traceback ?? ""}`;
+    if (errorKey !== keys.error) {
+      keys.error = errorKey;
+      e.error.hidden = !errorText;
+      replace(e.error, h("strong", { text: `Error: ${errorText}` }),
+        this.error?.traceback ? h("pre", { class: "code traceback", text: this.error.traceback }) : null);
+    }
+    const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
+    if (resultKey !== keys.result) {
+      keys.result = resultKey;
+      e.result.hidden = !resultKey;
+      if (resultKey) replace(e.result, h("span", { class: "rh-result-label", text: "Result" }), resultBody(result));
+    }
+  }
+
+  /** @param {Event} ev */
+  async cancel(ev) {
+    const btn = /** @type {HTMLButtonElement} */ (ev.currentTarget);
+    btn.disabled = true;
+    try {
+      this.setRun(await cancelRun(this.runId));
+    } catch (err) {
+      btn.disabled = false;
+      this.setMessage(`Cancel failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+}
+
+/** @param {any} run @returns {number} seconds */
+function durationOf(run) {
+  if (!run.started_at) return NaN;
+  return (run.ended_at ?? Date.now() / 1000) - run.started_at;
+}
+
+/** The result object as chips (JSON for anything else). @param {any} result */
+function resultBody(result) {
+  return result && typeof result === "object" && !Array.isArray(result)
+    ? h("ul", { class: "chips", "aria-label": "Result" },
+        ...Object.entries(result).map(([k, v]) => h("li", { class: "chip chip-result mono" }, `${k}=`, h("b", { text: fmtValue(v, 40) }))))
+    : h("code", { class: "mono", text: fmtValue(result, 200) });
+}

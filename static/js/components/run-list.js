@@ -1,0 +1,94 @@
+// components/run-list.js: recent runs with live status badges and event counts (from the lobby
+// WebSocket), each a link to /runs/{id}; running runs get a Cancel button.
+
+import { cancelRun } from "../api.js";
+import { h, replace } from "../dom.js";
+import { fmtInt } from "../format.js";
+
+const SHOWN = 30;
+export const ACTIVE = new Set(["queued", "running"]);
+
+/**
+ * A status badge (colour per status, from app.css).
+ * @param {string} status
+ * @returns {HTMLElement}
+ */
+export function badge(status) {
+  return h("span", { class: `badge badge-${status}`, dataset: { status }, text: status });
+}
+
+export class RunList {
+  /** @param {HTMLElement} root */
+  constructor(root) {
+    this.root = root;
+    /** @type {Map<string, any>} */
+    this.runs = new Map();
+    /** @type {Map<string, {li: HTMLElement, link: HTMLElement, status: HTMLElement, count: HTMLElement, cancel: HTMLElement}>} */
+    this.rows = new Map();
+    this.current = "";
+    this.list = h("ol", { class: "run-list" });
+    this.empty = h("p", { class: "dim run-list-empty", text: "No runs yet. Pick a scenario and press ▶ Run." });
+    root.append(this.empty, this.list);
+  }
+
+  /**
+   * Merge run objects by id (lobby frames carry only the runs that changed).
+   * @param {any[]} runs
+   */
+  merge(runs) {
+    for (const run of runs) this.runs.set(run.id, { ...this.runs.get(run.id), ...run });
+    this.render();
+  }
+
+  /** @param {string} id the open run ("" for none) */
+  select(id) {
+    this.current = id;
+    this.render();
+  }
+
+  render() {
+    const runs = [...this.runs.values()].sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0)).slice(0, SHOWN);
+    this.empty.hidden = runs.length > 0;
+    const items = runs.map((run) => this.item(run));
+    const same = items.length === this.list.children.length && items.every((li, i) => this.list.children[i] === li);
+    if (!same) replace(this.list, ...items); // rows are kept and updated in place: clicks are never lost
+  }
+
+  /**
+   * The row of a run, created once and updated in place.
+   * @param {any} run
+   * @returns {HTMLElement}
+   */
+  item(run) {
+    let row = this.rows.get(run.id);
+    if (!row) {
+      const status = h("span");
+      const count = h("span", { class: "run-count", title: "events" });
+      const link = h("a", { href: `/runs/${run.id}`, class: "run-link" },
+        h("span", { class: "run-id mono", text: run.id }), h("span", { class: "run-scn", text: run.scenario }), status, count);
+      const cancel = h("button", {
+        type: "button", class: "btn-cancel btn-icon", "aria-label": `Cancel ${run.id}`, title: "Cancel",
+        on: { click: () => this.cancel(run.id, /** @type {HTMLButtonElement} */ (cancel)) },
+      }, "✕");
+      row = { li: h("li", { class: "run-item", dataset: { runId: run.id } }, link, cancel), link, status, count, cancel };
+      this.rows.set(run.id, row);
+    }
+    row.li.dataset.status = run.status;
+    if (row.status.dataset.status !== run.status) row.status.replaceWith((row.status = badge(run.status)));
+    row.count.textContent = `${fmtInt(run.event_count ?? 0)} ev`;
+    row.cancel.hidden = !ACTIVE.has(run.status);
+    if (run.id === this.current) row.link.setAttribute("aria-current", "page");
+    else row.link.removeAttribute("aria-current");
+    return row.li;
+  }
+
+  /** @param {string} id @param {HTMLButtonElement} btn */
+  async cancel(id, btn) {
+    btn.disabled = true;
+    try {
+      this.merge([await cancelRun(id)]);
+    } catch {
+      btn.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// components/source-panel.js: the scenario's Python source in a collapsible <details>.
+
+import { h, replace } from "../dom.js";
+import { highlightPython } from "./highlight.js";
+
+export class SourcePanel {
+  /** @param {HTMLDetailsElement} root a <details> from the template */
+  constructor(root) {
+    this.root = root;
+    this.summary = h("summary", {}, "Source");
+    this.code = h("code", { class: "language-python" });
+    root.replaceChildren(this.summary, h("pre", { class: "code", tabindex: "0" }, this.code));
+    this.shown = "";
+  }
+
+  /**
+   * Show a scenario's source (the object from GET /api/scenarios/{id}); null hides the panel.
+   * @param {{id: string, source?: string}|null} scenario
+   */
+  show(scenario) {
+    if (!scenario?.source) {
+      this.root.hidden = true;
+      return;
+    }
+    this.root.hidden = false;
+    if (this.shown === scenario.id) return;
+    this.shown = scenario.id;
+    replace(this.summary, "Source code ", h("span", { class: "mono dim", text: `scenarios/${scenario.id}.py` }));
+    replace(this.code, highlightPython(scenario.source));
+  }
+}

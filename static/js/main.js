@@ -1,0 +1,204 @@
+// main.js: boots the dashboard and routes between its pages: home, a scenario (/scenarios/{id})
+// and a run (/runs/{id}). Widgets live in their own modules; this file only wires them together.
+
+import { ApiError, createRun, getRun, getScenario, listScenarios } from "./api.js";
+import { Explanation } from "./components/explanation.js";
+import { RunHeader } from "./components/run-header.js";
+import { RunList } from "./components/run-list.js";
+import { ScenarioList } from "./components/scenario-list.js";
+import { ScenarioPanel } from "./components/scenario-panel.js";
+import { SourcePanel } from "./components/source-panel.js";
+import { StatePanel } from "./components/state-panel.js";
+import { byId, h, replace } from "./dom.js";
+import { connectLobby } from "./lobby.js";
+import { initialPath, interceptLinks, parse } from "./router.js";
+import { RunStream } from "./run-stream.js";
+import "./timeline/timeline.js";
+
+const pages = { home: byId("page-home"), scenario: byId("page-scenario"), run: byId("page-run") };
+const scenarioList = new ScenarioList(byId("scenario-list"));
+const runList = new RunList(byId("run-list"));
+const scenarioPanel = new ScenarioPanel(byId("scenario-panel"), (run) => {
+  runList.merge([run]);
+  navigate(`/runs/${run.id}`);
+});
+const runHeader = new RunHeader(byId("run-header"), { onRunAgain: (run) => startAgain(run) });
+const timeline = /** @type {import("./timeline/timeline.js").MpTimeline} */ (byId("timeline"));
+const statePanel = new StatePanel(byId("state-panel"));
+const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
+const connDot = byId("conn");
+const runBody = byId("run-body");
+const runExplain = { box: byId("run-explain"), text: new Explanation(byId("run-explain-body")) };
+
+/** @type {Map<string, Promise<any>>} scenario id -> full scenario object (with source) */
+const scenarioCache = new Map();
+/** @type {{id: string, stream: RunStream|null}} */
+const current = { id: "", stream: null };
+
+/** @param {string} id @returns {Promise<any>} */
+function scenario(id) {
+  let p = scenarioCache.get(id);
+  if (!p) {
+    p = getScenario(id);
+    p.catch(() => scenarioCache.delete(id));
+    scenarioCache.set(id, p);
+  }
+  return p;
+}
+
+/** @param {string} path */
+function navigate(path) {
+  if (path !== location.pathname) history.pushState(null, "", path);
+  route(path);
+}
+
+/** @param {string} path */
+function route(path) {
+  const r = parse(path);
+  for (const [name, el] of Object.entries(pages)) el.hidden = name !== r.page;
+  if (r.page !== "run") closeRun();
+  scenarioList.select(r.page === "scenario" ? r.id : "");
+  if (r.page === "run") openRun(r.id);
+  else if (r.page === "scenario") openScenario(r.id);
+  else {
+    document.title = "mpscope";
+    sourcePanel.show(null);
+  }
+}
+
+/** @param {string} id */
+async function openScenario(id) {
+  document.title = `${id} · mpscope`;
+  sourcePanel.show(null);
+  try {
+    const s = await scenario(id);
+    const now = parse(location.pathname);
+    if (now.page !== "scenario" || now.id !== id) return; // the user moved on meanwhile
+    scenarioPanel.show(s);
+    sourcePanel.show(s);
+    document.title = `${s.title} · mpscope`;
+  } catch (err) {
+    const msg = err instanceof ApiError && err.status === 404 ? `There is no scenario "${id}". Pick one from the list.` : `Could not load scenario: ${err}`;
+    scenarioPanel.fail(msg);
+  }
+}
+
+/** @param {string} id */
+function openRun(id) {
+  if (current.id === id) return;
+  closeRun();
+  current.id = id;
+  runList.select(id);
+  document.title = `run ${id} · mpscope`;
+  runHeader.reset(id);
+  timeline.reset();
+  statePanel.begin();
+  sourcePanel.show(null);
+  runExplain.box.hidden = true;
+  let known = "";
+  const useScenario = (/** @type {string} */ sid) => {
+    if (known || !sid) return;
+    known = sid;
+    statePanel.use(sid);
+    scenario(sid)
+      .then((s) => {
+        if (current.id !== id) return;
+        runHeader.setTitle(s.title);
+        sourcePanel.show(s);
+        runExplain.text.show(s.explanation);
+        runExplain.box.hidden = !s.explanation;
+        document.title = `${s.title} · run ${id} · mpscope`;
+      })
+      .catch(() => {});
+  };
+  const missing = () => {
+    runHeader.setMissing();
+    runBody.hidden = true;
+  };
+  runBody.hidden = false;
+  current.stream = new RunStream(id, {
+    onEvents: (events) => {
+      const start = events.find((ev) => ev.kind === "run.start");
+      if (start) useScenario(start.data.scenario);
+      timeline.addEvents(events);
+      runHeader.onEvents(events);
+      statePanel.onEvents(events);
+    },
+    onState: (state) => {
+      if (current.id !== id) return;
+      if (state === "unknown") missing();
+      else if (state === "waiting") runHeader.setMessage("Connection lost, reconnecting…");
+      else if (state === "open") runHeader.setMessage("");
+      if (state === "closed" || state === "unknown") timeline.setLive(false);
+    },
+  });
+  getRun(id)
+    .then((run) => {
+      if (current.id !== id) return;
+      runHeader.setRun(run);
+      runList.merge([run]);
+      useScenario(run.scenario);
+    })
+    .catch((err) => {
+      if (current.id === id && err instanceof ApiError && err.status === 404) missing();
+    });
+}
+
+function closeRun() {
+  current.stream?.stop();
+  current.stream = null;
+  current.id = "";
+  runList.select("");
+}
+
+/** "Run again" from the run header: same scenario, params and start method. @param {any} run */
+async function startAgain(run) {
+  try {
+    const created = await createRun({ scenario: run.scenario, params: run.params, start_method: run.start_method });
+    runList.merge([created]);
+    navigate(`/runs/${created.id}`);
+  } catch (err) {
+    runHeader.setMessage(`Could not start: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+/** Home page: one card per scenario. @param {any[]} scenarios */
+function showHome(scenarios) {
+  replace(
+    byId("home-cards"),
+    ...scenarios.map((s) =>
+      h("li", {},
+        h("a", { class: "card home-card", href: `/scenarios/${encodeURIComponent(s.id)}` },
+          h("span", { class: "home-card-title", text: s.title ?? s.id }),
+          h("ul", { class: "chips" }, ...(s.concepts ?? []).map((/** @type {string} */ c) => h("li", { class: "chip", text: c })))))),
+  );
+}
+
+function boot() {
+  interceptLinks(navigate);
+  window.addEventListener("popstate", () => route(location.pathname));
+  connectLobby(
+    (runs) => {
+      runList.merge(runs);
+      const mine = runs.find((r) => r.id === current.id);
+      if (mine) runHeader.setRun(mine);
+    },
+    (state) => {
+      connDot.dataset.state = state;
+      connDot.title = state === "open" ? "Live: connected" : "Reconnecting…";
+    },
+  );
+  listScenarios()
+    .then((list) => {
+      scenarioList.show(list);
+      showHome(list);
+      const r = parse(location.pathname);
+      scenarioList.select(r.page === "scenario" ? r.id : "");
+    })
+    .catch((err) => scenarioList.fail(`Could not load scenarios: ${err instanceof Error ? err.message : err}`));
+  const start = initialPath(document.body);
+  if (start !== location.pathname) history.replaceState(null, "", start);
+  route(start);
+}
+
+boot();

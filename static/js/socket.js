@@ -1,0 +1,72 @@
+// socket.js: a WebSocket that reconnects with exponential backoff and hands over parsed JSON frames.
+
+/**
+ * @typedef {object} SocketOptions
+ * @property {() => string} url            URL to (re)connect to; called before every attempt.
+ * @property {(frame: any) => void} onFrame parsed JSON of each text frame
+ * @property {(ev: CloseEvent) => boolean} [shouldReconnect] false stops for good (default: true)
+ * @property {(state: "connecting"|"open"|"waiting"|"closed") => void} [onState]
+ */
+
+const MIN_DELAY = 500;
+const MAX_DELAY = 10_000;
+
+export class ReconnectingSocket {
+  /** @param {SocketOptions} opts */
+  constructor(opts) {
+    this.opts = opts;
+    /** @type {WebSocket|null} */
+    this.ws = null;
+    this.delay = MIN_DELAY;
+    this.stopped = false;
+    /** @type {number|undefined} */
+    this.timer = undefined;
+    this.connect();
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.opts.onState?.("connecting");
+    const ws = new WebSocket(this.opts.url());
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.opts.onState?.("open");
+    });
+    ws.addEventListener("message", (ev) => {
+      this.delay = MIN_DELAY; // data flows: the next outage starts from a short wait again
+      let frame;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      this.opts.onFrame(frame);
+    });
+    ws.addEventListener("close", (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const again = !this.stopped && (this.opts.shouldReconnect?.(ev) ?? true);
+      if (!again) {
+        this.stopped = true;
+        this.opts.onState?.("closed");
+        return;
+      }
+      this.opts.onState?.("waiting");
+      const jitter = Math.random() * 0.3 * this.delay;
+      this.timer = window.setTimeout(() => this.connect(), this.delay + jitter);
+      this.delay = Math.min(MAX_DELAY, this.delay * 2);
+    });
+  }
+
+  /** Close for good; no more frames or reconnects. */
+  stop() {
+    this.stopped = true;
+    window.clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
+    // Closing a socket that is still connecting makes the browser log an error: wait for it to open.
+    if (ws.readyState === WebSocket.CONNECTING) ws.addEventListener("open", () => ws.close(1000));
+    else if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+  }
+}

@@ -1,0 +1,97 @@
+// timeline/palette.js: which colour and mark each event kind gets. Colours live in app.css (--tl-*)
+// so the canvas, the legend and the panels share them.
+
+/** Span (bar) types drawn in a lane's lower half. */
+export const SPAN = Object.freeze({ LIFE: 0, HOLD: 1, WAIT: 2, TASK: 3 });
+
+/**
+ * Tick categories: kind -> category name. `null` means the kind is shown as a bar, not as a tick.
+ * Kinds not listed fall back by prefix, then to "other": any scenario shows something.
+ * @type {Record<string, string|null>}
+ */
+const KIND_CATEGORY = {
+  "value.read": "read",
+  "array.read": "read",
+  "value.write": "write",
+  "array.write": "array",
+  "queue.put": "queue",
+  "queue.get": "queue",
+  "pipe.send": "pipe",
+  "pipe.recv": "pipe",
+  "manager.call": "manager",
+  "thread.start": "thread",
+  "thread.exit": "thread",
+  log: "log",
+  "process.error": "error",
+  "process.start": null,
+  "process.exit": null,
+  "lock.wait": null,
+  "lock.acquired": null,
+  "lock.released": null,
+  "pool.task.start": null,
+  "pool.task.end": null,
+};
+
+const PREFIX_CATEGORY = { value: "write", array: "array", queue: "queue", pipe: "pipe", manager: "manager" };
+
+/** Tick categories in legend order, with their CSS colour variable and legend label. */
+export const CATEGORIES = [
+  { id: "read", css: "--tl-read", label: "value read" },
+  { id: "write", css: "--tl-write", label: "value write" },
+  { id: "array", css: "--tl-array", label: "array read/write" },
+  { id: "queue", css: "--tl-queue", label: "queue put/get" },
+  { id: "pipe", css: "--tl-pipe", label: "pipe send/recv" },
+  { id: "manager", css: "--tl-manager", label: "manager call" },
+  { id: "thread", css: "--tl-thread", label: "thread start/exit" },
+  { id: "log", css: "--tl-log", label: "log" },
+  { id: "error", css: "--tl-error", label: "error" },
+  { id: "other", css: "--tl-other", label: "other" },
+];
+
+/** Bars in legend order. `hatch` bars are drawn with diagonal stripes. */
+export const BARS = [
+  { span: SPAN.LIFE, css: "--tl-life", label: "process alive" },
+  { span: SPAN.HOLD, css: "--tl-hold", label: "lock held" },
+  { span: SPAN.WAIT, css: "--tl-wait", label: "waiting for lock", hatch: true },
+  { span: SPAN.TASK, css: "--tl-task", label: "pool task" },
+];
+
+const CATEGORY_INDEX = new Map(CATEGORIES.map((c, i) => [c.id, i]));
+export const NO_TICK = 255;
+
+/**
+ * Category index of a kind (index into CATEGORIES), or NO_TICK for kinds drawn as bars.
+ * @param {string} kind
+ * @returns {number}
+ */
+export function categoryOf(kind) {
+  let cat = KIND_CATEGORY[kind];
+  if (cat === null) return NO_TICK;
+  if (cat === undefined) cat = PREFIX_CATEGORY[kind.split(".")[0]] ?? "other";
+  return /** @type {number} */ (CATEGORY_INDEX.get(cat));
+}
+
+/**
+ * Read every --tl-* colour once from the document's computed style.
+ * @returns {{ticks: string[], bars: string[], [name: string]: any}}
+ */
+export function readColors() {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (/** @type {string} */ name) => cs.getPropertyValue(name).trim() || "#ccc";
+  return {
+    ticks: CATEGORIES.map((c) => v(c.css)),
+    bars: BARS.map((b) => v(b.css)),
+    lifeEdge: v("--tl-life-edge"),
+    lost: v("--tl-lost"),
+    bg: v("--tl-bg"),
+    laneAlt: v("--tl-lane-alt"),
+    grid: v("--tl-grid"),
+    axis: v("--tl-axis"),
+    text: v("--text"),
+    muted: v("--muted"),
+    now: v("--tl-now"),
+    bad: v("--st-failed"),
+    font: cs.getPropertyValue("--font-ui").trim() || "system-ui, sans-serif",
+    mono: cs.getPropertyValue("--font-mono").trim() || "monospace",
+  };
+}

@@ -1,0 +1,265 @@
+// timeline/timeline.js: <mp-timeline>, the canvas timeline of one run: one lane per (pid, proc),
+// toolbar (zoom, fit all, follow live), hover tooltip and legend. Redraws at most once per animation
+// frame and only when something changed. Test hooks: data-lanes, data-events, data-lost-marked, data-live,
+// data-ended ("true" once run.end is drawn).
+
+import { h } from "../dom.js";
+import { fmtMs } from "../format.js";
+import { attachInput } from "./interact.js";
+import { buildLegend } from "./legend.js";
+import { readColors } from "./palette.js";
+import { drawFrame } from "./render.js";
+import { EventStore } from "./store.js";
+import { hitTest, renderTooltip } from "./tooltip.js";
+import { Viewport } from "./viewport.js";
+
+const AXIS_H = 34;
+const MIN_LANE_H = 30;
+const MAX_LANE_H = 64;
+
+export class MpTimeline extends HTMLElement {
+  constructor() {
+    super();
+    this.store = new EventStore();
+    this.vp = new Viewport();
+    /** fit everything on every change until the user zooms or pans */
+    this.autoFit = true;
+    /** keep the newest events in view while the run is live */
+    this.follow = true;
+    this.live = false;
+    this.dirty = true;
+    this.raf = 0;
+    /** @type {import("./tooltip.js").Hit|null} */
+    this.hover = null;
+    this.legendKey = "";
+    this.built = false;
+  }
+
+  connectedCallback() {
+    if (this.built) return;
+    this.built = true;
+    const btn = (/** @type {string} */ text, /** @type {string} */ title, /** @type {() => void} */ fn) =>
+      h("button", { type: "button", class: "tl-btn", title, "aria-label": title, on: { click: fn } }, text);
+    this.followBtn = btn("● Follow live", "Follow live: keep the newest events in view", () => this.setFollow(!this.follow));
+    this.rangeEl = h("span", { class: "tl-range", "aria-live": "off" });
+    this.canvas = h("canvas", {
+      class: "tl-canvas",
+      tabindex: "0",
+      role: "img",
+      "aria-label": "Timeline: one lane per process. Wheel or +/- to zoom, drag to pan.",
+    });
+    this.tooltip = h("div", { class: "tl-tooltip", role: "tooltip", hidden: true });
+    this.wrap = h("div", { class: "tl-wrap" }, this.canvas, this.tooltip);
+    this.legendEl = h("div", { class: "tl-legend-wrap" });
+    this.append(
+      h(
+        "div",
+        { class: "tl-toolbar" },
+        h(
+          "div",
+          { class: "tl-buttons", role: "group", "aria-label": "Timeline zoom" },
+          btn("−", "Zoom out", () => this.zoomBy(1 / 1.6)),
+          btn("+", "Zoom in", () => this.zoomBy(1.6)),
+          btn("⤢ Fit all", "Fit all: show the whole run", () => this.fitAll()),
+          btn("↔ Action", "Zoom to the action: from the first to the last lock, read, write or message", () => this.fitAction()),
+          this.followBtn,
+        ),
+        this.rangeEl,
+      ),
+      this.wrap,
+      this.legendEl,
+    );
+    this.ctx = /** @type {CanvasRenderingContext2D} */ (this.canvas.getContext("2d"));
+    this.colors = readColors();
+    this.hatch = this.makeHatch();
+    attachInput(this.canvas, {
+      zoom: (factor, x) => this.zoomAt(factor, x - this.labelW()),
+      pan: (dx) => {
+        this.autoFit = false;
+        if (dx > 0) this.setFollow(false);
+        this.vp.pan(dx, this.store.now);
+        this.invalidate();
+      },
+      hover: (x, y) => this.hoverAt(x, y),
+      leave: () => this.hoverAt(-1, -1),
+    });
+    new ResizeObserver(() => this.invalidate()).observe(this.wrap);
+    this.setFollow(true);
+    this.invalidate();
+  }
+
+  /** Start over for a new run (empty store, fit-all and follow on). */
+  reset() {
+    this.store = new EventStore();
+    this.autoFit = true;
+    this.live = false;
+    this.hover = null;
+    if (this.tooltip) this.tooltip.hidden = true;
+    if (this.built) this.setFollow(true);
+    this.invalidate();
+  }
+
+  /**
+   * Add events (seq order) and schedule a redraw.
+   * @param {import("../run-stream.js").RunEvent[]} events
+   */
+  addEvents(events) {
+    this.store.add(events);
+    this.live = this.store.endT === null;
+    this.invalidate();
+  }
+
+  /** @param {boolean} on */
+  setLive(on) {
+    this.live = on && this.store.endT === null;
+    this.invalidate();
+  }
+
+  /** @param {boolean} on */
+  setFollow(on) {
+    this.follow = on;
+    this.followBtn?.setAttribute("aria-pressed", String(on));
+    this.invalidate();
+  }
+
+  fitAll() {
+    this.autoFit = true;
+    this.invalidate();
+  }
+
+  fitAction() {
+    const range = this.store.actionRange();
+    if (!range) return this.fitAll();
+    this.autoFit = false;
+    this.setFollow(false);
+    this.vp.fitRange(range[0], range[1]);
+    this.invalidate();
+  }
+
+  /** @param {number} factor */
+  zoomBy(factor) {
+    this.zoomAt(factor, this.vp.width / 2);
+  }
+
+  /** @param {number} factor @param {number} x plot x */
+  zoomAt(factor, x) {
+    this.autoFit = false;
+    const anchor = this.follow && this.live ? this.vp.x(this.store.now) : x;
+    this.vp.zoomAt(factor, Math.max(0, Math.min(this.vp.width, anchor)), this.store.now);
+    this.invalidate();
+  }
+
+  invalidate() {
+    this.dirty = true;
+    if (!this.raf && this.built) this.raf = requestAnimationFrame(() => this.frame());
+  }
+
+  labelW() {
+    return Math.round(Math.min(240, Math.max(140, this.wrap.clientWidth * 0.15)));
+  }
+
+  frame() {
+    this.raf = 0;
+    if (!this.dirty || !this.isConnected) return;
+    this.dirty = false;
+    const store = this.store;
+    const fs = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
+    const n = Math.max(1, store.lanes.length);
+    // Fit the lanes into what is left of the window below the canvas's top (legend included).
+    const top = this.wrap.getBoundingClientRect().top + window.scrollY;
+    const maxH = Math.max(260, window.innerHeight - top - 64);
+    const laneH = Math.round(Math.min(MAX_LANE_H * fs, Math.max(MIN_LANE_H * fs, (maxH - AXIS_H) / n)));
+    const height = AXIS_H + n * laneH + 2;
+    const width = this.wrap.clientWidth;
+    if (width <= 0) return;
+    const dpr = window.devicePixelRatio || 1;
+    if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
+      this.canvas.width = Math.round(width * dpr);
+      this.canvas.height = Math.round(height * dpr);
+      this.canvas.style.height = `${height}px`;
+    }
+    const labelW = this.labelW();
+    this.vp.width = width - labelW;
+    if (this.autoFit) this.vp.fit(store.now);
+    else if (this.follow && this.live && this.vp.x(store.now) > this.vp.width * 0.97)
+      this.vp.showAt(store.now, 0.9);
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawFrame({
+      ctx: this.ctx,
+      store,
+      vp: this.vp,
+      colors: /** @type {ReturnType<typeof readColors>} */ (this.colors),
+      hatch: /** @type {CanvasPattern} */ (this.hatch),
+      width,
+      height,
+      labelW,
+      axisH: AXIS_H,
+      laneH,
+      fs,
+      live: this.live,
+      hover: this.hover,
+    });
+    this.geometry = { labelW, laneH };
+    this.rangeEl.textContent = `${fmtMs(Math.max(0, this.vp.t0))} – ${fmtMs(this.vp.t1)}`;
+    this.dataset.lanes = String(store.lanes.length);
+    this.dataset.events = String(store.count);
+    this.dataset.lostMarked = String(store.lost.total); // sum of the "lost N" markers
+    this.dataset.live = String(this.live);
+    this.dataset.ended = String(store.endT !== null);
+    const hasLost = store.lost.names.size > 0;
+    const key = `${[...store.cats].sort()}|${[...store.bars].sort()}|${hasLost}`;
+    if (key !== this.legendKey) {
+      this.legendKey = key;
+      this.legendEl.replaceChildren(buildLegend(store.cats, store.bars, hasLost));
+    }
+    this.followBtn.disabled = !this.live;
+  }
+
+  /** @param {number} x canvas x @param {number} y canvas y */
+  hoverAt(x, y) {
+    const g = this.geometry;
+    let hit = null;
+    if (g && x >= g.labelW && y >= AXIS_H) {
+      const lane = this.store.rows[Math.floor((y - AXIS_H) / g.laneH)];
+      if (lane) hit = hitTest(this.store, lane.index, this.vp.tAt(x - g.labelW), 6 * this.vp.nsPerPx);
+    }
+    const same = hit && this.hover && hit.t === this.hover.t && hit.lane === this.hover.lane && hit.ev === this.hover.ev;
+    if (!same) {
+      this.hover = hit;
+      this.invalidate();
+    }
+    if (!hit) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    if (!same) renderTooltip(this.tooltip, hit, this.store);
+    this.tooltip.hidden = false;
+    const tw = this.tooltip.offsetWidth;
+    const th = this.tooltip.offsetHeight;
+    const left = x + 16 + tw > this.wrap.clientWidth ? x - tw - 16 : x + 16;
+    const top = Math.min(Math.max(0, y + 16), Math.max(0, this.wrap.clientHeight - th));
+    this.tooltip.style.transform = `translate(${Math.max(0, left)}px, ${top}px)`;
+  }
+
+  /** Diagonal stripes for lock waits. @returns {CanvasPattern|string} */
+  makeHatch() {
+    const colors = /** @type {ReturnType<typeof readColors>} */ (this.colors);
+    const wait = colors.bars[2];
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 10;
+    const c = /** @type {CanvasRenderingContext2D} */ (tile.getContext("2d"));
+    c.fillStyle = colors.bg;
+    c.fillRect(0, 0, 10, 10);
+    c.strokeStyle = wait;
+    c.lineWidth = 3;
+    c.beginPath();
+    for (const o of [-10, 0, 10]) {
+      c.moveTo(o, 10);
+      c.lineTo(o + 10, 0);
+    }
+    c.stroke();
+    return /** @type {CanvasRenderingContext2D} */ (this.ctx).createPattern(tile, "repeat") ?? wait;
+  }
+}
+
+customElements.define("mp-timeline", MpTimeline);

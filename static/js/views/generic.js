@@ -1,0 +1,106 @@
+// views/generic.js: the fallback shared-state panel for any scenario: processes seen, events by kind,
+// the last value of every value.* name, array contents, queue depths, and the result.
+
+import { h, replace } from "../dom.js";
+import { fmtInt, fmtValue } from "../format.js";
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  const root = h("div", { class: "view view-generic", dataset: { view: "generic" } });
+  container.append(root);
+  /** @type {ReturnType<typeof emptyState>} */
+  let state = emptyState();
+  let raf = 0;
+
+  function schedule() {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  }
+
+  function render() {
+    const kinds = [...state.kinds.entries()].sort((a, b) => b[1] - a[1]);
+    const values = [...state.values.entries()];
+    const arrays = [...state.arrays.entries()];
+    const queues = [...state.queues.entries()];
+    replace(
+      root,
+      h("div", { class: "big-row" },
+        big("Processes", fmtInt(state.procs.size)),
+        big("Exited", fmtInt(state.exited)),
+        big("Events", fmtInt(state.count))),
+      values.length ? section("Shared values", h("dl", { class: "kv kv-big" },
+        ...values.flatMap(([k, v]) => [h("dt", { class: "mono", text: k }), h("dd", { class: "mono", text: fmtValue(v, 40) })]))) : null,
+      ...arrays.map(([name, arr]) => section(`Array ${name}`, h("ol", { class: "cells mono" },
+        ...Array.from({ length: Math.min(64, arr.length) }, (_, i) => h("li", { title: `[${i}]`, text: arr[i] === undefined ? "·" : fmtValue(arr[i], 8) }))))),
+      queues.length ? section("Queues", h("dl", { class: "kv" },
+        ...queues.flatMap(([k, q]) => [h("dt", { class: "mono", text: k }), h("dd", { text: `${q.put} put · ${q.got} got${q.depth === undefined ? "" : ` · depth ${q.depth}`}` })]))) : null,
+      section("Events by kind", h("dl", { class: "kv" },
+        ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
+      state.result !== undefined ? section("Result", h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
+    );
+  }
+
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(state, ev);
+      schedule();
+    },
+    reset() {
+      state = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+function emptyState() {
+  return {
+    count: 0,
+    exited: 0,
+    /** @type {Set<string>} */ procs: new Set(),
+    /** @type {Map<string, number>} */ kinds: new Map(),
+    /** @type {Map<string, any>} */ values: new Map(),
+    /** @type {Map<string, any[]>} */ arrays: new Map(),
+    /** @type {Map<string, {put: number, got: number, depth?: number}>} */ queues: new Map(),
+    /** @type {any} */ result: undefined,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(s, ev) {
+  const d = ev.data;
+  s.count++;
+  s.kinds.set(ev.kind, (s.kinds.get(ev.kind) ?? 0) + 1);
+  if (!ev.kind.startsWith("run.")) s.procs.add(`${ev.pid}/${ev.proc}`);
+  if (ev.kind === "process.exit") s.exited++;
+  else if (ev.kind === "value.read" || ev.kind === "value.write") s.values.set(String(d.name), d.value);
+  else if ((ev.kind === "array.write" || ev.kind === "array.read") && typeof d.index === "number" && d.index < 4096) {
+    const arr = s.arrays.get(String(d.name)) ?? [];
+    arr[d.index] = d.value;
+    s.arrays.set(String(d.name), arr);
+  } else if (ev.kind === "queue.put" || ev.kind === "queue.get") {
+    const q = s.queues.get(String(d.queue)) ?? { put: 0, got: 0 };
+    if (ev.kind === "queue.put") q.put++;
+    else q.got++;
+    if (typeof d.depth === "number") q.depth = d.depth;
+    s.queues.set(String(d.queue), q);
+  } else if (ev.kind === "run.result") s.result = d.result;
+}
+
+/** @param {string} label @param {string} value */
+function big(label, value) {
+  return h("div", { class: "big" }, h("div", { class: "big-value mono", text: value }), h("div", { class: "big-label", text: label }));
+}
+
+/** @param {string} title @param {Node} body */
+function section(title, body) {
+  return h("section", { class: "view-section" }, h("h4", { text: title }), body);
+}

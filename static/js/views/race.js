@@ -1,0 +1,148 @@
+// views/race.js: the shared-state panel of the "race" scenario: the shared counter, expected
+// (workers × increments) against actual, and the lost updates, big enough for the back row.
+// Test hooks on the view root: data-lost, data-expected, data-actual, data-final ("true" once the
+// result is in).
+
+import { h } from "../dom.js";
+import { fmtInt } from "../format.js";
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  const el = {
+    value: h("div", { class: "race-value mono", text: "0" }),
+    expected: h("dd", { class: "mono" }),
+    expectedHow: h("div", { class: "race-how" }),
+    actual: h("dd", { class: "mono" }),
+    actualHow: h("div", { class: "race-how" }),
+    verdict: h("div", { class: "race-verdict", role: "status", "aria-live": "polite" }),
+    lock: h("div", { class: "race-lock" }),
+    bar: h("div", { class: "race-progress-bar" }),
+  };
+  const root = h("div", { class: "view view-race", dataset: { view: "race" } },
+    h("div", { class: "race-counter" }, h("div", { class: "race-label" }, "Shared counter ", h("code", { text: "counter.value" })), el.value),
+    h("div", { class: "race-progress", "aria-hidden": "true" }, el.bar),
+    h("dl", { class: "race-compare" },
+      h("div", {}, h("dt", { text: "Expected" }), el.expected, el.expectedHow),
+      h("div", {}, h("dt", { text: "Actual" }), el.actual, el.actualHow)),
+    el.verdict,
+    el.lock,
+  );
+  container.append(root);
+
+  let s = emptyState();
+  let raf = 0;
+  const schedule = () => {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  };
+
+  function render() {
+    const p = s.params;
+    const workers = Number(p.workers);
+    const increments = Number(p.increments);
+    const expected = Number.isFinite(workers * increments) ? workers * increments : null;
+    const final = s.result && typeof s.result.actual === "number";
+    const actual = final ? s.result.actual : s.current;
+    el.value.textContent = fmtInt(actual ?? 0);
+    el.expected.textContent = expected === null ? "–" : fmtInt(expected);
+    el.expectedHow.textContent = expected === null ? "" : `${fmtInt(workers)} workers × ${fmtInt(increments)}`;
+    el.actual.textContent = actual === null ? "–" : fmtInt(actual);
+    el.actualHow.textContent = final ? "final value" : s.ended ? "no result" : "so far (live)";
+    el.bar.style.width = `${expected ? Math.min(100, (100 * s.writes) / expected) : 0}%`;
+
+    let lost;
+    let cls;
+    let text;
+    if (final && expected !== null) {
+      lost = expected - actual;
+      cls = lost > 0 ? "bad" : "good";
+      text = lost > 0 ? `Lost updates: ${fmtInt(lost)}` : "No lost updates ✓";
+    } else if (s.ended) {
+      lost = Math.max(0, s.writes - (s.current ?? 0));
+      cls = "pending";
+      text = `No result (${s.endStatus})${lost ? ` · lost so far: ${fmtInt(lost)}` : ""}`;
+    } else {
+      // Every write is one increment: increments done minus the counter's value is what got lost.
+      lost = Math.max(0, s.writes - (s.current ?? 0));
+      cls = lost > 0 ? "bad" : "pending";
+      text = lost > 0 ? `Lost so far: ${fmtInt(lost)}` : s.started ? "Counting…" : "Waiting for the run…";
+    }
+    el.verdict.className = `race-verdict ${cls}`;
+    el.verdict.textContent = text;
+    Object.assign(root.dataset, {
+      lost: String(lost),
+      expected: String(expected ?? ""),
+      actual: String(actual ?? ""),
+      final: String(Boolean(final)),
+    });
+
+    const useLock = s.result?.use_lock ?? p.use_lock;
+    el.lock.className = `race-lock ${useLock ? "on" : "off"}`;
+    el.lock.textContent = useLock
+      ? `Lock used: ${fmtInt(s.acquired)} acquisitions`
+      : "No lock: read and write are two steps";
+  }
+
+  render();
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(s, ev);
+      schedule();
+    },
+    reset() {
+      s = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+function emptyState() {
+  return {
+    /** @type {Record<string, any>} */ params: {},
+    started: false,
+    ended: false,
+    endStatus: "",
+    /** @type {number|null} */ current: null,
+    currentT: -1,
+    writes: 0,
+    acquired: 0,
+    /** @type {any} */ result: null,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(s, ev) {
+  switch (ev.kind) {
+    case "run.start":
+      s.started = true;
+      s.params = ev.data.params ?? {};
+      break;
+    case "run.result":
+      s.result = ev.data.result ?? null;
+      break;
+    case "run.end":
+      s.ended = true;
+      s.endStatus = String(ev.data.status ?? "ended");
+      if (!s.result && ev.data.result) s.result = ev.data.result;
+      break;
+    case "lock.acquired":
+      s.acquired++;
+      break;
+    case "value.write":
+      s.writes++;
+      if (ev.t >= s.currentT && typeof ev.data.value === "number") {
+        s.current = ev.data.value;
+        s.currentT = ev.t;
+      }
+      break;
+  }
+}

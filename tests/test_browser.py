@@ -1,0 +1,144 @@
+"""The dashboard in a real headless Chromium: run the race scenario without and with a Lock.
+
+Uses the `live_server` fixture (tests/conftest.py: a real uvicorn, `.url` like "http://127.0.0.1:PORT").
+Everything is checked through what a person sees plus the dashboard's test hooks:
+
+- `mp-timeline[data-lanes]`: lanes drawn on the canvas; `[data-ended]` "true" once run.end is drawn
+- `#run-header[data-status]`: the run's status
+- `[data-view=race]` with `data-lost`, `data-expected`, `data-actual`, `data-final`
+
+The page runs under the app's Content-Security-Policy, so no in-page string evaluation
+(`wait_for_function("...")` is refused); waits use selectors. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+WORKERS = 4
+INCREMENTS = 2000
+RUN_TIMEOUT_MS = 90_000
+
+
+class Browser:
+    """A page plus every console error and uncaught exception it produced."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def on_console(self, msg: Any) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text}")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = chromium.new_page(viewport={"width": 1280, "height": 720})
+        try:
+            yield Browser(page)
+        finally:
+            chromium.close()
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def run_race(b: Browser, base: str, *, use_lock: bool, shot: str) -> tuple[str, Any]:
+    """Pick race, set the parameters, press Run, wait for the end; returns (run id, panel locator)."""
+    page = b.page
+    page.goto(f"{base}/")
+    page.locator("a.scn-link[data-scenario-id=race]").click()
+    page.wait_for_url(re.compile(r"/scenarios/race$"))
+    page.locator("#param-workers").fill(str(WORKERS))
+    page.locator("#param-increments").fill(str(INCREMENTS))
+    page.locator("#param-use_lock").set_checked(use_lock)
+    page.get_by_role("button", name=re.compile(r"\bRun\b")).click()
+
+    page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
+    run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.wait_for_selector("#run-header[data-status=succeeded]", timeout=RUN_TIMEOUT_MS)
+    panel = page.locator("[data-view=race][data-final=true]")
+    panel.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.wait_for_selector("mp-timeline[data-ended=true]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / shot))
+    return run_id, panel
+
+
+def assert_timeline_drawn(page: Any) -> None:
+    timeline = page.locator("mp-timeline")
+    assert timeline.get_attribute("data-lanes") == str(WORKERS + 1)  # main + one lane per worker
+    # Ticks and bars are bright on the dark theme: some of the lanes' plot area must be lit.
+    # (evaluate goes through the DevTools protocol, which the page's CSP does not restrict)
+    lit = page.evaluate(
+        """() => {
+          const c = document.querySelector('mp-timeline canvas');
+          const x0 = Math.floor(c.width * 0.3), y0 = Math.floor(c.height * 0.15);
+          const d = c.getContext('2d').getImageData(x0, y0, c.width - x0, c.height - y0).data;
+          let bright = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            if (0.3 * d[i] + 0.6 * d[i + 1] + 0.1 * d[i + 2] > 110) bright++;
+          }
+          return bright / (d.length / 4);
+        }"""
+    )
+    assert lit > 0.01, f"only {lit:.2%} of the timeline's plot is lit"
+
+
+def test_race_without_lock_shows_the_lost_updates(live_server: Any, browser: Browser) -> None:
+    run_id, panel = run_race(browser, live_server.url, use_lock=False, shot="race-no-lock.png")
+    run = get_json(f"{live_server.url}/api/runs/{run_id}")
+    expected, actual = run["result"]["expected"], run["result"]["actual"]
+    assert expected == WORKERS * INCREMENTS
+
+    lost = expected - actual
+    assert int(panel.get_attribute("data-lost")) == lost
+    assert int(panel.get_attribute("data-expected")) == expected
+    assert int(panel.get_attribute("data-actual")) == actual
+    verdict = f"Lost updates: {lost:,}" if lost else "No lost updates"
+    sync_api.expect(panel.locator(".race-verdict")).to_contain_text(verdict)
+    assert_timeline_drawn(browser.page)
+
+    # Back returns to the scenario form, forward to the run.
+    browser.page.go_back()
+    browser.page.wait_for_url(re.compile(r"/scenarios/race$"))
+    sync_api.expect(browser.page.get_by_role("button", name=re.compile(r"\bRun\b"))).to_be_visible()
+    browser.page.go_forward()
+    browser.page.wait_for_selector("[data-view=race][data-final=true]")
+    assert browser.errors == []
+
+
+def test_race_with_lock_loses_nothing(live_server: Any, browser: Browser) -> None:
+    run_id, panel = run_race(browser, live_server.url, use_lock=True, shot="race-lock.png")
+    run = get_json(f"{live_server.url}/api/runs/{run_id}")
+    assert run["result"]["expected"] == run["result"]["actual"] == WORKERS * INCREMENTS
+
+    assert panel.get_attribute("data-lost") == "0"
+    sync_api.expect(panel.locator(".race-verdict")).to_contain_text("No lost updates")
+    sync_api.expect(panel.locator(".race-lock")).to_contain_text("Lock used")
+    assert_timeline_drawn(browser.page)
+    assert browser.errors == []
