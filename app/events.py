@@ -23,12 +23,19 @@ KINDS: frozenset[str] = frozenset(
         "lock.wait",
         "lock.acquired",
         "lock.released",
+        "lock.timeout",
+        "deadlock.detected",
+        "phase.start",
+        "phase.end",
+        "work.unit",
         "value.read",
         "value.write",
         "array.read",
         "array.write",
         "queue.put",
         "queue.get",
+        "queue.wait_put",
+        "queue.wait_get",
         "pipe.send",
         "pipe.recv",
         "manager.call",
@@ -37,10 +44,18 @@ KINDS: frozenset[str] = frozenset(
         "thread.start",
         "thread.exit",
         "log",
+        "process.create",
+        "process.join",
+        "pool.result",
     }
 )
 
 SERVER_PROC = "mpscope"
+
+# Kinds that change a run's summary (status, result, error): the only ones the server folds.
+SUMMARY_KINDS: frozenset[str] = frozenset(
+    {"run.start", "run.result", "run.error", "run.end", "process.error"}
+)
 
 # What crosses the process boundary: (t, pid, proc, kind, data). The run id and seq are added by the
 # server, which knows which run's queue it read the message from and in what order it arrived.
@@ -81,6 +96,15 @@ class Event:
     def from_json(cls, raw: bytes | str) -> Event:
         d = orjson.loads(raw)
         return cls(d["run"], d["seq"], d["t"], d["pid"], d["proc"], d["kind"], d.get("data") or {})
+
+
+def encode_wire(run: str, seq: int, wire: WireEvent) -> bytes:
+    """The JSON form of an event straight from what crossed the process boundary: the relay's hot
+    path, equal to `Event.from_wire(run, seq, wire).to_json()` without building the Event."""
+    t, pid, proc, kind, data = wire
+    return orjson.dumps(
+        {"run": run, "seq": seq, "t": t, "pid": pid, "proc": proc, "kind": kind, "data": data}, default=repr
+    )
 
 
 def json_array(encoded: list[bytes]) -> bytes:

@@ -7,26 +7,23 @@ when every process of the run has exited (the queue's pipe reports end-of-file) 
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable
 
-from app.events import Event
+from app.events import SUMMARY_KINDS, Event, WireEvent, encode_wire
 from app.reporter import EventQueue
 
+# (events that change the run's summary, every event's JSON in seq order)
 Deliver = Callable[[list[Event], list[bytes]], None]
 
 
 class Relay(threading.Thread):
-    def __init__(
-        self, run_id: str, events: EventQueue, first_seq: int, deliver: Deliver, batch_max: int = 4096
-    ) -> None:
+    def __init__(self, run_id: str, events: EventQueue, first_seq: int, deliver: Deliver) -> None:
         super().__init__(name=f"relay-{run_id}", daemon=True)
         self.run_id = run_id
         self.events = events
         self.next_seq = first_seq
         self.deliver = deliver
-        self.batch_max = batch_max
         self.error: str | None = None
         self._stopping = threading.Event()
 
@@ -34,32 +31,22 @@ class Relay(threading.Thread):
         self._stopping.set()
 
     def run(self) -> None:
-        q = self.events
-        eof = False
-        while not eof and not self._stopping.is_set():
+        while not self._stopping.is_set():
             try:
-                batch = [q.get(timeout=0.1)]
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):
-                break
-            except Exception as exc:  # a message torn by a killed writer: nothing after it can be trusted
+                batch = self.events.read_batch(timeout=0.1)
+            except EOFError as exc:
+                if "torn" in str(exc):  # a writer was killed mid-event: report it, nothing is lost silently
+                    self.error = str(exc)
+                return
+            except Exception as exc:  # an event that does not unpickle: nothing after it can be trusted
                 self.error = f"{type(exc).__name__}: {exc}"
-                break
-            try:
-                while len(batch) < self.batch_max:
-                    batch.append(q.get(block=False))
-            except queue.Empty:
-                pass
-            except (EOFError, OSError):
-                eof = True
-            except Exception as exc:
-                self.error = f"{type(exc).__name__}: {exc}"
-                eof = True
-            self._hand_off(batch)
+                return
+            if batch:
+                self._hand_off(batch)
 
-    def _hand_off(self, batch: list) -> None:  # type: ignore[type-arg]
-        seq = self.next_seq
-        events = [Event.from_wire(self.run_id, seq + i, wire) for i, wire in enumerate(batch)]
-        self.next_seq = seq + len(events)
-        self.deliver(events, [e.to_json() for e in events])
+    def _hand_off(self, batch: list[WireEvent]) -> None:
+        seq, run = self.next_seq, self.run_id
+        encoded = [encode_wire(run, seq + i, wire) for i, wire in enumerate(batch)]
+        notable = [Event.from_wire(run, seq + i, w) for i, w in enumerate(batch) if w[3] in SUMMARY_KINDS]
+        self.next_seq = seq + len(batch)
+        self.deliver(notable, encoded)

@@ -1,24 +1,30 @@
 """Child side of the pipeline: scenario code calls `rep.emit(kind, **data)` to report what it does.
 
 An emit costs a few microseconds: it timestamps the event and appends it to a multiprocessing Queue
-whose feeder thread pickles and writes it in the background. It never blocks: when the run's queue
-is full, or an event cannot be pickled, the event is counted in a counter shared by every process of
-the run (`dropped`), which the server reports as `dropped_events`. Nothing is dropped silently.
+whose feeder thread pickles and writes it in the background. It never blocks a scenario for long:
+when the run's queue is full it waits at most BACKPRESSURE_SECONDS for room, and a process whose wait
+failed drops at once until the queue has room again. Every event not sent (no room, or not
+picklable) is counted in a counter shared by every process of the run (`dropped`), which the server
+reports as `dropped_events`. Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
+from multiprocessing.connection import wait
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
+from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from multiprocessing.util import register_after_fork
 from typing import Any
 
 from app.events import WireEvent
 
 QUEUE_MAXSIZE = 65_536
+BACKPRESSURE_SECONDS = 0.5  # longest an emit waits for room in a full queue
 
 
 class EventQueue(Queue):  # type: ignore[type-arg]
@@ -43,6 +49,44 @@ class EventQueue(Queue):  # type: ignore[type-arg]
     def _reset_after_fork(queue: EventQueue) -> None:
         queue._reset(after_fork=True)  # type: ignore[attr-defined]
 
+    def read_batch(self, timeout: float, max_bytes: int = 1 << 20) -> list[WireEvent]:
+        """Server side, single reader: every whole event the pipe holds, waiting up to `timeout` for
+        the first. One read() takes many events; `get()` costs a lock, a poll and two reads per event.
+        Raises EOFError once every writer has gone and all whole events were returned.
+
+        This reads the stdlib Connection's framing (a 4-byte big-endian signed length, or -1 and an
+        8-byte length, then the pickle); tests/test_reporter.py checks it against Queue.put.
+        """
+        buf: bytearray = self.__dict__.setdefault("_rx", bytearray())
+        fd = self._reader.fileno()  # type: ignore[attr-defined]
+        if not wait([self._reader], timeout):  # type: ignore[attr-defined]
+            return []
+        chunk = os.read(fd, max_bytes)
+        if not chunk:
+            if buf:
+                raise EOFError(f"stream ended inside an event ({len(buf)} bytes torn)")
+            raise EOFError("every writer has gone")
+        buf += chunk
+        events: list[WireEvent] = []
+        pos, end = 0, len(buf)
+        with memoryview(buf) as view:
+            while end - pos >= 4:
+                size = int.from_bytes(view[pos : pos + 4], "big", signed=True)
+                head = 4
+                if size == -1:
+                    if end - pos < 12:
+                        break
+                    size, head = int.from_bytes(view[pos + 4 : pos + 12], "big"), 12
+                if end - pos - head < size:
+                    break
+                events.append(_ForkingPickler.loads(view[pos + head : pos + head + size]))
+                pos += head + size
+        del buf[:pos]
+        release = self._sem.release  # type: ignore[attr-defined]
+        for _ in events:
+            release()
+        return events
+
     def count_dropped(self, n: int = 1) -> None:
         with self.dropped.get_lock():
             self.dropped.value += n
@@ -59,6 +103,7 @@ class Reporter:
         self.queue = queue
         self.t0_ns = t0_ns
         self.enabled = enabled
+        self._congested = False
 
     def now(self) -> int:
         """Nanoseconds since the run started, on the clock every process of the run shares."""
@@ -90,8 +135,23 @@ class Reporter:
     def _put(self, event: WireEvent) -> None:
         try:
             self.queue.put_nowait(event)
-        except Exception:  # queue.Full, or closed during shutdown: counted, never raised into a scenario
+            self._congested = False
+            return
+        except queue.Full:
+            pass
+        except Exception:  # closed during shutdown: counted, never raised into a scenario
             self.queue.count_dropped()
+            return
+        # The queue is full: the server is behind. Wait a bounded time for room (slowing the scenario
+        # a little is better than showing a timeline with holes), unless this process already waited
+        # in vain: then drop at once until the queue takes an event again.
+        if not self._congested:
+            try:
+                self.queue.put(event, timeout=BACKPRESSURE_SECONDS)
+                return
+            except Exception:
+                self._congested = True
+        self.queue.count_dropped()
 
     @property
     def dropped(self) -> int:

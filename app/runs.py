@@ -311,19 +311,22 @@ class RunManager:
         event = Event(
             run.id, run.event_count, time.monotonic_ns() - t0_ns, os.getpid(), SERVER_PROC, kind, data
         )
-        self._on_events(run, [event], [event.to_json()])
+        self._on_events(run, [event], [event.to_json()], server=True)
 
-    def _on_events(self, run: Run, events: list[Event], encoded: list[bytes]) -> None:
-        room = self.limits.max_events_per_run - run.event_count
+    def _on_events(self, run: Run, notable: list[Event], encoded: list[bytes], server: bool = False) -> None:
+        """Take a batch: `encoded` holds every event's JSON in seq order; `notable` the few of them
+        that change the run's summary. Past the per-run event limit, the run is stopped and what it
+        sends is counted as dropped; the server's own events (run.start, run.end) always go in."""
         h = self.handles.get(run.id)
-        if len(encoded) > room and h is not None and events[0].kind != "run.end":
-            h.over_limit += len(events) - room
-            events, encoded = events[:room], encoded[:room]
-            self._stop(
-                run, RunStatus.FAILED, f"limit of {self.limits.max_events_per_run:,} events per run exceeded"
-            )
+        room = self.limits.max_events_per_run - run.event_count
+        if not server and len(encoded) > room and h is not None:
+            h.over_limit += len(encoded) - max(room, 0)
+            encoded = encoded[: max(room, 0)]
+            notable = [e for e in notable if e.seq < run.event_count + len(encoded)]
+            limit = self.limits.max_events_per_run
+            self._stop(run, RunStatus.FAILED, f"limit of {limit:,} events per run exceeded")
         changed = False
-        for event in events:
+        for event in notable:
             changed |= run.apply(event)
         run.events.extend(encoded)
         self.hub.publish(run.id, encoded)

@@ -40,15 +40,39 @@ def test_emit_reports_time_pid_proc_kind_and_data() -> None:
     q.close()
 
 
-def test_full_queue_counts_drops_without_blocking() -> None:
+def test_full_queue_counts_drops_and_waits_only_once() -> None:
     q = EventQueue(multiprocessing.get_context("spawn"), maxsize=10)
     rep = Reporter(q, time.monotonic_ns())
     started = time.monotonic()
     for i in range(50):
         rep.emit("log", i=i)
-    assert time.monotonic() - started < 1.0  # it never waited for room
+    # One bounded wait (0.5 s) for room, then drops at once: 40 waits would have taken 20 s.
+    assert time.monotonic() - started < 10
     assert rep.dropped == 40
     assert len(drain(q, 10)) == 10
+    rep.emit("log", msg="room again")  # the queue has room: the process sends again
+    assert drain(q, 1)[0][4] == {"msg": "room again"}
+    assert rep.dropped == 40
+    q.close()
+
+
+def test_a_slow_reader_slows_the_writer_instead_of_losing_events() -> None:
+    q = EventQueue(multiprocessing.get_context("spawn"), maxsize=10)
+    rep = Reporter(q, time.monotonic_ns())
+    got: list[tuple] = []  # type: ignore[type-arg]
+
+    def slow_reader() -> None:
+        while len(got) < 200:
+            got.append(q.get(timeout=10))
+            time.sleep(0.001)
+
+    reader = threading.Thread(target=slow_reader)
+    reader.start()
+    for i in range(200):
+        rep.emit("log", i=i)
+    reader.join(30)
+    assert rep.dropped == 0
+    assert [e[4]["i"] for e in got] == list(range(200))
     q.close()
 
 
@@ -98,3 +122,36 @@ def test_reporter_travels_to_children_and_grandchildren(method: str) -> None:
     ]
     assert rep.dropped == 0
     q.close()
+
+
+def test_read_batch_reads_the_stdlib_framing_small_and_large() -> None:
+    q = EventQueue(multiprocessing.get_context("spawn"))
+    rep = Reporter(q, time.monotonic_ns())
+    big = "x" * 100_000  # over 16 KiB: the stdlib sends header and body in two writes
+    for i in range(500):
+        rep.emit("log", i=i, pad=big if i % 100 == 0 else "")
+    got: list[tuple] = []  # type: ignore[type-arg]
+    deadline = time.monotonic() + 10
+    while len(got) < 500 and time.monotonic() < deadline:
+        got += q.read_batch(timeout=0.1, max_bytes=4096)  # small reads: frames straddle reads
+    assert [e[4]["i"] for e in got] == list(range(500))
+    assert all(len(e[4]["pad"]) == (100_000 if e[4]["i"] % 100 == 0 else 0) for e in got)
+    assert q.qsize() == 0  # every event read released its slot in the bounded queue
+    q.close()
+
+
+def test_read_batch_reports_end_of_stream_and_torn_events() -> None:
+    q = EventQueue(multiprocessing.get_context("spawn"))
+    q._writer.send_bytes(b"abc")  # a whole (if odd) message ...
+    os.write(q._writer.fileno(), (1000).to_bytes(4, "big") + b"only part")  # ... then a torn one
+    q._writer.close()
+    with pytest.raises(Exception):  # b"abc" is no pickle
+        q.read_batch(timeout=1)
+    q2 = EventQueue(multiprocessing.get_context("spawn"))
+    os.write(q2._writer.fileno(), (1000).to_bytes(4, "big") + b"only part")
+    q2._writer.close()
+    assert q2.read_batch(timeout=1) == []
+    with pytest.raises(EOFError, match="torn"):
+        q2.read_batch(timeout=1)
+    q.close()
+    q2.close()
