@@ -52,7 +52,10 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     settings = Settings(host=args.host, port=args.port, start_method=args.start_method, token=args.token)
-    print(f"mpscope {__version__}: dashboard on http://{_shown(args.host)}:{args.port}/", flush=True)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else _shown(args.host)
+    print(f"mpscope {__version__}: dashboard on http://{shown}:{args.port}/", flush=True)
+    if args.token:
+        print(f"presenter URL (can start runs): http://{shown}:{args.port}/?token={args.token}", flush=True)
     uvicorn.run(
         create_app(settings),
         host=args.host,

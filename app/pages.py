@@ -37,6 +37,12 @@ async def scenario_page(request: Request, scenario_id: str) -> HTMLResponse:
     return _dashboard(request, scenario_id=scenario_id)
 
 
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+async def api_docs(request: Request) -> HTMLResponse:
+    """OpenAPI documentation from the vendored Swagger UI (FastAPI's default loads it from a CDN)."""
+    return templates.TemplateResponse(request, "api_docs.html", {})
+
+
 @router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
 async def run_page(request: Request, run_id: str) -> HTMLResponse:
     run = request.app.state.manager.get(run_id)

@@ -1,14 +1,17 @@
 """Request guards for a server that starts processes: Host and Origin checks, security headers.
 
-Host is checked on every request (DNS rebinding: a foreign name that resolves to 127.0.0.1 must not
+With a token set, every mutating request must carry it (Authorization: Bearer, or the cookie that
+opening the presenter URL /?token=T sets): none -> 401, wrong -> 403. Viewing stays open. Host is
+checked on every request (DNS rebinding: a foreign name that resolves to 127.0.0.1 must not
 reach us). Origin is checked on every mutating request and every WebSocket handshake: browsers apply
 no CORS to WebSockets, so without this any web page could drive a local mpscope.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,10 +39,26 @@ def allowed_hosts(bind_host: str, port: int, extra: Iterable[str] = ()) -> froze
     return frozenset(hosts)
 
 
+TOKEN_COOKIE = "mpscope_token"
+
+
+def presented_token(headers: dict[str, str]) -> str | None:
+    """The token a request carries: `Authorization: Bearer T`, or the cookie set by the presenter URL."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == TOKEN_COOKIE:
+            return value
+    return None
+
+
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, hosts: frozenset[str], token: str | None = None) -> None:
         self.app = app
         self.hosts = hosts
+        self.token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -55,6 +74,18 @@ class GuardMiddleware:
         if mutating and origin is not None and urlsplit(origin).netloc not in self.hosts:
             await self._refuse(scope, send, 403, f"Origin {origin!r} is not allowed")
             return
+        if scope["type"] == "http" and self.token is not None:
+            if scope["method"] == "GET" and scope["path"] == "/" and b"token=" in scope["query_string"]:
+                await self._presenter_login(scope, send)
+                return
+            if scope["method"] not in SAFE_METHODS:
+                given = presented_token(headers)
+                if given is None:
+                    await self._refuse(scope, send, 401, "this server needs a token to start or cancel runs")
+                    return
+                if not hmac.compare_digest(given.encode(), self.token.encode()):
+                    await self._refuse(scope, send, 403, "wrong token")
+                    return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
@@ -65,6 +96,22 @@ class GuardMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _presenter_login(self, scope: Scope, send: Send) -> None:
+        """Opening the presenter URL (/?token=T) stores the token in a cookie and drops it from the URL."""
+        given = parse_qs(scope["query_string"].decode("latin-1")).get("token", [""])[0]
+        if self.token is None or not hmac.compare_digest(given.encode(), self.token.encode()):
+            await self._refuse(scope, send, 403, "wrong token")
+            return
+        cookie = f"{TOKEN_COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [(b"location", b"/"), (b"set-cookie", cookie), *SECURITY_HEADERS],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
     async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
         if scope["type"] == "websocket":

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await manager.shutdown()
         hub.close()
 
-    app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.hub = hub
     app.state.manager = manager
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
-    app.add_middleware(GuardMiddleware, hosts=allowed_hosts(settings.host, settings.port))
+    app.add_middleware(
+        GuardMiddleware, hosts=allowed_hosts(settings.host, settings.port), token=settings.token
+    )
 
     @app.exception_handler(UnknownScenario)
     @app.exception_handler(UnknownRun)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import queue
 import threading
 import time
@@ -145,7 +146,7 @@ def test_read_batch_reports_end_of_stream_and_torn_events() -> None:
     q._writer.send_bytes(b"abc")  # a whole (if odd) message ...
     os.write(q._writer.fileno(), (1000).to_bytes(4, "big") + b"only part")  # ... then a torn one
     q._writer.close()
-    with pytest.raises(Exception):  # b"abc" is no pickle
+    with pytest.raises(pickle.UnpicklingError):  # b"abc" is no pickle
         q.read_batch(timeout=1)
     q2 = EventQueue(multiprocessing.get_context("spawn"))
     os.write(q2._writer.fileno(), (1000).to_bytes(4, "big") + b"only part")

@@ -1,0 +1,89 @@
+"""Access rules of a server that starts processes: tokens, loopback-only defaults, clean shutdown."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, LiveServer, live_descendants, start_server, stop_server
+from tests.test_api import wait_finished
+
+RACE = {"scenario": "race", "params": {"workers": 2, "increments": 5}}
+
+
+@pytest.fixture
+def token_server(tmp_path: Path) -> LiveServer:
+    server = start_server(tmp_path, "--token", "s3cret")
+    yield server  # type: ignore[misc]
+    stop_server(server)
+
+
+def test_token_guards_every_mutating_route(token_server: LiveServer) -> None:
+    url = token_server.url
+    assert httpx.post(f"{url}/api/runs", json=RACE).status_code == 401
+    assert (
+        httpx.post(f"{url}/api/runs", json=RACE, headers={"Authorization": "Bearer nope"}).status_code == 403
+    )
+    assert httpx.post(f"{url}/api/runs/ffffffff/cancel").status_code == 401
+    assert httpx.get(f"{url}/api/runs").json() == []  # nothing was started, no process spawned
+    assert live_descendants(token_server.process.pid) == [
+        p for p in live_descendants(token_server.process.pid) if "multiprocessing" in " ".join(p.cmdline())
+    ]
+    ok = httpx.post(f"{url}/api/runs", json=RACE, headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 201
+    wait_finished(token_server, ok.json()["id"])
+    # Viewing stays open for the audience.
+    assert httpx.get(f"{url}/").status_code == 200
+    assert httpx.get(f"{url}/api/runs/{ok.json()['id']}/events").status_code == 200
+
+
+def test_presenter_url_sets_a_cookie_that_allows_starting_runs(token_server: LiveServer) -> None:
+    url = token_server.url
+    assert httpx.get(f"{url}/?token=wrong").status_code == 403
+    with httpx.Client() as presenter:
+        response = presenter.get(f"{url}/?token=s3cret", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/"
+        assert (
+            "HttpOnly" in response.headers["set-cookie"]
+            and "SameSite=Strict" in response.headers["set-cookie"]
+        )
+        started = presenter.post(f"{url}/api/runs", json=RACE)
+        assert started.status_code == 201
+        wait_finished(token_server, started.json()["id"])
+
+
+def test_non_loopback_bind_without_a_token_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--host", "0.0.0.0", "--port", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "refusing to bind 0.0.0.0" in result.stderr and "--token" in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_server_signal_cancels_runs_and_reaps_every_child(tmp_path: Path, sig: signal.Signals) -> None:
+    server = start_server(tmp_path)
+    body = {"scenario": "race", "params": {"workers": 4, "increments": 1000, "delay_ms": 50}}
+    run_id = httpx.post(f"{server.url}/api/runs", json=body).json()["id"]
+    deadline = time.monotonic() + 20
+    while len(live_descendants(server.process.pid)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)  # main + 4 workers + the run's forkserver + the server's helpers
+    assert len(live_descendants(server.process.pid)) >= 6
+    started = time.monotonic()
+    code = stop_server(server, sig, timeout=15)  # asserts every descendant is gone afterwards
+    # uvicorn shuts down gracefully (lifespan: runs cancelled, groups reaped), then re-raises the signal.
+    assert code in (0, -sig), server.output()
+    assert time.monotonic() - started < 15
+    assert "Traceback" not in server.output() and "leaked" not in server.output(), server.output()
+    del run_id
