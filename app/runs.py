@@ -27,6 +27,7 @@ from app.config import START_METHODS, Settings
 from app.events import SERVER_PROC, Event, json_array
 from app.hub import Hub
 from app.procs import kill_group
+from app.reaper import Reaper
 from app.relay import Relay
 from app.reporter import EventQueue, Reporter
 from app.run import Run, RunStatus
@@ -85,8 +86,15 @@ class Handles:
 
 
 class RunManager:
-    def __init__(self, settings: Settings, hub: Hub, registry: dict[str, Scenario] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        hub: Hub,
+        registry: dict[str, Scenario] | None = None,
+        reaper: Reaper | None = None,
+    ) -> None:
         self.settings = settings
+        self.reaper = reaper
         self.limits = settings.limits
         self.hub = hub
         self.registry = REGISTRY if registry is None else registry
@@ -204,6 +212,8 @@ class RunManager:
         def deliver(events: list[Event], encoded: list[bytes]) -> None:
             loop.call_soon_threadsafe(self._on_events, run, events, encoded)
 
+        if self.reaper is not None and process.pid is not None:
+            self.reaper.watch(process.pid)
         relay = Relay(run.id, queue, run.event_count, deliver)
         handles = Handles(t0, process, queue, relay, threading.Event())
         self.handles[run.id] = handles
@@ -225,7 +235,13 @@ class RunManager:
         process = mp.Process(
             target=run_main,
             name=f"mpscope-run-{run.id}",
-            args=(self.registry[run.scenario], run.params, Reporter(queue, t0), run.start_method),
+            args=(
+                self.registry[run.scenario],
+                run.params,
+                Reporter(queue, t0),
+                run.start_method,
+                os.getpid(),
+            ),
         )
         process.start()
         # Only the run's processes hold the write end now: when they are all gone the relay sees EOF.
@@ -274,6 +290,8 @@ class RunManager:
         self.hub.close_topic(run.id)
         self._publish_run(run)
         h.queue.close()
+        if self.reaper is not None and h.process.pid is not None:
+            self.reaper.forget(h.process.pid)
         self.handles.pop(run.id, None)
         self._supervisors.pop(run.id, None)
         self._trim_history()

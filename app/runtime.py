@@ -12,6 +12,7 @@ import multiprocessing.connection
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -111,10 +112,29 @@ def child_main(rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...])
         raise
 
 
-def run_main(scenario: Scenario, params: dict[str, Any], rep: Reporter, start_method: str) -> None:
+def watch_server(server_pid: int, interval: float = 0.5) -> None:
+    """Thread in a run's main process: if the server has gone, end the run's whole process group.
+    The reaper process normally does this at once; this is the second line, should the reaper die too."""
+    while True:
+        time.sleep(interval)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os.killpg(0, signal.SIGKILL)
+
+
+def run_main(
+    scenario: Scenario,
+    params: dict[str, Any],
+    rep: Reporter,
+    start_method: str,
+    server_pid: int | None = None,
+) -> None:
     """Entry point of a run's main process: runs the scenario and reports its result or error."""
     os.setpgid(0, 0)
     install_child_handlers()
+    if server_pid is not None:
+        threading.Thread(target=watch_server, args=(server_pid,), name="watch-server", daemon=True).start()
     multiprocessing.current_process().name = MAIN_PROC
     rep.emit("process.start", ppid=os.getppid(), role="main")
     mp = multiprocessing.get_context(start_method)

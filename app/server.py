@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__, api, pages, ws
 from app.config import Settings
 from app.hub import Hub
+from app.reaper import Reaper
 from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario, warm_up
 from app.security import GuardMiddleware, allowed_hosts
 
@@ -19,13 +20,16 @@ from app.security import GuardMiddleware, allowed_hosts
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     hub = Hub(settings.tick_seconds, settings.limits.client_buffer_bytes)
-    manager = RunManager(settings, hub)
+    reaper = Reaper()
+    manager = RunManager(settings, hub, reaper=reaper)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reaper.start()
         warm_up()
         yield
         await manager.shutdown()
+        reaper.stop()
         hub.close()
 
     app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
