@@ -34,6 +34,19 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
+@router.get("/stats")
+async def stats(request: Request) -> dict[str, int]:
+    """Live counters: viewers connected, runs, events held in memory, frames sent."""
+    m = manager(request)
+    return {
+        "viewers": m.hub.client_count,
+        "active_runs": m.active_count(),
+        "runs": len(m.runs),
+        "events_held": sum(run.event_count for run in m.runs.values()),
+        "frames_built": m.hub.frames_built,
+    }
+
+
 @router.get("/scenarios")
 async def list_scenarios(request: Request) -> list[dict[str, Any]]:
     return [s.describe() for s in manager(request).registry.values()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 
 from app import __version__
@@ -26,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token",
         default=os.environ.get("MPSCOPE_TOKEN"),
-        help="token required to start or cancel runs (env MPSCOPE_TOKEN)",
+        help="presenter token, needed to start or cancel runs (env MPSCOPE_TOKEN); 'auto' makes one",
+    )
+    serve.add_argument(
+        "--viewer-token",
+        default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
+        help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN); 'auto' makes one",
     )
     return parser
 
@@ -43,19 +49,28 @@ def serve(args: argparse.Namespace) -> int:
 
     from app.server import create_app
 
-    if not is_loopback(args.host) and not args.token:
+    token, viewer_token = _token(args.token), _token(args.viewer_token)
+    if not is_loopback(args.host) and not token:
         print(
             f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token.\n"
-            "Anyone who can reach it could start processes on this machine. Pass --token (or set "
-            "MPSCOPE_TOKEN), or bind 127.0.0.1.",
+            "Anyone who can reach it could start processes on this machine. Pass --token (or --token auto,\n"
+            "or set MPSCOPE_TOKEN), or bind 127.0.0.1.",
             file=sys.stderr,
         )
         return 2
-    settings = Settings(host=args.host, port=args.port, start_method=args.start_method, token=args.token)
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else _shown(args.host)
-    print(f"mpscope {__version__}: dashboard on http://{shown}:{args.port}/", flush=True)
-    if args.token:
-        print(f"presenter URL (can start runs): http://{shown}:{args.port}/?token={args.token}", flush=True)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        start_method=args.start_method,
+        token=token,
+        viewer_token=viewer_token,
+    )
+    base = f"http://{_shown(args.host)}:{args.port}/"
+    print(f"mpscope {__version__}: dashboard on {base}", flush=True)
+    if token:
+        print(f"presenter URL (can start runs; keep it private): {base}?token={token}", flush=True)
+    if viewer_token:
+        print(f"audience URL (view only; share it): {base}?view={viewer_token}", flush=True)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -67,5 +82,15 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token(value: str | None) -> str | None:
+    """'auto' makes a fresh random token, as Jupyter does; an empty value means none."""
+    if value == "auto":
+        return secrets.token_urlsafe(16)
+    return value or None
+
+
 def _shown(host: str) -> str:
+    """How to reach a bind address from this machine: a wildcard bind is reached on loopback."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
     return f"[{host}]" if ":" in host else host

@@ -25,7 +25,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     start_method: str = "forkserver"
-    token: str | None = None
+    token: str | None = None  # presenter: needed to start or cancel runs
+    viewer_token: str | None = None  # audience: needed to view, when set
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
 

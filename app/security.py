@@ -1,10 +1,14 @@
-"""Request guards for a server that starts processes: Host and Origin checks, security headers.
+"""Request guards for a server that starts processes: Host, Origin, tokens, body size, headers.
 
-With a token set, every mutating request must carry it (Authorization: Bearer, or the cookie that
-opening the presenter URL /?token=T sets): none -> 401, wrong -> 403. Viewing stays open. Host is
-checked on every request (DNS rebinding: a foreign name that resolves to 127.0.0.1 must not
-reach us). Origin is checked on every mutating request and every WebSocket handshake: browsers apply
-no CORS to WebSockets, so without this any web page could drive a local mpscope.
+- Host is checked on every request and WebSocket (DNS rebinding: a foreign name that resolves to
+  127.0.0.1 must not reach us): others -> 400.
+- Origin is checked on every mutating request and every WebSocket handshake, before the app sees it
+  (browsers apply no CORS to WebSockets, so any web page could otherwise drive a local mpscope): -> 403.
+- With a presenter token, every mutating request must carry it (`Authorization: Bearer T`, or the
+  cookie that opening the presenter URL `/?token=T` sets): none -> 401, wrong -> 403. Viewing stays
+  open unless a viewer token is set; then pages, GET APIs and WebSockets need either token
+  (`/?view=V` sets the viewer cookie). Static assets and /api/health stay open.
+- Request bodies are capped (-> 413), and every HTTP answer carries the security headers.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
+PRESENTER_COOKIE, VIEWER_COOKIE = "mpscope_token", "mpscope_view"
+ALWAYS_OPEN = ("/static/", "/api/health")
 
 SECURITY_HEADERS = [
     (
@@ -39,56 +45,74 @@ def allowed_hosts(bind_host: str, port: int, extra: Iterable[str] = ()) -> froze
     return frozenset(hosts)
 
 
-TOKEN_COOKIE = "mpscope_token"
+def same(given: str | None, expected: str | None) -> bool:
+    return (
+        given is not None and expected is not None and hmac.compare_digest(given.encode(), expected.encode())
+    )
 
 
-def presented_token(headers: dict[str, str]) -> str | None:
-    """The token a request carries: `Authorization: Bearer T`, or the cookie set by the presenter URL."""
-    auth = headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
+def cookie(headers: dict[str, str], name: str) -> str | None:
     for part in headers.get("cookie", "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == TOKEN_COOKIE:
+        key, _, value = part.strip().partition("=")
+        if key == name:
             return value
     return None
 
 
+def bearer(headers: dict[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, hosts: frozenset[str], token: str | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        hosts: frozenset[str],
+        token: str | None = None,
+        viewer_token: str | None = None,
+        max_body_bytes: int = 64 * 1024,
+    ) -> None:
         self.app = app
         self.hosts = hosts
         self.token = token
+        self.viewer_token = viewer_token
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        host = headers.get("host", "")
+        websocket = scope["type"] == "websocket"
+        mutating = not websocket and scope["method"] not in SAFE_METHODS
+        host, origin = headers.get("host", ""), headers.get("origin")
         if host not in self.hosts:
-            await self._refuse(scope, send, 400, f"Host {host!r} is not allowed")
+            await refuse(scope, send, 400, f"Host {host!r} is not allowed")
             return
-        origin = headers.get("origin")
-        mutating = scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS
-        if mutating and origin is not None and urlsplit(origin).netloc not in self.hosts:
-            await self._refuse(scope, send, 403, f"Origin {origin!r} is not allowed")
+        if (websocket or mutating) and origin is not None and urlsplit(origin).netloc not in self.hosts:
+            await refuse(scope, send, 403, f"Origin {origin!r} is not allowed")
             return
-        if scope["type"] == "http" and self.token is not None:
-            if scope["method"] == "GET" and scope["path"] == "/" and b"token=" in scope["query_string"]:
-                await self._presenter_login(scope, send)
+        if not websocket and scope["method"] == "GET" and scope["path"] == "/" and scope["query_string"]:
+            query = parse_qs(scope["query_string"].decode("latin-1"))
+            if "token" in query or "view" in query:
+                await self._login(scope, send, query)
                 return
-            if scope["method"] not in SAFE_METHODS:
-                given = presented_token(headers)
-                if given is None:
-                    await self._refuse(scope, send, 401, "this server needs a token to start or cancel runs")
-                    return
-                if not hmac.compare_digest(given.encode(), self.token.encode()):
-                    await self._refuse(scope, send, 403, "wrong token")
-                    return
-        if scope["type"] == "websocket":
+        problem = self._access(scope, headers, mutating)
+        if problem is not None:
+            await refuse(scope, send, *problem)
+            return
+        if websocket:
             await self.app(scope, receive, send)
             return
+        if mutating:
+            body = await read_body(receive, self.max_body_bytes)
+            if body is None:
+                await refuse(
+                    scope, send, 413, f"request body over the limit of {self.max_body_bytes:,} bytes"
+                )
+                return
+            receive = replay(body)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -97,33 +121,76 @@ class GuardMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    async def _presenter_login(self, scope: Scope, send: Send) -> None:
-        """Opening the presenter URL (/?token=T) stores the token in a cookie and drops it from the URL."""
-        given = parse_qs(scope["query_string"].decode("latin-1")).get("token", [""])[0]
-        if self.token is None or not hmac.compare_digest(given.encode(), self.token.encode()):
-            await self._refuse(scope, send, 403, "wrong token")
+    def _access(self, scope: Scope, headers: dict[str, str], mutating: bool) -> tuple[int, str] | None:
+        """None when the request may go on, else (status, why)."""
+        presenter = bearer(headers) or cookie(headers, PRESENTER_COOKIE)
+        if mutating and self.token is not None:
+            if presenter is None:
+                return 401, "this server needs a token to start or cancel runs"
+            if not same(presenter, self.token):
+                return 403, "wrong token"
+        if not mutating and self.viewer_token is not None and not scope["path"].startswith(ALWAYS_OPEN):
+            viewer = cookie(headers, VIEWER_COOKIE) or bearer(headers)
+            if not (same(viewer, self.viewer_token) or same(presenter, self.token)):
+                return 401, "this server needs a viewer token: open the link the presenter shares"
+        return None
+
+    async def _login(self, scope: Scope, send: Send, query: dict[str, list[str]]) -> None:
+        """The presenter URL (/?token=T) and the audience URL (/?view=V) store their token in a cookie."""
+        given_token, given_view = query.get("token", [None])[0], query.get("view", [None])[0]
+        if same(given_token, self.token):
+            name, value = PRESENTER_COOKIE, given_token
+        elif same(given_view, self.viewer_token):
+            name, value = VIEWER_COOKIE, given_view
+        else:
+            await refuse(scope, send, 403, "wrong token")
             return
-        cookie = f"{TOKEN_COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict".encode()
+        set_cookie = f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 303,
-                "headers": [(b"location", b"/"), (b"set-cookie", cookie), *SECURITY_HEADERS],
+                "headers": [(b"location", b"/"), (b"set-cookie", set_cookie), *SECURITY_HEADERS],
             }
         )
         await send({"type": "http.response.body", "body": b""})
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
-        if scope["type"] == "websocket":
-            # Closing before accepting makes the server answer the handshake with 403.
-            await send({"type": "websocket.close", "code": 1008, "reason": detail})
-            return
-        body = ('{"detail": "' + detail.replace('"', "'") + '"}').encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes `limit` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+    if scope["type"] == "websocket":
+        # Closing before accepting makes the server answer the handshake with 403.
+        await send({"type": "websocket.close", "code": 1008, "reason": detail})
+        return
+    body = ('{"detail": "' + detail.replace('"', "'") + '"}').encode()
+    headers = [(b"content-type", b"application/json"), *SECURITY_HEADERS]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -41,7 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
     app.add_middleware(
-        GuardMiddleware, hosts=allowed_hosts(settings.host, settings.port), token=settings.token
+        GuardMiddleware,
+        hosts=allowed_hosts(settings.host, settings.port),
+        token=settings.token,
+        viewer_token=settings.viewer_token,
+        max_body_bytes=settings.limits.max_body_bytes,
     )
 
     @app.exception_handler(UnknownScenario)

@@ -16,7 +16,7 @@ from app.runs import RunManager
 router = APIRouter()
 
 BACKLOG_CHUNK = 5000  # events per frame when sending history
-CLOSE_NORMAL, CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN = 1000, 1013, 4404
+CLOSE_NORMAL, CLOSE_UNSUPPORTED, CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN = 1000, 1003, 1013, 4404
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -90,15 +90,18 @@ async def _pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
                     return CLOSE_NORMAL
                 await ws.send_text(frame)
 
-    async def drain_client() -> None:  # we expect nothing from the client but its disconnect
-        while (await ws.receive())["type"] != "websocket.disconnect":
-            pass
+    async def listen() -> bool:
+        """The client has nothing to say: True if it said something anyway, False if it left."""
+        return (await ws.receive())["type"] != "websocket.disconnect"
 
     sender = asyncio.create_task(send_all())
-    reader = asyncio.create_task(drain_client())
+    reader = asyncio.create_task(listen())
     try:
         done, _ = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if sender in done and sender.exception() is None:
+        if reader in done and reader.exception() is None and reader.result():
+            with suppress(Exception):
+                await asyncio.wait_for(ws.close(CLOSE_UNSUPPORTED, reason="this stream takes no messages"), 2)
+        elif sender in done and sender.exception() is None:
             code = sender.result()
             with suppress(Exception):
                 if ws.application_state == WebSocketState.CONNECTED:

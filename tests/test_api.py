@@ -37,7 +37,13 @@ def test_scenarios_describe_themselves(live_server: LiveServer) -> None:
     assert race["explanation"]["en"] and race["explanation"]["zh"]
     workers = race["params"]["properties"]["workers"]
     assert (workers["minimum"], workers["maximum"], workers["default"]) == (1, 16, 4)
-    assert race["defaults"] == {"workers": 4, "increments": 1000, "use_lock": False, "delay_ms": 0, "hold_ms": 0}
+    assert race["defaults"] == {
+        "workers": 4,
+        "increments": 1000,
+        "use_lock": False,
+        "delay_ms": 0,
+        "hold_ms": 0,
+    }
     source = httpx.get(f"{live_server.url}/api/scenarios/race").json()["source"]
     assert "def worker(" in source and "counter.value = value + 1" in source
 
@@ -56,9 +62,13 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
         assert result["lost"] == 0
     events = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()
     assert len(events) == run["event_count"] and [e["seq"] for e in events] == list(range(len(events)))
-    tail = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events", params={"after": len(events) - 3}).json()
+    tail = httpx.get(
+        f"{live_server.url}/api/runs/{run['id']}/events", params={"after": len(events) - 3}
+    ).json()
     assert [e["seq"] for e in tail] == [len(events) - 2, len(events) - 1]
-    ndjson = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events", headers={"Accept": "application/x-ndjson"})
+    ndjson = httpx.get(
+        f"{live_server.url}/api/runs/{run['id']}/events", headers={"Accept": "application/x-ndjson"}
+    )
     assert ndjson.headers["content-type"].startswith("application/x-ndjson")
     assert [orjson.loads(line) for line in ndjson.content.splitlines()] == events
     assert any(r["id"] == run["id"] for r in httpx.get(f"{live_server.url}/api/runs").json())
@@ -66,7 +76,9 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
 def test_start_method_is_honoured(live_server: LiveServer, method: str) -> None:
-    created = start(live_server, {"scenario": "race", "params": {"increments": 10}, "start_method": method}).json()
+    created = start(
+        live_server, {"scenario": "race", "params": {"increments": 10}, "start_method": method}
+    ).json()
     run = wait_finished(live_server, created["id"])
     assert run["start_method"] == method and run["status"] == "succeeded"
     first = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()[0]
@@ -87,7 +99,9 @@ def test_start_method_is_honoured(live_server: LiveServer, method: str) -> None:
         ({"params": {}}, "scenario", "Field required"),
     ],
 )
-def test_bad_input_is_a_422_naming_the_field(live_server: LiveServer, body: dict, field: str, words: str) -> None:  # type: ignore[type-arg]
+def test_bad_input_is_a_422_naming_the_field(
+    live_server: LiveServer, body: dict, field: str, words: str
+) -> None:  # type: ignore[type-arg]
     before = len(httpx.get(f"{live_server.url}/api/runs").json())
     response = start(live_server, body)
     assert response.status_code == 422, response.text
@@ -106,8 +120,9 @@ def test_unknown_things_are_404(live_server: LiveServer) -> None:
 
 def test_malformed_bodies_are_4xx_never_5xx(live_server: LiveServer) -> None:
     for content in (b"{", b"null", b"[]", b'{"scenario": 5}', b"\xff\xfe", b'{"a":' * 1000):
-        response = httpx.post(f"{live_server.url}/api/runs", content=content,
-                              headers={"content-type": "application/json"})
+        response = httpx.post(
+            f"{live_server.url}/api/runs", content=content, headers={"content-type": "application/json"}
+        )
         assert 400 <= response.status_code < 500, (content[:20], response.status_code)
     assert httpx.get(f"{live_server.url}/api/runs/x/events", params={"after": "-5"}).status_code == 422
 
@@ -116,12 +131,16 @@ def test_host_and_origin_are_checked(live_server: LiveServer) -> None:
     # DNS rebinding: a foreign Host is refused on every route.
     assert httpx.get(f"{live_server.url}/api/health", headers={"Host": "evil.example"}).status_code == 400
     # A foreign page cannot start runs ...
-    response = httpx.post(f"{live_server.url}/api/runs", json={"scenario": "race"},
-                          headers={"Origin": "http://evil.example"})
+    response = httpx.post(
+        f"{live_server.url}/api/runs", json={"scenario": "race"}, headers={"Origin": "http://evil.example"}
+    )
     assert response.status_code == 403
     # ... while the dashboard's own origin can.
-    response = httpx.post(f"{live_server.url}/api/runs", json={"scenario": "race", "params": {"increments": 5}},
-                          headers={"Origin": live_server.url})
+    response = httpx.post(
+        f"{live_server.url}/api/runs",
+        json={"scenario": "race", "params": {"increments": 5}},
+        headers={"Origin": live_server.url},
+    )
     assert response.status_code == 201
     wait_finished(live_server, response.json()["id"])
 
@@ -137,7 +156,9 @@ def test_pages_carry_security_headers(live_server: LiveServer) -> None:
 
 
 def test_cancel_over_rest(live_server: LiveServer) -> None:
-    created = start(live_server, {"scenario": "race", "params": {"workers": 2, "increments": 100, "delay_ms": 200}})
+    created = start(
+        live_server, {"scenario": "race", "params": {"workers": 2, "increments": 100, "delay_ms": 200}}
+    )
     run_id = created.json()["id"]
     time.sleep(0.5)
     assert httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel").status_code == 200

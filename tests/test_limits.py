@@ -1,0 +1,195 @@
+"""Limits and load against a real server: bounded bodies, runs, viewers; slow clients dropped."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from tests.conftest import ROOT, LiveServer, start_server, stop_server
+from tests.test_api import wait_finished
+
+
+def test_oversized_body_is_413(live_server: LiveServer) -> None:
+    big = {"scenario": "race", "params": {"pad": "x" * 70_000}}
+    response = httpx.post(f"{live_server.url}/api/runs", json=big)
+    assert response.status_code == 413 and "65,536 bytes" in response.json()["detail"]
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(20):
+            yield b"x" * 10_000
+
+    response = httpx.post(
+        f"{live_server.url}/api/runs", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413  # chunked, with no Content-Length, is counted too
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/runs"),
+        ("PUT", "/api/runs"),
+        ("PATCH", "/api/health"),
+        ("OPTIONS", "/api/runs"),
+        ("HEAD", "/api/runs"),
+        ("GET", "/api/runs/x/cancel"),
+    ],
+)
+def test_only_declared_methods_are_accepted(live_server: LiveServer, method: str, path: str) -> None:
+    assert httpx.request(method, f"{live_server.url}{path}").status_code == 405
+
+
+def test_fifty_concurrent_starts_hold_the_limit_and_the_server_answers(live_server: LiveServer) -> None:
+    body = {"scenario": "race", "params": {"workers": 1, "increments": 100, "delay_ms": 50}}
+    with ThreadPoolExecutor(50) as pool:
+        responses = list(
+            pool.map(lambda _: httpx.post(f"{live_server.url}/api/runs", json=body, timeout=30), range(50))
+        )
+        health = httpx.get(f"{live_server.url}/api/health", timeout=5)
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(201) == 4 and codes.count(429) == 46, codes
+    assert all("4 concurrent runs" in r.json()["detail"] for r in responses if r.status_code == 429)
+    assert health.status_code == 200
+    for r in responses:
+        if r.status_code == 201:
+            httpx.post(f"{live_server.url}/api/runs/{r.json()['id']}/cancel")
+            assert wait_finished(live_server, r.json()["id"])["status"] == "cancelled"
+
+
+def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
+    live_server: LiveServer,
+) -> None:
+    params = {"processes": 4, "events": 100_000}  # ~45 MB of JSON: more than the 8 MiB client buffer
+    run_id = httpx.post(
+        f"{live_server.url}/api/runs", json={"scenario": "firehose", "params": params}
+    ).json()["id"]
+    ws_url = f"{live_server.ws_url}/ws/runs/{run_id}"
+    seqs: list[int] = []
+    # The slow client reads one frame into its queue, then nothing: TCP backs up to the server.
+    with connect(ws_url, max_queue=1) as slow, connect(ws_url, max_size=None) as fast:
+        try:
+            for message in fast:
+                seqs += [e["seq"] for e in orjson.loads(message)]
+        except ConnectionClosed:
+            pass
+        assert fast.close_code == 1000
+        with pytest.raises(ConnectionClosed):
+            while True:
+                slow.recv(timeout=10)
+        # Dropped: closed with 1013, or aborted (1006) when even the close frame cannot get through.
+        assert slow.close_code in (1013, 1006)
+    assert seqs == list(range(len(seqs))) and len(seqs) == 400_000 + 3 + 5 + 4  # events, run.*, starts, exits
+    run = wait_finished(live_server, run_id)
+    assert run["status"] == "succeeded" and run["dropped_events"] == 0
+    deadline = time.monotonic() + 5
+    while httpx.get(f"{live_server.url}/api/stats").json()["viewers"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert httpx.get(f"{live_server.url}/api/stats").json()["viewers"] == 0
+
+
+def test_three_hundred_clients_coming_and_going_leave_no_registration(live_server: LiveServer) -> None:
+    body = {"scenario": "race", "params": {"workers": 2, "increments": 2000, "delay_ms": 1}}
+    run_id = httpx.post(f"{live_server.url}/api/runs", json=body).json()["id"]
+
+    def visit(i: int) -> None:
+        path = "/ws" if i % 2 else f"/ws/runs/{run_id}"
+        with connect(f"{live_server.ws_url}{path}") as ws:
+            ws.recv(timeout=10)
+
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(visit, range(300)))
+    deadline = time.monotonic() + 5
+    while httpx.get(f"{live_server.url}/api/stats").json()["viewers"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert httpx.get(f"{live_server.url}/api/stats").json()["viewers"] == 0
+    httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel")
+    wait_finished(live_server, run_id)
+
+
+def test_a_client_that_sends_messages_is_closed_with_a_reason(live_server: LiveServer) -> None:
+    with connect(f"{live_server.ws_url}/ws") as ws:
+        ws.recv(timeout=5)
+        ws.send('{"subscribe": "everything"}')
+        with pytest.raises(ConnectionClosed):
+            while True:
+                ws.recv(timeout=5)
+        assert ws.close_code == 1003 and ws.close_reason == "this stream takes no messages"
+    with connect(f"{live_server.ws_url}/ws") as ws:
+        ws.recv(timeout=5)
+        ws.send("x" * 100_000)  # over the 64 KiB message limit
+        with pytest.raises(ConnectionClosed):
+            while True:
+                ws.recv(timeout=5)
+        assert ws.close_code == 1009
+
+
+def test_viewer_token_closes_viewing_but_not_static_or_health(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--token", "pres", "--viewer-token", "aud")
+    try:
+        url = server.url
+        assert httpx.get(f"{url}/").status_code == 401
+        assert httpx.get(f"{url}/api/runs").status_code == 401
+        assert httpx.get(f"{url}/api/health").status_code == 200
+        assert httpx.get(f"{url}/static/css/app.css").status_code == 200
+        with httpx.Client() as audience:
+            assert audience.get(f"{url}/?view=aud", follow_redirects=True).status_code == 200
+            assert audience.get(f"{url}/api/runs").status_code == 200
+            assert audience.post(f"{url}/api/runs", json={"scenario": "race"}).status_code == 401  # view only
+        with httpx.Client(headers={"Authorization": "Bearer pres"}) as presenter:
+            assert presenter.get(f"{url}/api/runs").status_code == 200
+        ws_ok = threading.Event()
+        with connect(f"{server.ws_url}/ws", additional_headers={"Cookie": "mpscope_view=aud"}) as ws:
+            ws.recv(timeout=5)
+            ws_ok.set()
+        assert ws_ok.is_set()
+        with pytest.raises(Exception, match="403"):
+            connect(f"{server.ws_url}/ws")
+    finally:
+        stop_server(server)
+
+
+def test_token_auto_prints_presenter_and_audience_urls(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--token", "auto", "--viewer-token", "auto")
+    try:
+        deadline = time.monotonic() + 5
+        while "audience URL" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lines = {
+            line.split(":", 1)[0]: line.rsplit(" ", 1)[1]
+            for line in server.output().splitlines()
+            if "URL" in line
+        }
+        presenter, audience = (
+            lines["presenter URL (can start runs; keep it private)"],
+            lines["audience URL (view only; share it)"],
+        )
+        assert "?token=" in presenter and len(presenter.split("=")[1]) >= 20
+        with httpx.Client() as client:  # the presenter
+            assert client.get(presenter, follow_redirects=True).status_code == 200
+            body = {"scenario": "race", "params": {"increments": 5}}
+            started = client.post(f"{server.url}/api/runs", json=body)
+            assert started.status_code == 201
+            run_url = f"{server.url}/api/runs/{started.json()['id']}"
+            while client.get(run_url).json()["status"] in ("queued", "running"):
+                time.sleep(0.05)
+        assert httpx.get(audience, follow_redirects=True).status_code == 200
+    finally:
+        stop_server(server)
+
+
+def test_cli_help_names_every_option() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    for option in ("--host", "--port", "--start-method", "--token", "--viewer-token"):
+        assert option in out.stdout
