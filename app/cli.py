@@ -8,7 +8,7 @@ import secrets
 import sys
 
 from app import __version__
-from app.config import START_METHODS, Settings, is_loopback
+from app.config import START_METHODS, Limits, Settings, is_loopback
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         default=os.environ.get("MPSCOPE_TOKEN"),
         help="presenter token, needed to start or cancel runs (env MPSCOPE_TOKEN); 'auto' makes one",
+    )
+    defaults = Limits()
+    limits = serve.add_argument_group("limits")
+    limits.add_argument("--max-runs", type=int, default=defaults.max_active_runs, help="concurrent runs (4)")
+    limits.add_argument(
+        "--max-processes", type=int, default=defaults.max_processes_per_run, help="processes per run (32)"
+    )
+    limits.add_argument(
+        "--max-run-seconds", type=float, default=defaults.max_run_seconds, help="seconds per run (60)"
+    )
+    limits.add_argument(
+        "--max-events", type=int, default=defaults.max_events_per_run, help="events per run (1,000,000)"
+    )
+    limits.add_argument(
+        "--max-viewers", type=int, default=defaults.max_ws_clients, help="WebSocket viewers (1,000)"
     )
     serve.add_argument(
         "--viewer-token",
@@ -64,6 +79,13 @@ def serve(args: argparse.Namespace) -> int:
         start_method=args.start_method,
         token=token,
         viewer_token=viewer_token,
+        limits=Limits(
+            max_active_runs=args.max_runs,
+            max_processes_per_run=args.max_processes,
+            max_run_seconds=args.max_run_seconds,
+            max_events_per_run=args.max_events,
+            max_ws_clients=args.max_viewers,
+        ),
     )
     base = f"http://{_shown(args.host)}:{args.port}/"
     print(f"mpscope {__version__}: dashboard on {base}", flush=True)
