@@ -31,8 +31,9 @@ from app.reaper import Reaper
 from app.relay import Relay
 from app.reporter import EventQueue, Reporter
 from app.run import Run, RunStatus
-from app.runtime import describe_exit, run_main
+from app.runtime import run_main
 from app.scenarios import REGISTRY, Scenario
+from app.watch import describe_exit
 
 PRELOAD = ["app.runtime", "app.scenarios"]
 

@@ -21,6 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from app.reporter import Reporter
+from app.watch import ChildWatch, WorkerFailed, describe_exit
 
 if TYPE_CHECKING:
     from app.scenarios.base import Scenario
@@ -28,33 +29,27 @@ if TYPE_CHECKING:
 MAIN_PROC = "main"
 
 
-class WorkerFailed(RuntimeError):
-    """A process of the run ended with a non-zero exit code (or was killed by a signal)."""
-
-
-def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            sig = signal.Signals(-exitcode).name
-        except ValueError:
-            sig = f"signal {-exitcode}"
-        return f"process {name} (pid {pid}) was killed by {sig}"
-    return f"process {name} (pid {pid}) exited with code {exitcode}"
-
-
 class RunContext:
     """Handed to `Scenario.run`: the multiprocessing context, the Reporter and instrumented helpers."""
 
-    def __init__(self, mp: BaseContext, rep: Reporter, start_method: str) -> None:
+    def __init__(
+        self, mp: BaseContext, rep: Reporter, start_method: str, watch: ChildWatch | None = None
+    ) -> None:
         self.mp = mp
         self.rep = rep
         self.start_method = start_method
+        self.watch = watch or ChildWatch(mp)
 
     def Process(  # noqa: N802 - mirrors multiprocessing.Process
         self, target: Callable[..., Any], args: Sequence[Any] = (), name: str | None = None
     ) -> BaseProcess:
-        """A child process whose start and exit are reported; `target(rep, *args)` is called in it."""
-        return self.mp.Process(target=child_main, args=(self.rep, target, tuple(args)), name=name)
+        """A child process whose start and exit are reported; `target(rep, *args)` is called in it.
+        If it dies, the run fails at once, whatever the main process is waiting on (see app/watch.py)."""
+        index = len(self.watch.children)
+        child_args = (self.rep, target, tuple(args), self.watch.flags, index)
+        process = self.mp.Process(target=child_main, args=child_args, name=name)
+        self.watch.add(process)
+        return process
 
     def start_all(self, procs: Iterable[BaseProcess]) -> None:
         for p in procs:
@@ -99,12 +94,16 @@ def install_child_handlers() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which cancels runs
 
 
-def child_main(rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def child_main(
+    rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...], flags: Any = None, index: int = 0
+) -> None:
     """Entry point of every process a scenario starts through `RunContext.Process`."""
     install_child_handlers()
     rep.emit("process.start", ppid=os.getppid())
     try:
         target(rep, *args)
+        if flags is not None:
+            flags[index] = 1  # finished: its exit is no death the watch must report
     except Exception as exc:
         rep.emit_final(
             "process.error", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
@@ -140,12 +139,21 @@ def run_main(
     mp = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         mp.set_forkserver_preload(["app.runtime", "app.scenarios"])  # the run's own forkserver
+    watch = ChildWatch(mp)
+    watch.start()
     try:
-        result = scenario.run(RunContext(mp, rep, start_method), scenario.Params(**params))
+        result = scenario.run(RunContext(mp, rep, start_method, watch), scenario.Params(**params))
+        watch.disarm()
     except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails
+        watch.disarm()
+        error = watch.explain(exc)
         tb = traceback.format_exc()
-        rep.emit_final("run.error", error=f"{type(exc).__name__}: {exc}", traceback=tb)
+        if watch.dead is not None and watch.dead.pid is not None:
+            rep.emit_for(watch.dead.pid, watch.dead.name, "process.exit", exitcode=watch.dead.exitcode)
+        rep.emit_final("run.error", error=error, traceback=tb)
         for child in multiprocessing.active_children():
             child.kill()
         sys.exit(1)
+    finally:
+        watch.stop()
     rep.emit_final("run.result", result=result)

@@ -1,0 +1,110 @@
+"""Fail fast inside a run: notice a child that dies, and interrupt whatever the main process waits on.
+
+A scenario's main process may be blocked anywhere when a worker dies: joining another worker, putting
+into a Queue that only the dead consumer would have drained, reading a Pipe whose other end is gone.
+`ChildWatch` runs a thread in the main process that waits on every child's sentinel. A child that
+finished its work sets its flag in shared memory first, so the watch never has to read an exit code
+(which would race the main thread's own join). A child that ends without its flag died: the watch
+sends SIGUSR1 to the main thread, whose handler raises WorkerFailed naming the process and its signal.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.connection
+import signal
+import threading
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+CAPACITY = 256
+
+
+class WorkerFailed(RuntimeError):
+    """A process of the run ended with a non-zero exit code (or was killed by a signal)."""
+
+
+def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            sig = signal.Signals(-exitcode).name
+        except ValueError:
+            sig = f"signal {-exitcode}"
+        return f"process {name} (pid {pid}) was killed by {sig}"
+    return f"process {name} (pid {pid}) exited with code {exitcode}"
+
+
+class ChildDied(WorkerFailed):
+    """Raised in the main thread by the watch's signal: a child ended without finishing its work."""
+
+
+class ChildWatch:
+    def __init__(self, mp: BaseContext) -> None:
+        self.flags: Any = mp.RawArray("b", CAPACITY)  # flags[i] = 1: child i finished its target
+        self.children: list[BaseProcess] = []
+        self.dead: BaseProcess | None = None
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._armed = True
+
+    def add(self, process: BaseProcess) -> int:
+        """Watch a child (before or after it starts); returns the index of its flag. A process that is
+        not a RunContext child (a Manager's server, say) never sets its flag: `release` it before an
+        expected end."""
+        if len(self.children) >= CAPACITY:
+            raise RuntimeError(f"a run can watch at most {CAPACITY} processes")
+        self.children.append(process)
+        return len(self.children) - 1
+
+    def release(self, process: BaseProcess) -> None:
+        """Its end is expected from now on (e.g. a Manager's server about to be shut down)."""
+        for i, child in enumerate(self.children):
+            if child is process:
+                self.flags[i] = 1
+
+    def start(self) -> None:
+        signal.signal(signal.SIGUSR1, self._on_death)
+        self._thread = threading.Thread(target=self._watch, name="child-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _watch(self) -> None:
+        seen: set[int] = set()
+        main = threading.main_thread().ident
+        while not self._stopped.is_set():
+            started = {
+                p.sentinel: i for i, p in enumerate(self.children) if p._popen is not None and i not in seen
+            }  # type: ignore[attr-defined]
+            ready = multiprocessing.connection.wait(list(started), timeout=0.05) if started else []
+            if not started:
+                self._stopped.wait(0.05)
+            for sentinel in ready:
+                index = started[sentinel]  # type: ignore[index]
+                seen.add(index)
+                if not self.flags[index] and not self._stopped.is_set():
+                    self.dead = self.children[index]
+                    self._stopped.set()
+                    signal.pthread_kill(main or 0, signal.SIGUSR1)
+
+    def disarm(self) -> None:
+        """The main thread is failing already: a late signal must not raise over its error."""
+        self._armed = False
+
+    def _on_death(self, signum: int, frame: object) -> None:
+        # Only raise here: the main thread may be inside this very process's join(), and joining again
+        # from a signal handler is not safe. `explain` reads the exit code once the stack has unwound.
+        if self.dead is not None and self._armed:
+            self._armed = False
+            raise ChildDied(f"process {self.dead.name} (pid {self.dead.pid}) died")
+
+    def explain(self, exc: BaseException) -> str:
+        """The one-line error for a failed run, naming a dead child and its signal where there is one."""
+        dead = self.dead if isinstance(exc, ChildDied) else None
+        if dead is not None:
+            dead.join(5)
+            return f"WorkerFailed: {describe_exit(dead.name, dead.pid, dead.exitcode)}"
+        return f"{type(exc).__name__}: {exc}"
