@@ -123,6 +123,10 @@ class Hub:
         self._lobby_pending[run_id] = encoded_run  # only the latest state of a run in a tick
         self._schedule()
 
+    def viewers(self, run_id: str) -> int:
+        topic = self.topics.get(run_id)
+        return 0 if topic is None else len(topic.subscribers)
+
     @property
     def client_count(self) -> int:
         return len(self.lobby) + sum(len(t.subscribers) for t in self.topics.values())

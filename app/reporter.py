@@ -104,6 +104,8 @@ class Reporter:
         self.t0_ns = t0_ns
         self.enabled = enabled
         self._congested = False
+        self.emits = 0  # emit() calls by this process, and the nanoseconds they took
+        self.emit_ns = 0
 
     def now(self) -> int:
         """Nanoseconds since the run started, on the clock every process of the run shares."""
@@ -112,7 +114,20 @@ class Reporter:
     def emit(self, kind: str, /, **data: Any) -> None:
         """Report one event about the calling process (or thread, see `emit_as`)."""
         if self.enabled:
-            self._put((time.monotonic_ns() - self.t0_ns, os.getpid(), _proc_name(), kind, data))
+            now = time.monotonic_ns()
+            self._put((now - self.t0_ns, os.getpid(), _proc_name(), kind, data))
+            self.emits += 1
+            self.emit_ns += time.monotonic_ns() - now
+
+    def reset_stats(self) -> None:
+        """Start counting this process's own emits (a forked child inherits its parent's counts)."""
+        self.emits = 0
+        self.emit_ns = 0
+
+    def emit_stats(self) -> None:
+        """Report what reporting cost this process: the dashboard shows mpscope's own overhead."""
+        if self.enabled:
+            self.emit("reporter.stats", emits=self.emits, emit_ns=self.emit_ns, dropped=self.dropped)
 
     def emit_as(self, proc: str, kind: str, /, **data: Any) -> None:
         """Report an event on a lane of its own in this process, e.g. a thread's: proc="main/T1"."""

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from app.events import Event
+from app.store import EventStore
 
 
 class RunStatus(StrEnum):
@@ -47,7 +48,8 @@ class Run:
     started_at: float | None = None
     ended_at: float | None = None
     dropped_events: int = 0
-    events: list[bytes] = field(default_factory=list)  # each event's JSON, in seq order
+    viewers: int = 0  # WebSocket clients following the run live (a counter, not folded from events)
+    events: EventStore = field(default_factory=EventStore)  # each event's JSON, in seq order
     worker_errors: list[str] = field(default_factory=list)
 
     @property
@@ -101,6 +103,7 @@ class Run:
             "ended_at": self.ended_at,
             "event_count": self.event_count,
             "dropped_events": self.dropped_events,
+            "viewers": self.viewers,
         }
 
     def to_json(self) -> bytes:

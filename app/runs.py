@@ -289,6 +289,7 @@ class RunManager:
         dropped = int(h.queue.dropped.value) + h.over_limit
         self._emit(run, h.t0_ns, "run.end", self._end_data(run, status, error, dropped))
         self.hub.close_topic(run.id)
+        run.viewers = 0
         self._publish_run(run)
         h.queue.close()
         if self.reaper is not None and h.process.pid is not None:
@@ -354,6 +355,12 @@ class RunManager:
             if h is not None and run.active:  # live count; run.end carries the final one
                 h.last_lobby = now
                 run.dropped_events = int(h.queue.dropped.value) + h.over_limit
+            self._publish_run(run)
+
+    def viewers_changed(self, run_id: str) -> None:
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.viewers = self.hub.viewers(run_id)
             self._publish_run(run)
 
     def _publish_run(self, run: Run) -> None:

@@ -99,9 +99,11 @@ def child_main(
 ) -> None:
     """Entry point of every process a scenario starts through `RunContext.Process`."""
     install_child_handlers()
+    rep.reset_stats()
     rep.emit("process.start", ppid=os.getppid())
     try:
         target(rep, *args)
+        rep.emit_stats()
         if flags is not None:
             flags[index] = 1  # finished: its exit is no death the watch must report
     except Exception as exc:
@@ -132,6 +134,7 @@ def run_main(
     """Entry point of a run's main process: runs the scenario and reports its result or error."""
     os.setpgid(0, 0)
     install_child_handlers()
+    rep.reset_stats()
     if server_pid is not None:
         threading.Thread(target=watch_server, args=(server_pid,), name="watch-server", daemon=True).start()
     multiprocessing.current_process().name = MAIN_PROC
@@ -144,6 +147,7 @@ def run_main(
     try:
         result = scenario.run(RunContext(mp, rep, start_method, watch), scenario.Params(**params))
         watch.disarm()
+        rep.emit_stats()
     except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails
         watch.disarm()
         error = watch.explain(exc)

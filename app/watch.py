@@ -46,6 +46,8 @@ class ChildWatch:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._armed = True
+        self.pools: list[Any] = []
+        self._pool_workers: dict[int, BaseProcess] = {}
 
     def add(self, process: BaseProcess) -> int:
         """Watch a child (before or after it starts); returns the index of its flag. A process that is
@@ -61,6 +63,31 @@ class ChildWatch:
         for i, child in enumerate(self.children):
             if child is process:
                 self.flags[i] = 1
+
+    def add_pool(self, pool: Any) -> None:
+        """Watch a Pool's workers. A killed worker is replaced by the Pool, but the task it held is lost
+        and map() would wait forever (CPython issue 96062): the run fails instead, naming the worker.
+        The Pool's own thread reaps its workers; the watch only reads the exit code it stored."""
+        self.pools.append(pool)
+        self._note_pool_workers()  # now, not at the next poll: the Pool may reap a dead worker in ms
+
+    def _note_pool_workers(self) -> None:
+        for pool in list(self.pools):
+            self._pool_workers.update({id(w): w for w in list(getattr(pool, "_pool", []))})
+
+    def release_pool(self, pool: Any) -> None:
+        """The Pool is closing or being terminated: its workers' ends are expected from now on."""
+        self.pools = [p for p in self.pools if p is not pool]
+
+    def _dead_pool_worker(self) -> BaseProcess | None:
+        self._note_pool_workers()
+        if not self.pools:
+            return None
+        for worker in self._pool_workers.values():
+            code = getattr(getattr(worker, "_popen", None), "returncode", None)
+            if code not in (None, 0):
+                return worker
+        return None
 
     def start(self) -> None:
         signal.signal(signal.SIGUSR1, self._on_death)
@@ -79,16 +106,24 @@ class ChildWatch:
             started = {
                 p.sentinel: i for i, p in enumerate(self.children) if p._popen is not None and i not in seen
             }  # type: ignore[attr-defined]
-            ready = multiprocessing.connection.wait(list(started), timeout=0.05) if started else []
+            # Poll faster while a Pool is watched: it replaces a dead worker within milliseconds.
+            interval = 0.01 if self.pools else 0.05
+            ready = multiprocessing.connection.wait(list(started), timeout=interval) if started else []
             if not started:
-                self._stopped.wait(0.05)
+                self._stopped.wait(interval)
             for sentinel in ready:
                 index = started[sentinel]  # type: ignore[index]
                 seen.add(index)
                 if not self.flags[index] and not self._stopped.is_set():
-                    self.dead = self.children[index]
-                    self._stopped.set()
-                    signal.pthread_kill(main or 0, signal.SIGUSR1)
+                    self._report(self.children[index], main)
+            worker = self._dead_pool_worker()
+            if worker is not None and not self._stopped.is_set():
+                self._report(worker, main)
+
+    def _report(self, dead: BaseProcess, main: int | None) -> None:
+        self.dead = dead
+        self._stopped.set()
+        signal.pthread_kill(main or 0, signal.SIGUSR1)
 
     def disarm(self) -> None:
         """The main thread is failing already: a late signal must not raise over its error."""

@@ -40,10 +40,12 @@ async def run_stream(ws: WebSocket, run_id: str, after: int = -1) -> None:
         await _send_then_close(ws, chunks)
         return
     sub = live[0]
+    manager.viewers_changed(run_id)
     try:
         await _pump(ws, sub, chunks)
     finally:
         hub.unsubscribe(run_id, sub)
+        manager.viewers_changed(run_id)
 
 
 @router.websocket("/ws")
