@@ -1,0 +1,58 @@
+"""Run every benchmark and write one JSON summary (bench/results/summary.json by default).
+
+`--quick` uses sizes that finish in under 5 minutes on 2 cores. Each benchmark measures its own
+baseline in the same run; the summary keeps each one's figures and `targets_met`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, machine
+
+QUICK = {
+    "relay": ["--events", "25000", "--runs", "10"],
+    "race": ["--runs", "10", "--locked-runs", "4"],
+    "overhead": ["--calls", "50000", "--runs", "3"],
+    "memory": ["--events", "400000"],
+    "fanout": ["--seconds", "5", "--viewers", "1", "100", "500"],
+    "browser": ["--quick"],
+}
+FULL: dict[str, list[str]] = {name: [] for name in QUICK}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "summary.json"))
+    parser.add_argument("--only", nargs="*", help="run only these benchmarks")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    results: dict[str, object] = {}
+    out_dir = Path(args.json).parent
+    for name, extra in plan.items():
+        if args.only and name not in args.only:
+            continue
+        target = out_dir / f"{name}.json"
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", f"bench.{name}", "--json", str(target), *extra], cwd=ROOT
+        )
+        seconds = round(time.monotonic() - started, 1)
+        if done.returncode == 0 and target.exists():
+            results[name] = {"seconds": seconds, **json.loads(target.read_text())}
+        else:
+            results[name] = {"seconds": seconds, "error": f"exited with {done.returncode}"}
+    summary = {"machine": machine(), "quick": args.quick, "results": results}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps({k: v.get("targets_met", v.get("error")) for k, v in results.items()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
