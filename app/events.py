@@ -28,6 +28,13 @@ KINDS: frozenset[str] = frozenset(
         "phase.start",
         "phase.end",
         "work.unit",
+        "semaphore.wait",
+        "semaphore.acquired",
+        "semaphore.released",
+        "event.wait",
+        "event.set",
+        "barrier.wait",
+        "barrier.passed",
         "value.read",
         "value.write",
         "array.read",
@@ -47,6 +54,7 @@ KINDS: frozenset[str] = frozenset(
         "process.create",
         "process.join",
         "pool.result",
+        "reporter.stats",
     }
 )
 

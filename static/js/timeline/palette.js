@@ -23,11 +23,16 @@ const KIND_CATEGORY = {
   "thread.exit": "thread",
   log: "log",
   "process.error": "error",
+  "lock.timeout": "error",
+  "deadlock.detected": "error",
   "process.start": null,
   "process.exit": null,
   "lock.wait": null,
   "lock.acquired": null,
   "lock.released": null,
+  "semaphore.wait": null,
+  "semaphore.acquired": null,
+  "semaphore.released": null,
   "pool.task.start": null,
   "pool.task.end": null,
 };
@@ -44,7 +49,7 @@ export const CATEGORIES = [
   { id: "manager", css: "--tl-manager", label: "manager call" },
   { id: "thread", css: "--tl-thread", label: "thread start/exit" },
   { id: "log", css: "--tl-log", label: "log" },
-  { id: "error", css: "--tl-error", label: "error" },
+  { id: "error", css: "--tl-error", label: "error, timeout, deadlock" },
   { id: "other", css: "--tl-other", label: "other" },
 ];
 
@@ -52,7 +57,7 @@ export const CATEGORIES = [
 export const BARS = [
   { span: SPAN.LIFE, css: "--tl-life", label: "process alive" },
   { span: SPAN.HOLD, css: "--tl-hold", label: "lock held" },
-  { span: SPAN.WAIT, css: "--tl-wait", label: "waiting for lock", hatch: true },
+  { span: SPAN.WAIT, css: "--tl-wait", label: "waiting (lock, full or empty queue)", hatch: true },
   { span: SPAN.TASK, css: "--tl-task", label: "pool task" },
 ];
 

@@ -44,7 +44,9 @@ export function drawFrame(f) {
   ctx.rect(labelW, 0, width - labelW, height);
   ctx.clip();
   drawGrid(f);
-  for (const lane of store.rows) drawLane(f, lane, axisH + lane.row * laneH);
+  const columns = store.rows.map((lane) => tickColumns(f, lane));
+  const busiest = Math.max(1, ...columns.map((c) => c?.max ?? 0));
+  for (const lane of store.rows) drawLane(f, lane, axisH + lane.row * laneH, columns[lane.row], busiest);
   if (f.live) {
     const x = labelW + f.vp.x(store.maxT);
     ctx.strokeStyle = colors.now;
@@ -70,8 +72,10 @@ export function drawFrame(f) {
  * @param {Frame} f
  * @param {import("./store.js").Lane} lane
  * @param {number} y top of the lane
+ * @param {Columns|null} columns its ticks per pixel column, when too many are in view to draw one by one
+ * @param {number} busiest most events in one column of any lane
  */
-function drawLane(f, lane, y) {
+function drawLane(f, lane, y, columns, busiest) {
   const { ctx, colors, laneH } = f;
   // Vertical layout of a lane: annotations (lost updates) / event ticks / bars.
   const annotH = Math.round(laneH * 0.3);
@@ -92,8 +96,13 @@ function drawLane(f, lane, y) {
   }
   drawSpans(f, lane.spans[SPAN.WAIT], barTop, barH, f.hatch);
   drawSpans(f, lane.spans[SPAN.HOLD], barTop, barH, colors.bars[SPAN.HOLD], 3);
+  // Holding one lock while waiting for another (a deadlock): the wait shows in the hold's lower half.
+  const waitTop = barTop + Math.round(barH / 2);
+  drawSpans(f, lane.spans[SPAN.WAIT], waitTop, barTop + barH - waitTop, colors.bars[SPAN.LIFE]);
+  drawSpans(f, lane.spans[SPAN.WAIT], waitTop, barTop + barH - waitTop, f.hatch);
   drawSpans(f, lane.spans[SPAN.TASK], barTop, barH, colors.bars[SPAN.TASK], 3);
-  drawTicks(f, lane, tickTop, barTop - 3 - tickTop);
+  if (columns) drawColumns(f, columns, busiest, tickTop, barTop - 3 - tickTop);
+  else drawTicks(f, lane, tickTop, barTop - 3 - tickTop);
   drawMarkers(f, lane, y + 2, annotH, barTop - 3);
   if (life.start.n && life.end.a[0] !== Infinity && lane.exitcode !== null)
     drawExit(f, lane, f.labelW + f.vp.x(life.end.a[0]), barTop, barH);
@@ -159,8 +168,63 @@ function drawSpans(f, spans, y, h, fill, minW = 1.5) {
   ctx.globalAlpha = 1;
 }
 
+/** @typedef {{cat: Int16Array, count: Uint32Array, max: number}} Columns */
+
 /**
- * Event ticks; value reads and writes carry their value as text when there is room for it.
+ * Level of detail for ticks: with more of a lane's events in view than twice the pixel columns, they
+ * are aggregated per column: its count, and the category of its first ticked event (-1: none).
+ * @param {Frame} f
+ * @param {import("./store.js").Lane} lane
+ * @returns {Columns|null} null when few enough to draw one by one
+ */
+function tickColumns(f, lane) {
+  const { vp } = f;
+  const T = lane.t.a;
+  const C = lane.cat.a;
+  let i = lowerBound(T, vp.t0, 0, lane.t.n);
+  const end = upperBound(T, vp.t1, i, lane.t.n);
+  if (end - i <= vp.width * 2) return null;
+  const W = Math.ceil(vp.width);
+  const cat = new Int16Array(W + 1).fill(-1);
+  const count = new Uint32Array(W + 1);
+  let max = 0;
+  while (i < end) {
+    const col = Math.min(W, Math.floor(vp.x(T[i])));
+    const j = lowerBound(T, vp.tAt(col + 1), i + 1, end); // binary search: O(columns log n), not O(n)
+    let k = i;
+    while (k < j && C[k] === NO_TICK) k++;
+    if (k < j) cat[col] = C[k];
+    count[col] = j - i;
+    max = Math.max(max, j - i);
+    i = j;
+  }
+  return { cat, count, max };
+}
+
+/**
+ * One tick per pixel column, as opaque as the column is busy (log scale against the busiest column of
+ * any lane): a million events still show where they were dense and where a process stalled.
+ * @param {Frame} f
+ * @param {Columns} columns
+ * @param {number} busiest
+ * @param {number} y
+ * @param {number} h
+ */
+function drawColumns(f, columns, busiest, y, h) {
+  const { ctx, labelW, colors } = f;
+  const { cat, count } = columns;
+  const scale = 0.65 / Math.log1p(busiest);
+  for (let x = 0; x < cat.length; x++) {
+    if (cat[x] < 0) continue;
+    ctx.globalAlpha = 0.35 + scale * Math.log1p(count[x]);
+    ctx.fillStyle = colors.ticks[cat[x]];
+    ctx.fillRect(labelW + x, y, 1, h);
+  }
+  ctx.globalAlpha = 1;
+}
+
+/**
+ * Event ticks, one by one; value reads and writes carry their value as text when there is room for it.
  * @param {Frame} f
  * @param {import("./store.js").Lane} lane
  * @param {number} y
@@ -173,21 +237,6 @@ function drawTicks(f, lane, y, h) {
   const C = lane.cat.a;
   let i = lowerBound(T, vp.t0, 0, n);
   const end = upperBound(T, vp.t1, i, n);
-  if (end - i > vp.width * 2) {
-    // Level of detail: one tick per pixel column, coloured by the column's first ticked event.
-    while (i < end) {
-      const col = Math.floor(vp.x(T[i]));
-      const j = lowerBound(T, vp.tAt(col + 1), i + 1, end);
-      let k = i;
-      while (k < j && C[k] === NO_TICK) k++;
-      if (k < j) {
-        ctx.fillStyle = colors.ticks[C[k]];
-        ctx.fillRect(labelW + col, y, 1, h);
-      }
-      i = j;
-    }
-    return;
-  }
   const fontPx = Math.round(13 * fs);
   const showText = h >= fontPx + 2;
   ctx.font = `700 ${fontPx}px ${colors.mono}`;

@@ -83,6 +83,7 @@ export class Lane {
       case "thread.exit":
         S[SPAN.LIFE].finish("", ev.t, this.firstT);
         if (ev.kind === "process.exit") this.exitcode = typeof d.exitcode === "number" ? d.exitcode : null;
+        for (const task of [...S[SPAN.TASK].open.keys()]) S[SPAN.TASK].finish(task, ev.t); // cut short by the exit
         break;
       case "lock.wait":
         S[SPAN.WAIT].begin(String(d.lock), ev.t);
@@ -93,6 +94,33 @@ export class Lane {
         break;
       case "lock.released":
         S[SPAN.HOLD].finish(String(d.lock), ev.t);
+        break;
+      case "lock.timeout": // acquire(timeout=...) gave up: the wait ends here
+        S[SPAN.WAIT].finish(String(d.lock), ev.t);
+        break;
+      case "semaphore.wait": // a Semaphore(k) is drawn as a lock that k processes may hold at once
+        S[SPAN.WAIT].begin(`semaphore ${d.semaphore}`, ev.t);
+        break;
+      case "semaphore.acquired":
+        S[SPAN.WAIT].finish(`semaphore ${d.semaphore}`, ev.t);
+        S[SPAN.HOLD].begin(`semaphore ${d.semaphore}`, ev.t);
+        break;
+      case "semaphore.released":
+        S[SPAN.HOLD].finish(`semaphore ${d.semaphore}`, ev.t);
+        break;
+      case "barrier.wait": // waiting at a Barrier until every party arrived
+        S[SPAN.WAIT].begin(`barrier ${d.barrier}`, ev.t);
+        break;
+      case "barrier.passed":
+        S[SPAN.WAIT].finish(`barrier ${d.barrier}`, ev.t);
+        break;
+      case "queue.wait_put": // a put or get that blocks: a wait bar until it completes
+      case "queue.wait_get":
+        S[SPAN.WAIT].begin(`queue ${d.queue} ${ev.kind.slice(-3)}`, ev.t);
+        break;
+      case "queue.put":
+      case "queue.get":
+        S[SPAN.WAIT].finish(`queue ${d.queue} ${ev.kind.slice(-3)}`, ev.t);
         break;
       case "pool.task.start":
         S[SPAN.TASK].begin(String(d.task), ev.t);
@@ -158,7 +186,8 @@ export class EventStore {
       if (!ev.kind.startsWith("process.") && !ev.kind.startsWith("thread.")) this.actT.push(ev.t);
       const cat = categoryOf(ev.kind);
       if (cat !== NO_TICK) this.cats.add(CATEGORIES[cat].id);
-      else if (ev.kind.startsWith("lock.")) this.bars.add(ev.kind === "lock.wait" ? SPAN.WAIT : SPAN.HOLD);
+      else if (/^(lock|semaphore)\./.test(ev.kind)) this.bars.add(ev.kind.endsWith(".wait") ? SPAN.WAIT : SPAN.HOLD);
+      if (ev.kind.startsWith("queue.wait_")) this.bars.add(SPAN.WAIT);
       else if (ev.kind.startsWith("pool.task")) this.bars.add(SPAN.TASK);
       if (ev.kind === "value.write") this.lost.add(ev, lane.index);
     }
