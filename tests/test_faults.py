@@ -101,3 +101,86 @@ def test_sigterm_to_one_worker_fails_the_run_but_not_the_manager() -> None:
     run, after = with_manager(body)
     assert run.status == RunStatus.FAILED and "Process-0" in (run.error or "")
     assert after.status == RunStatus.SUCCEEDED
+
+
+def lane_pid(evs: list[dict[str, Any]], proc: str) -> int | None:
+    return next((e["pid"] for e in evs if e["kind"] == "process.start" and e["proc"] == proc), None)
+
+
+async def kill_and_finish(
+    m: RunManager, scenario: str, params: dict[str, Any], victim: str, ready: Any, method: str | None = None
+) -> tuple[Run, float]:
+    run = await m.start(scenario, params, method)
+    evs = await wait_for(run, lambda evs: lane_pid(evs, victim) is not None and ready(evs))
+    os.kill(lane_pid(evs, victim) or 0, signal.SIGKILL)
+    killed_at = time.monotonic()
+    await finished(run, timeout=20)
+    return run, time.monotonic() - killed_at
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_killed_queue_consumer_does_not_deadlock_the_producers(method: str) -> None:
+    """Producers blocked on a full queue that only the dead consumer drained: the run still ends."""
+    params = {"producers": 2, "consumers": 1, "items": 50, "maxsize": 3, "produce_ms": 0, "consume_ms": 200}
+
+    def producers_blocked(evs: list[dict[str, Any]]) -> bool:
+        return any(e["kind"] == "queue.wait_put" for e in evs)
+
+    run, took = with_manager(
+        lambda m: kill_and_finish(m, "queue", params, "consumer-0", producers_blocked, method)
+    )
+    assert run.status == RunStatus.FAILED
+    assert "consumer-0" in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
+    assert took < 10
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_killed_manager_server_fails_the_run_naming_it(method: str) -> None:
+    params = {"workers": 2, "ops": 200, "delay_ms": 20}
+
+    def calls_under_way(evs: list[dict[str, Any]]) -> bool:
+        return sum(1 for e in evs if e["kind"] == "manager.call") >= 4
+
+    run, took = with_manager(
+        lambda m: kill_and_finish(m, "manager", params, "manager", calls_under_way, method)
+    )
+    assert run.status == RunStatus.FAILED
+    error = run.error or ""
+    assert "Manager" in error and "SIGKILL" in error, error  # the server process, e.g. SyncManager-1:1
+    assert took < 10
+
+
+@pytest.mark.parametrize(("mode", "victim"), [("ping-pong", "pong"), ("one-way", "receiver")])
+def test_killed_pipe_end_fails_the_run(mode: str, victim: str) -> None:
+    params = {"mode": mode, "messages": 500, "delay_ms": 20}
+
+    def talking(evs: list[dict[str, Any]]) -> bool:
+        return sum(1 for e in evs if e["kind"] == "pipe.recv") >= 2
+
+    run, took = with_manager(lambda m: kill_and_finish(m, "pipe", params, victim, talking))
+    assert run.status == RunStatus.FAILED
+    assert victim in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
+    assert took < 10
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_killed_pool_worker_fails_the_run_instead_of_hanging(method: str) -> None:
+    """CPython issue 96062: Pool.map waits forever for a task whose worker was killed."""
+    params = {"processes": 2, "n": 20, "sleep_ms": 300}
+
+    def tasks_running(evs: list[dict[str, Any]]) -> bool:
+        return sum(1 for e in evs if e["kind"] == "pool.task.start") >= 2
+
+    async def body(m: RunManager) -> tuple[Run, float]:
+        run = await m.start("pool", params, method)
+        evs = await wait_for(run, tasks_running)
+        busy = next(e["pid"] for e in evs if e["kind"] == "pool.task.start")
+        os.kill(busy, signal.SIGKILL)
+        killed_at = time.monotonic()
+        await finished(run, timeout=20)
+        return run, time.monotonic() - killed_at
+
+    run, took = with_manager(body)
+    assert run.status == RunStatus.FAILED
+    assert "PoolWorker" in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
+    assert took < 10

@@ -18,6 +18,16 @@
 /** @type {Record<string, () => Promise<ViewModule>>} */
 const VIEWS = {
   race: () => import("./race.js"),
+  gil: () => import("./gil.js"),
+  deadlock: () => import("./deadlock.js"),
+  sync: () => import("./sync.js"),
+  executor: () => import("./executor.js"),
+  processes: () => import("./processes.js"),
+  shared_memory: () => import("./shared_memory.js"),
+  pool: () => import("./pool.js"),
+  queue: () => import("./queue.js"),
+  pipe: () => import("./pipe.js"),
+  manager: () => import("./manager.js"),
 };
 
 /**

@@ -1,0 +1,172 @@
+"""ProcessPoolExecutor and multiprocessing.Pool on the same tasks, and what happens when a worker dies.
+
+Both run tasks in worker processes and give back the results in order. The difference shows when a
+worker dies mid-task (os._exit, a segfault, the OOM killer): ProcessPoolExecutor notices at once and
+raises BrokenProcessPool; Pool quietly replaces the worker, but the task it was running is lost, and
+`pool.map` would wait for its result forever (CPython issue 96062). Here the Pool's wait is bounded:
+`map_async(...).get(timeout=...)`, then the Pool is terminated.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.util import Finalize
+from typing import Any
+
+from pydantic import Field
+
+from app.reporter import Reporter
+from app.runtime import RunContext, install_child_handlers
+from app.scenarios.base import Params, Scenario
+
+_rep: Reporter | None = None  # set in each worker by init_worker
+_task_ms = 0
+_doomed = -1  # the task whose worker dies, or -1
+
+
+class ExecutorParams(Params):
+    tasks: int = Field(6, ge=1, le=20, description="tasks, each returns its number squared")
+    workers: int = Field(2, ge=1, le=4, description="worker processes in each pool")
+    task_ms: int = Field(150, ge=10, le=1000, description="how long each task takes")
+    kill_worker: bool = Field(False, description="the middle task's worker dies: os._exit(1)")
+    pool_timeout_ms: int = Field(
+        2000, ge=200, le=10_000, description="how long to wait for Pool results before giving up"
+    )
+
+
+def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
+    """Runs once in each worker as it starts: gives it a lane on the timeline."""
+    global _rep, _task_ms, _doomed
+    install_child_handlers()
+    _rep, _task_ms, _doomed = rep, task_ms, doomed
+    me = multiprocessing.current_process()
+    me.name = f"{role.split()[0][:4]}-{me.name.rsplit('-', 1)[-1]}"  # "ForkProcess-3" -> "exec-3"
+    rep.emit("process.start", ppid=os.getppid(), role=role)
+    Finalize(None, report_exit, exitpriority=100)  # the pools join their workers: each reports its exit
+
+
+def report_exit() -> None:
+    exc = sys.exc_info()[1]  # set while leaving because of an exception (SIGTERM from terminate() too)
+    code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 0 if exc is None else 1
+    if _rep is not None:
+        _rep.emit("process.exit", exitcode=code)
+
+
+def square(n: int) -> int:
+    assert _rep is not None
+    _rep.emit("pool.task.start", task=n, arg=n)
+    time.sleep(_task_ms / 1000)
+    if n == _doomed:
+        die(_rep)
+    _rep.emit("pool.task.end", task=n, result=n * n)
+    return n * n
+
+
+def die(rep: Reporter) -> None:
+    """The worker vanishes mid-task, as if killed: no exception, no cleanup, no result."""
+    rep.emit("log", msg=f"{multiprocessing.current_process().name}: os._exit(1) in the middle of a task")
+    rep.emit("process.exit", exitcode=1)
+    rep.queue.close()
+    rep.queue.join_thread()  # deliver what this process reported before it is gone
+    os._exit(1)
+
+
+def with_executor(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str, Any]:
+    with ProcessPoolExecutor(
+        max_workers=params.workers,
+        mp_context=ctx.mp,
+        initializer=init_worker,
+        initargs=(ctx.rep, "executor worker", params.task_ms, doomed),
+    ) as executor:
+        try:
+            return {"results": list(executor.map(square, range(params.tasks)))}
+        except BrokenProcessPool as exc:  # raised as soon as the executor sees a worker die
+            return {"error": f"BrokenProcessPool: {exc}"}
+
+
+def with_pool(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str, Any]:
+    with ctx.mp.Pool(
+        processes=params.workers,
+        initializer=init_worker,
+        initargs=(ctx.rep, "pool worker", params.task_ms, doomed),
+    ) as pool:
+        pending = pool.map_async(square, range(params.tasks))
+        try:
+            results = pending.get(timeout=params.pool_timeout_ms / 1000)  # pool.map() has no timeout
+        except multiprocessing.TimeoutError:
+            # Leaving the with block calls pool.terminate(): the workers are stopped.
+            seconds = params.pool_timeout_ms / 1000
+            return {"error": f"timed out after {seconds:g} s: a lost task never returns, map() would hang"}
+        pool.close()  # no more tasks: the workers finish and exit on their own
+        pool.join()
+        return {"results": results}
+
+
+def measured(ctx: RunContext, phase: str, run: Any, params: ExecutorParams, doomed: int) -> dict[str, Any]:
+    ctx.rep.emit("phase.start", phase=phase, workers=params.workers)
+    t0 = time.perf_counter()
+    outcome = run(ctx, params, doomed)
+    seconds = round(time.perf_counter() - t0, 4)
+    ctx.rep.emit("phase.end", phase=phase, workers=params.workers, seconds=seconds, **outcome)
+    return outcome
+
+
+class Executor(Scenario):
+    id = "executor"
+    title = "ProcessPoolExecutor vs Pool: when a worker dies"
+    concepts = ("ProcessPoolExecutor", "Pool", "BrokenProcessPool", "timeout")
+    explanation = {
+        "en": (
+            "The same tasks (n → n²) run first in a concurrent.futures.ProcessPoolExecutor, then in a "
+            "multiprocessing.Pool. Normally both return the same results. Turn on kill_worker: the "
+            "middle task's worker dies with os._exit(1). The executor raises BrokenProcessPool at once. "
+            "The Pool starts a new worker, but the lost task's result never comes: pool.map() would wait "
+            "forever, so here the wait has a timeout (map_async(...).get(timeout=...)) and the Pool is "
+            "terminated. Lesson: always bound a wait on a Pool, or prefer the executor."
+        ),
+        "zh": (
+            "同樣的任務(n → n²)先交給 concurrent.futures.ProcessPoolExecutor,再交給 multiprocessing.Pool"
+            "(進程池)。正常情況下兩者回傳相同的結果。開啟 kill_worker:執行中間那個任務的工作進程以 "
+            "os._exit(1) 突然結束。Executor 立刻拋出 BrokenProcessPool。Pool 會補上一個新的工作進程,但遺失"
+            "的任務結果永遠不會回來:pool.map() 會一直等下去,所以這裡的等待設有逾時"
+            "(map_async(...).get(timeout=...)),逾時後終止進程池。教訓:等待 Pool 一定要設上限,或改用 "
+            "Executor。"
+        ),
+    }
+    Params = ExecutorParams
+    presets = {
+        # The tutorial's Pool example: Pool(processes=4), pool.map(worker, range(10)), time.sleep(1) each.
+        "tutorial": {
+            "tasks": 10,
+            "workers": 4,
+            "task_ms": 1000,
+            "kill_worker": False,
+            "pool_timeout_ms": 5000,
+        },
+        "a worker dies": {
+            "tasks": 6,
+            "workers": 2,
+            "task_ms": 150,
+            "kill_worker": True,
+            "pool_timeout_ms": 2000,
+        },
+    }
+
+    def processes(self, params: ExecutorParams) -> int:
+        return 1 + 2 * params.workers + (1 if params.kill_worker else 0)  # + the Pool's replacement worker
+
+    def run(self, ctx: RunContext, params: ExecutorParams) -> dict[str, Any]:
+        doomed = params.tasks // 2 if params.kill_worker else -1
+        executor = measured(ctx, "executor", with_executor, params, doomed)
+        pool = measured(ctx, "pool", with_pool, params, doomed)
+        return {
+            "executor": executor,
+            "pool": pool,
+            "broken_pool": "error" in executor,
+            "killed_task": doomed if params.kill_worker else None,
+        }

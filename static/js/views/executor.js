@@ -1,0 +1,171 @@
+// views/executor.js: the shared-state panel of the "executor" scenario: ProcessPoolExecutor and
+// multiprocessing.Pool side by side, each with its outcome (results, BrokenProcessPool, timed out),
+// how long it took, and how many of its tasks finished; workers that died are counted.
+// Test hooks on the view root: data-final ("true" once the result is in), data-broken,
+// data-executor / data-pool ("results", "error" or ""), data-executor-done / data-pool-done (tasks
+// finished, from pool.task.end events), data-died (workers that exited with a non-zero code).
+
+import { h } from "../dom.js";
+
+const SIDES = [
+  { id: "executor", title: "Executor", cls: "ProcessPoolExecutor", role: "executor worker" },
+  { id: "pool", title: "Pool", cls: "multiprocessing.Pool", role: "pool worker" },
+];
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  /** @type {Record<string, {box: HTMLElement, outcome: HTMLElement, secs: HTMLElement, done: HTMLElement, detail: HTMLElement}>} */
+  const els = {};
+  const boxes = SIDES.map((side) => {
+    const e = {
+      box: h("section", { class: "ex-side pending", dataset: { side: side.id } }),
+      outcome: h("div", { class: "ex-outcome" }),
+      secs: h("div", { class: "ex-secs mono" }),
+      done: h("div", { class: "ex-done" }),
+      detail: h("div", { class: "ex-detail mono" }),
+    };
+    e.box.append(
+      h("h4", { class: "ex-title" }, side.title, h("span", { class: "ex-class mono", text: side.cls })),
+      e.outcome, e.detail, e.secs, e.done);
+    els[side.id] = e;
+    return e.box;
+  });
+  const verdict = h("div", { class: "ex-verdict pending", role: "status" });
+  const root = h("div", { class: "view view-executor", dataset: { view: "executor" } },
+    h("div", { class: "ex-sides" }, ...boxes), verdict);
+  container.append(root);
+
+  let st = emptyState();
+  let raf = 0;
+  const schedule = () => {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  };
+
+  function render() {
+    const tasks = Number(st.params.tasks);
+    for (const side of SIDES) {
+      const e = els[side.id];
+      const end = st.ends[side.id];
+      const outcome = st.result?.[side.id] ?? end;
+      const done = st.done[side.id];
+      let cls = "pending";
+      let text = st.running === side.id ? "running…" : "–";
+      let detail = "";
+      if (outcome && "results" in outcome) {
+        cls = "good";
+        text = "✓ results";
+        detail = `${JSON.stringify(outcome.results).slice(0, 40)}`;
+      } else if (outcome && "error" in outcome) {
+        const timedOut = String(outcome.error).startsWith("timed out");
+        cls = timedOut ? "warn" : "bad";
+        text = timedOut ? "✗ timed out" : "✗ broken";
+        detail = timedOut ? `after ${fmtS(st.params.pool_timeout_ms / 1000)}` : String(outcome.error).split(":")[0];
+        e.box.title = String(outcome.error);
+      }
+      e.box.className = `ex-side ${cls}`;
+      e.outcome.textContent = text;
+      e.secs.textContent = end && typeof end.seconds === "number" ? `${end.seconds.toFixed(2)} s` : "";
+      e.done.textContent = `${done}${Number.isFinite(tasks) ? `/${tasks}` : ""} tasks done`;
+      if (st.died[side.id]) e.done.append(h("span", { class: "ex-died", text: `${st.died[side.id]} worker died` }));
+      e.detail.textContent = detail;
+      root.dataset[side.id] = outcome ? ("results" in outcome ? "results" : "error") : "";
+      root.dataset[`${side.id}Done`] = String(done);
+    }
+    const final = Boolean(st.result);
+    const killed = st.result ? st.result.killed_task !== null : Boolean(st.params.kill_worker);
+    if (final && killed) {
+      verdict.className = "ex-verdict bad";
+      verdict.textContent = st.result.broken_pool
+        ? "Executor fails fast; Pool would wait forever: bound the wait"
+        : "A worker died";
+    } else if (final) {
+      verdict.className = "ex-verdict good";
+      verdict.textContent = "Same results from both ✓";
+    } else {
+      verdict.className = "ex-verdict pending";
+      verdict.textContent = st.started ? (killed ? "One worker will die mid-task…" : "Running…") : "Waiting for the run…";
+    }
+    Object.assign(root.dataset, {
+      final: String(final),
+      broken: String(Boolean(st.result?.broken_pool)),
+      died: String(st.died.executor + st.died.pool),
+    });
+  }
+
+  render();
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(st, ev);
+      schedule();
+    },
+    reset() {
+      st = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+function emptyState() {
+  return {
+    /** @type {Record<string, any>} */ params: {},
+    started: false,
+    /** @type {string} the phase running now */ running: "",
+    /** @type {Record<string, any>} phase.end data by side */ ends: {},
+    /** @type {Map<number, string>} pid -> side */ side: new Map(),
+    done: { executor: 0, pool: 0 },
+    died: { executor: 0, pool: 0 },
+    /** @type {any} */ result: null,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} st
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(st, ev) {
+  const d = ev.data;
+  const side = st.side.get(ev.pid);
+  switch (ev.kind) {
+    case "run.start":
+      st.started = true;
+      st.params = d.params ?? {};
+      break;
+    case "process.start": {
+      const s = SIDES.find((x) => x.role === d.role);
+      if (s) st.side.set(ev.pid, s.id);
+      break;
+    }
+    case "pool.task.end":
+      if (side) st.done[side]++;
+      break;
+    case "process.exit":
+      if (side && typeof d.exitcode === "number" && d.exitcode > 0 && d.exitcode < 128) st.died[side]++;
+      break;
+    case "phase.start":
+      st.running = String(d.phase);
+      break;
+    case "phase.end":
+      st.running = "";
+      st.ends[String(d.phase)] = d;
+      break;
+    case "run.result":
+      st.result = d.result ?? null;
+      break;
+    case "run.end":
+      st.running = "";
+      if (!st.result && d.result) st.result = d.result;
+      break;
+  }
+}
+
+/** @param {number} x seconds */
+function fmtS(x) {
+  return Number.isFinite(x) ? `${+x.toFixed(2)} s` : "the timeout";
+}

@@ -1,0 +1,187 @@
+// views/gil.js: the shared-state panel of the "gil" scenario: two big bar pairs, the CPU-bound job
+// and the I/O-bound job, each run by N threads and by N processes, with their measured seconds, how
+// many cores were busy (CPU seconds the workers used / wall seconds) and a one-line verdict.
+// Test hooks on the view root: data-final ("true" once the result is in), data-cores,
+// data-cpu-threads / data-cpu-processes / data-io-threads / data-io-processes (seconds),
+// data-cpu-verdict / data-io-verdict ("processes-faster", "about-equal", "threads-faster", "").
+
+import { h } from "../dom.js";
+
+const JOBS = [
+  { id: "cpu", title: "CPU-bound", short: "CPU", what: "a pure-Python loop: sum of squares" },
+  { id: "io", title: "I/O-bound", short: "I/O", what: "time.sleep: waiting, as for a network or a disk" },
+];
+const KINDS = ["threads", "processes"];
+const CLEAR = 1.3; // a ratio at least this big is a clear difference
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  /** @type {Record<string, {bar: HTMLElement, secs: HTMLElement, busy: HTMLElement, col: HTMLElement}>} */
+  const cols = {};
+  /** @type {Record<string, HTMLElement>} */
+  const verdicts = {};
+  const charts = JOBS.map((job) =>
+    h("section", { class: "gil-job", dataset: { job: job.id } },
+      h("h4", { class: "gil-job-title", title: job.what }, job.title),
+      h("div", { class: "gil-bars" },
+        ...KINDS.map((kind) => {
+          const c = {
+            bar: h("div", { class: `gil-bar ${kind}` }),
+            secs: h("div", { class: "gil-secs" }),
+            busy: h("div", { class: "gil-busy", title: "CPU seconds used per second: cores kept busy together" }),
+            col: h("div", { class: "gil-col", dataset: { kind } }),
+          };
+          c.col.append(c.secs, h("div", { class: "gil-well" }, c.bar), h("div", { class: "gil-kind", text: kind }), c.busy);
+          cols[`${job.id}-${kind}`] = c;
+          return c.col;
+        }))));
+  const verdictEls = JOBS.map((job) => {
+    verdicts[job.id] = h("div", { class: "gil-verdict pending", role: "status", dataset: { job: job.id } });
+    return verdicts[job.id];
+  });
+  const coresEl = h("div", { class: "gil-machine" });
+  const root = h("div", { class: "view view-gil", dataset: { view: "gil" } },
+    coresEl, h("div", { class: "gil-charts" }, ...charts), ...verdictEls);
+  container.append(root);
+
+  let s = emptyState();
+  let raf = 0;
+  const schedule = () => {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  };
+
+  function render() {
+    const workers = Number(s.result?.workers ?? s.params.workers);
+    const cores = s.result?.cores;
+    coresEl.textContent = `${Number.isFinite(workers) ? workers : "–"} workers · ${cores ? `${cores} CPU cores` : "cores: –"}`;
+    root.dataset.cores = String(cores ?? "");
+    for (const job of JOBS) {
+      const secs = KINDS.map((kind) => s.seconds[`${job.id}-${kind}`]);
+      const longest = Math.max(...secs.map((x) => x ?? 0));
+      KINDS.forEach((kind, i) => {
+        const phase = `${job.id}-${kind}`;
+        const c = cols[phase];
+        const x = secs[i];
+        const running = s.running.has(phase);
+        c.col.classList.toggle("running", running);
+        c.bar.style.height = x === undefined ? (running ? "100%" : "0") : `${Math.max(2, (100 * x) / longest)}%`;
+        c.secs.textContent = x === undefined ? (running ? "…" : "–") : `${x.toFixed(2)} s`;
+        root.dataset[camel(phase)] = x === undefined ? "" : String(x);
+        // CPU seconds the workers used per wall second: how many cores they kept busy together.
+        const busy = x ? (coresBusy(s, phase) / x).toFixed(1) : "";
+        c.busy.textContent = busy ? `${busy} cores` : "";
+        c.busy.dataset.cores = busy;
+      });
+      const v = verdict(job.id, secs[0], secs[1]);
+      verdicts[job.id].className = `gil-verdict ${v.cls}`;
+      verdicts[job.id].replaceChildren(
+        h("span", { class: "gil-verdict-job", text: `${job.short}: ` }),
+        h("span", { class: "gil-verdict-main", text: v.text }),
+        v.why ? h("span", { class: "gil-why", text: v.why }) : "",
+      );
+      root.dataset[`${job.id}Verdict`] = v.id;
+    }
+    root.dataset.final = String(Boolean(s.result));
+  }
+
+  render();
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(s, ev);
+      schedule();
+    },
+    reset() {
+      s = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+/**
+ * @param {string} job
+ * @param {number|undefined} t threads' seconds
+ * @param {number|undefined} p processes' seconds
+ */
+function verdict(job, t, p) {
+  if (t === undefined || p === undefined) return { id: "", cls: "pending", text: "Waiting for both phases…", why: "" };
+  const ratio = Math.max(t, p) / Math.max(Math.min(t, p), 1e-9);
+  if (ratio < CLEAR) {
+    const why = job === "io" ? "waiting threads release the GIL" : "no parallel speed-up here";
+    return { id: "about-equal", cls: job === "io" ? "good" : "even", text: "About equal", why };
+  }
+  if (t > p) {
+    const why = job === "cpu" ? "threads take turns holding the GIL" : "";
+    return { id: "processes-faster", cls: "good", text: `Processes ${ratio.toFixed(1)}× faster`, why };
+  }
+  return { id: "threads-faster", cls: "even", text: `Threads ${ratio.toFixed(1)}× faster`, why: "processes cost more to start and stop" };
+}
+
+/** CPU seconds used by the workers of one phase: the last cpu_s of each of its lanes, summed. */
+function coresBusy(s, phase) {
+  let sum = 0;
+  for (const [lane, cpu] of s.cpu) if (phaseOfLane(lane) === phase) sum += cpu;
+  return sum;
+}
+
+/** "main/cpu-T1" (a thread) -> "cpu-threads", "io-P2" (a process) -> "io-processes" */
+function phaseOfLane(lane) {
+  const m = /(cpu|io)-([TP])\d+$/.exec(lane);
+  return m ? `${m[1]}-${m[2] === "T" ? "threads" : "processes"}` : "";
+}
+
+function emptyState() {
+  return {
+    /** @type {Record<string, any>} */ params: {},
+    /** @type {Record<string, number>} phase -> seconds */ seconds: {},
+    /** @type {Set<string>} */ running: new Set(),
+    /** @type {Map<string, number>} lane -> CPU seconds so far */ cpu: new Map(),
+    /** @type {any} */ result: null,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(s, ev) {
+  const d = ev.data;
+  switch (ev.kind) {
+    case "run.start":
+      s.params = d.params ?? {};
+      break;
+    case "phase.start":
+      s.running.add(String(d.phase));
+      break;
+    case "phase.end":
+      s.running.delete(String(d.phase));
+      if (typeof d.seconds === "number") s.seconds[String(d.phase)] = d.seconds;
+      break;
+    case "work.unit":
+      if (typeof d.cpu_s === "number") s.cpu.set(`${ev.pid}/${ev.proc}`, Math.max(d.cpu_s, s.cpu.get(`${ev.pid}/${ev.proc}`) ?? 0));
+      break;
+    case "run.result":
+      s.result = d.result ?? null;
+      break;
+    case "run.end":
+      s.running.clear();
+      if (!s.result && d.result) s.result = d.result;
+      break;
+  }
+}
+
+/** @param {string} x */
+function cap(x) {
+  return x[0].toUpperCase() + x.slice(1);
+}
+
+/** "cpu-threads" -> "cpuThreads" (the dataset key of data-cpu-threads) */
+function camel(x) {
+  return x.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+}

@@ -1,0 +1,201 @@
+// views/manager.js: the shared-state panel of the "manager" scenario: the manager's server process,
+// what a proxy call costs next to a shared Value operation (big numbers and their ratio), the calls
+// each worker sent to the server, and the server's list and dict as the calls built them.
+// Test hooks on the view root: data-server-pid, data-calls, data-list-len, data-dict-len,
+// data-proxy-p50, data-value-p50, data-ratio, data-final ("true" once the result is in).
+
+import { h, replace } from "../dom.js";
+import { fmtInt } from "../format.js";
+
+const SHOW_LIST = 12;
+const SHOW_DICT = 6;
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  const el = {
+    server: h("div", { class: "m-server" }),
+    proxy: h("div", { class: "m-cost-value mono" }),
+    value: h("div", { class: "m-cost-value mono" }),
+    ratio: h("div", { class: "m-ratio" }),
+    verdict: h("div", { class: "m-verdict", role: "status", "aria-live": "polite" }),
+    workers: h("ul", { class: "m-workers" }),
+    listHead: h("h4"),
+    list: h("ol", { class: "m-list mono" }),
+    dictHead: h("h4"),
+    dict: h("dl", { class: "m-dict mono" }),
+  };
+  const root = h("div", { class: "view view-manager", dataset: { view: "manager" } },
+    el.server,
+    h("div", { class: "m-costs" },
+      h("div", { class: "m-cost proxy" }, h("div", { class: "m-label", text: "proxy call" }), el.proxy, h("div", { class: "m-how", text: "round trip to the server" })),
+      h("div", { class: "m-cost value" }, h("div", { class: "m-label", text: "Value op" }), el.value, h("div", { class: "m-how", text: "shared memory + lock" }))),
+    el.ratio,
+    el.verdict,
+    h("section", { class: "view-section" }, h("h4", { text: "Calls to the manager, per worker" }), el.workers),
+    h("section", { class: "view-section" }, el.listHead, el.list),
+    h("section", { class: "view-section" }, el.dictHead, el.dict),
+  );
+  container.append(root);
+
+  let s = emptyState();
+  let raf = 0;
+  const schedule = () => {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  };
+
+  function render() {
+    const r = s.result;
+    const final = Boolean(r && typeof r.proxy_call_us_p50 === "number");
+    const proxyP50 = final ? r.proxy_call_us_p50 : median(s.proxyUs);
+    const valueP50 = final ? r.value_op_us_p50 : median(s.valueUs);
+    const ratio = proxyP50 !== null && valueP50 ? proxyP50 / valueP50 : null;
+
+    const alive = s.serverPid !== null && s.serverExit === null;
+    el.server.className = `m-server${alive ? " alive" : ""}`;
+    replace(el.server,
+      h("span", { class: "m-server-name mono", text: "manager" }),
+      h("span", { class: "m-server-what", text: "server process" }),
+      h("span", { class: "m-server-pid mono", text: s.serverPid === null ? "not started" : `pid ${s.serverPid}` }),
+      h("span", { class: "m-server-state", text: s.serverPid === null ? "" : alive ? "running" : `exited ${s.serverExit}` }));
+    el.proxy.textContent = fmtUs(proxyP50);
+    el.value.textContent = fmtUs(valueP50);
+    el.ratio.textContent = ratio === null ? "median of each" : `proxy call: ${fmtRatio(ratio)}× slower`;
+
+    const workers = [...s.workers.entries()].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }));
+    const most = Math.max(1, ...workers.map(([, n]) => n));
+    replace(el.workers, ...workers.map(([name, n]) => {
+      const bar = h("span", { class: "m-bar" });
+      bar.style.width = `${(100 * n) / most}%`;
+      return h("li", {}, h("span", { class: "m-worker mono", text: name }), h("span", { class: "m-bar-box" }, bar), h("span", { class: "m-count mono", text: fmtInt(n) }));
+    }));
+    if (!workers.length) el.workers.append(h("li", { class: "dim", text: "no calls yet" }));
+
+    const listLen = final ? r.list.length : s.list.length;
+    const dictLen = final ? Object.keys(r.dict).length : s.dict.size;
+    el.listHead.textContent = `shared_list · ${fmtInt(listLen)} items`;
+    const tail = s.list.slice(-SHOW_LIST);
+    replace(el.list,
+      s.list.length > SHOW_LIST ? h("li", { class: "more", text: `… ${fmtInt(s.list.length - SHOW_LIST)}` }) : null,
+      ...tail.map((item) => h("li", { text: item })));
+    el.dictHead.textContent = `shared_dict · ${fmtInt(dictLen)} keys`;
+    const entries = [...s.dict.entries()].slice(-SHOW_DICT);
+    replace(el.dict, ...entries.flatMap(([k, v]) => [h("dt", { text: `${k}:` }), h("dd", { text: String(v) })]));
+    if (s.dict.size > SHOW_DICT) el.dict.prepend(h("div", { class: "more", text: `… ${fmtInt(s.dict.size - SHOW_DICT)} more` }));
+
+    if (final) {
+      const expected = Number(s.params.workers) * Number(s.params.ops);
+      const ok = listLen === expected && dictLen === expected;
+      el.verdict.className = `m-verdict ${ok ? "good" : "bad"}`;
+      el.verdict.textContent = ok ? `List has all ${fmtInt(expected)} items, dict all ${fmtInt(expected)} keys ✓` : `Expected ${fmtInt(expected)}: list ${fmtInt(listLen)}, dict ${fmtInt(dictLen)}`;
+    } else {
+      el.verdict.className = "m-verdict pending";
+      el.verdict.textContent = s.ended ? `No result (${s.endStatus})` : s.started ? `${fmtInt(s.calls)} proxy calls so far` : "Waiting for the run…";
+    }
+    Object.assign(root.dataset, {
+      serverPid: String(s.serverPid ?? ""),
+      calls: String(s.calls),
+      listLen: String(listLen),
+      dictLen: String(dictLen),
+      proxyP50: String(proxyP50 ?? ""),
+      valueP50: String(valueP50 ?? ""),
+      ratio: ratio === null ? "" : ratio.toFixed(1),
+      final: String(final),
+    });
+  }
+
+  render();
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(s, ev);
+      schedule();
+    },
+    reset() {
+      s = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+function emptyState() {
+  return {
+    /** @type {Record<string, any>} */ params: {},
+    started: false,
+    ended: false,
+    endStatus: "",
+    /** @type {number|null} */ serverPid: null,
+    /** @type {number|null} */ serverExit: null,
+    calls: 0,
+    /** @type {Map<string, number>} worker -> proxy calls */ workers: new Map(),
+    /** @type {string[]} the server's list, in the order the appends were reported */ list: [],
+    /** @type {Map<string, any>} */ dict: new Map(),
+    /** @type {number[]} */ proxyUs: [],
+    /** @type {number[]} */ valueUs: [],
+    /** @type {any} */ result: null,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(s, ev) {
+  const d = ev.data;
+  switch (ev.kind) {
+    case "run.start":
+      s.started = true;
+      s.params = d.params ?? {};
+      break;
+    case "run.result":
+      s.result = d.result ?? null;
+      break;
+    case "run.end":
+      s.ended = true;
+      s.endStatus = String(d.status ?? "ended");
+      if (!s.result && d.result) s.result = d.result;
+      break;
+    case "process.start":
+      if (d.role === "manager") s.serverPid = ev.pid;
+      break;
+    case "process.exit":
+      if (ev.pid === s.serverPid) s.serverExit = typeof d.exitcode === "number" ? d.exitcode : -1;
+      break;
+    case "manager.call":
+      s.calls++;
+      s.workers.set(ev.proc, (s.workers.get(ev.proc) ?? 0) + 1);
+      if (typeof d.us === "number") s.proxyUs.push(d.us);
+      if (d.target === "list" && d.method === "append") s.list.push(String(d.arg));
+      else if (d.target === "dict" && d.method === "__setitem__") s.dict.set(String(d.arg), d.value);
+      break;
+    case "value.write":
+      if (typeof d.us === "number") s.valueUs.push(d.us);
+      break;
+  }
+}
+
+/** @param {number[]} xs @returns {number|null} */
+function median(xs) {
+  if (!xs.length) return null;
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+}
+
+/** @param {number|null} us */
+function fmtUs(us) {
+  if (us === null || us === undefined) return "–";
+  if (us >= 10_000) return `${fmtInt(Math.round(us / 1000))} ms`;
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  return `${us >= 100 ? Math.round(us) : us.toFixed(1)} µs`;
+}
+
+/** @param {number} x */
+function fmtRatio(x) {
+  return x >= 10 ? fmtInt(Math.round(x)) : x.toFixed(1);
+}

@@ -1,0 +1,203 @@
+// views/processes.js: the shared-state panel of the "processes" scenario: every child's lifecycle as a
+// row of stage chips (created, started, running, exited, joined), its exit code, and how long start()
+// took in the parent under the run's start method, with the mean.
+// Test hooks on the view root: data-start-method, data-stages (each process's stage, comma-separated),
+// data-exitcodes, data-start-ms, data-mean-start-ms, data-final ("true" once the result is in).
+
+import { h, replace } from "../dom.js";
+
+const STAGES = [
+  { id: "created", label: "created", how: "Process() in the parent" },
+  { id: "started", label: "started", how: "the child's first act" },
+  { id: "running", label: "running", how: "worker() runs" },
+  { id: "exited", label: "exited", how: "exit code" },
+  { id: "joined", label: "joined", how: "join() returned" },
+];
+
+/** @type {Record<string, string>} what start() does under each start method */
+const METHOD_NOTES = {
+  fork: "fork: start() copies the parent process (os.fork); the child does not import anything again.",
+  spawn: "spawn: every start() launches a fresh Python interpreter, which imports the worker's module.",
+  forkserver: "forkserver: the first start() also launches the fork server; later ones ask it to fork.",
+};
+
+/**
+ * @param {HTMLElement} container
+ * @returns {import("./index.js").View}
+ */
+export function createView(container) {
+  const el = {
+    method: h("div", { class: "pv-method-value mono" }),
+    mean: h("div", { class: "pv-mean-value mono" }),
+    rows: h("tbody"),
+    done: h("div", { class: "pv-done", role: "status", "aria-live": "polite" }),
+    note: h("p", { class: "pv-note" }),
+  };
+  const root = h("div", { class: "view view-processes", dataset: { view: "processes" } },
+    h("div", { class: "pv-top" },
+      h("div", { class: "pv-method" }, h("div", { class: "pv-label", text: "start method" }), el.method),
+      h("div", { class: "pv-mean" }, h("div", { class: "pv-label" }, "mean ", h("code", { text: "p.start()" })), el.mean)),
+    h("table", { class: "pv-table" },
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col", text: "process" }),
+        ...STAGES.map((s) => h("th", { scope: "col", title: s.how, text: s.label })),
+        h("th", { scope: "col", class: "num" }, h("code", { text: "start()" })))),
+      el.rows),
+    el.note,
+    el.done,
+  );
+  container.append(root);
+
+  let s = emptyState();
+  let raf = 0;
+  const schedule = () => {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
+  };
+
+  function render() {
+    const method = s.result?.start_method ?? s.method;
+    el.method.textContent = method || "–";
+    el.note.textContent = METHOD_NOTES[method] ?? "";
+    const procs = [...s.procs.values()];
+    const known = procs.map((p) => p.startMs).filter((ms) => typeof ms === "number");
+    const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
+    el.mean.textContent = mean === null ? "–" : fmtMs(mean);
+
+    replace(el.rows, ...procs.map((p) => {
+      const stage = STAGES.findIndex((st) => st.id === p.stage);
+      return h("tr", { dataset: { proc: p.name, stage: p.stage } },
+        h("th", { scope: "row", class: "mono", text: short(p.name) }),
+        ...STAGES.map((st, i) => {
+          let cls = i < stage ? "done" : i === stage ? "now" : "todo";
+          let text = i <= stage ? "✓" : "";
+          if (st.id === "exited" && p.exitcode !== null) {
+            text = String(p.exitcode);
+            if (p.exitcode !== 0) cls += " bad";
+          }
+          return h("td", { class: `pv-chip ${cls}`, title: `${st.label}: ${st.how}`, text });
+        }),
+        h("td", { class: "num mono pv-ms", text: typeof p.startMs === "number" ? fmtMs(p.startMs) : "" }));
+    }));
+
+    const joined = procs.filter((p) => p.stage === "joined").length;
+    el.done.className = `pv-done ${s.allDone ? "good" : "pending"}`;
+    el.done.textContent = s.allDone
+      ? `所有進程執行完畢 · all ${procs.length} joined`
+      : s.ended ? `No result (${s.endStatus})` : s.started ? `${joined} / ${procs.length || "–"} joined` : "Waiting for the run…";
+
+    const final = Boolean(s.result && Array.isArray(s.result.exitcodes));
+    Object.assign(root.dataset, {
+      startMethod: method || "",
+      stages: procs.map((p) => p.stage).join(","),
+      exitcodes: procs.map((p) => (p.exitcode === null ? "" : String(p.exitcode))).join(","),
+      startMs: known.join(","),
+      meanStartMs: mean === null ? "" : mean.toFixed(3),
+      final: String(final),
+    });
+  }
+
+  render();
+  return {
+    onEvents(events) {
+      for (const ev of events) apply(s, ev);
+      schedule();
+    },
+    reset() {
+      s = emptyState();
+      schedule();
+    },
+    destroy() {
+      cancelAnimationFrame(raf);
+      root.remove();
+    },
+  };
+}
+
+/** "Process-3" -> "P-3": keeps the table narrow; the full name is on the timeline lane. */
+function short(name) {
+  return name.replace(/^Process-/, "P-");
+}
+
+/** @param {number} ms */
+function fmtMs(ms) {
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms`;
+}
+
+function emptyState() {
+  return {
+    started: false,
+    ended: false,
+    endStatus: "",
+    allDone: false,
+    method: "",
+    /** @type {Map<string, {name: string, stage: string, exitcode: number|null, startMs: number|null}>} */
+    procs: new Map(),
+    /** @type {any} */ result: null,
+  };
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {string} name
+ */
+function proc(s, name) {
+  let p = s.procs.get(name);
+  if (!p) {
+    p = { name, stage: "created", exitcode: null, startMs: null };
+    s.procs.set(name, p);
+  }
+  return p;
+}
+
+/**
+ * Move a process forward to `stage` (never back: events of different processes may arrive out of order).
+ * @param {ReturnType<typeof proc>} p
+ * @param {string} stage
+ */
+function advance(p, stage) {
+  const order = STAGES.map((st) => st.id);
+  if (order.indexOf(stage) > order.indexOf(p.stage)) p.stage = stage;
+}
+
+/**
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ */
+function apply(s, ev) {
+  const d = ev.data;
+  switch (ev.kind) {
+    case "run.start":
+      s.started = true;
+      s.method = String(d.start_method ?? "");
+      break;
+    case "run.result":
+      s.result = d.result ?? null;
+      break;
+    case "run.end":
+      s.ended = true;
+      s.endStatus = String(d.status ?? "ended");
+      if (!s.result && d.result) s.result = d.result;
+      break;
+    case "process.create":
+      proc(s, String(d.process));
+      break;
+    case "process.start":
+      if (ev.proc !== "main") advance(proc(s, ev.proc), "started");
+      break;
+    case "log":
+      if (ev.proc === "main") s.allDone = true;
+      else advance(proc(s, ev.proc), "running");
+      break;
+    case "process.exit":
+      advance(proc(s, ev.proc), "exited");
+      proc(s, ev.proc).exitcode = typeof d.exitcode === "number" ? d.exitcode : null;
+      break;
+    case "process.join": {
+      const p = proc(s, ev.proc);
+      advance(p, "joined");
+      if (typeof d.exitcode === "number") p.exitcode = d.exitcode;
+      if (typeof d.start_ms === "number") p.startMs = d.start_ms;
+      break;
+    }
+  }
+}

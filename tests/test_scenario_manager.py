@@ -1,0 +1,69 @@
+"""The manager scenario: a server process of its own, every proxy call a round trip, nothing missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.run import RunStatus
+from app.runs import InvalidRequest, RunManager
+from tests.plugins import TEST_REGISTRY
+from tests.test_runs import METHODS, _start_and_finish, events, with_manager
+
+PRESET = TEST_REGISTRY["manager"].presets
+
+
+def run_manager(params: dict[str, Any], method: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    run = with_manager(lambda m: _start_and_finish(m, "manager", params, method))
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.dropped_events == 0
+    return run.result, events(run)
+
+
+def assert_manager_concept(result: dict[str, Any], evs: list[dict[str, Any]], workers: int, ops: int) -> None:
+    items = {f"w{i}-{n}" for i in range(workers) for n in range(ops)}
+    assert sorted(result["list"]) == sorted(items)  # every appended item, once
+    assert result["dict"] == {f"w{i}-{n}": n for i in range(workers) for n in range(ops)}
+    # The manager's server is a process of its own, with a lane that starts and exits.
+    (start,) = [e for e in evs if e["kind"] == "process.start" and e["data"].get("role") == "manager"]
+    assert start["proc"] == "manager"
+    (exit_,) = [e for e in evs if e["kind"] == "process.exit" and e["pid"] == start["pid"]]
+    assert exit_["proc"] == "manager" and exit_["data"]["exitcode"] == 0
+    calls = [e for e in evs if e["kind"] == "manager.call"]
+    assert len(calls) == 2 * workers * ops
+    assert {e["data"]["server"] for e in calls} == {start["pid"]}  # every call went to that server
+    methods = {(e["data"]["target"], e["data"]["method"]) for e in calls}
+    assert methods == {("list", "append"), ("dict", "__setitem__")}
+    assert all(e["data"]["us"] > 0 for e in calls)
+    assert {e["data"]["arg"] for e in calls if e["data"]["target"] == "list"} == items
+    writes = [e for e in evs if e["kind"] == "value.write"]
+    assert sorted(e["data"]["value"] for e in writes) == list(range(1, workers * ops + 1))
+    assert result["proxy_call_us_p50"] > 0 and result["value_op_us_p50"] > 0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_tutorial_preset(method: str) -> None:
+    params = {**PRESET["tutorial"], "delay_ms": 10}
+    result, evs = run_manager(params, method)
+    assert_manager_concept(result, evs, 2, 5)
+    lanes = {e["proc"] for e in evs if e["kind"] == "process.start"}
+    assert lanes == {"main", "manager", "worker-0", "worker-1"}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_defaults_and_a_proxy_call_costs_more_than_a_value_op(method: str) -> None:
+    result, evs = run_manager({"delay_ms": 0, "ops": 40}, method)
+    assert_manager_concept(result, evs, 3, 40)
+    # A round trip to another process against a lock and a write in shared memory.
+    assert result["proxy_call_us_p50"] > result["value_op_us_p50"]
+
+
+def test_bad_params_name_the_field() -> None:
+    async def body(m: RunManager) -> None:
+        for field, value in (("workers", 9), ("ops", 0), ("ops", 1001)):
+            with pytest.raises(InvalidRequest) as info:
+                await m.start("manager", {field: value})
+            assert info.value.errors[0]["loc"][-1] == field
+
+    with_manager(body)
