@@ -151,7 +151,9 @@ def run_main(
     except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails
         watch.disarm()
         error = watch.explain(exc)
-        tb = traceback.format_exc()
+        # When a child failed, where the main process happened to be waiting is noise: the child's own
+        # traceback (its process.error event) is the one that explains the failure.
+        tb = "" if isinstance(exc, WorkerFailed) else traceback.format_exc()
         if watch.dead is not None and watch.dead.pid is not None:
             rep.emit_for(watch.dead.pid, watch.dead.name, "process.exit", exitcode=watch.dead.exitcode)
         rep.emit_final("run.error", error=error, traceback=tb)
