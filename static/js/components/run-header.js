@@ -1,5 +1,6 @@
 // components/run-header.js: the open run at a glance: title, status, start method, params, duration,
-// event count, dropped events, error with traceback, and the result once the run has ended.
+// event count, a warning when events were dropped, error with traceback, and the result once the run
+// has ended. The live counters (events/s, dropped, viewers, overhead) are components/run-counters.js.
 // Test hooks: data-status, data-events, data-dropped on the root.
 
 import { cancelRun } from "../api.js";
@@ -109,7 +110,6 @@ export class RunHeader {
       method: stat("Start method"),
       duration: stat("Duration"),
       events: stat("Events"),
-      dropped: stat("Dropped"),
       params: h("ul", { class: "chips params", "aria-label": "Parameters" }),
       droppedNote: h("p", { class: "rh-dropped", role: "alert", hidden: true }),
       error: h("div", { class: "rh-error", role: "alert", hidden: true }),
@@ -122,7 +122,7 @@ export class RunHeader {
       h("div", { class: "rh-top" }, e.title, e.badge, e.id),
       e.message,
       h("div", { class: "rh-row" },
-        h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el, e.dropped.el),
+        h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el),
         h("div", { class: "rh-actions" }, e.cancel, e.again, e.edit)),
       h("div", { class: "rh-chips" }, e.params, e.result),
       e.droppedNote,
@@ -151,7 +151,10 @@ export class RunHeader {
     const events = Math.max(this.events, end.event_count ?? 0, run.event_count ?? 0);
     const dropped = end.dropped_events ?? run.dropped_events ?? 0;
     const seconds = this.start ? ((this.end?.t ?? this.lastT) - this.start.t) / 1e9 : durationOf(run);
-    const errorText = this.error?.error ?? end.error ?? run.error ?? "";
+    // Once the run has ended, run.end's error is the whole story (the one-line reason, then every
+    // failed process's own traceback); while it runs, the main process's run.error is all there is.
+    const live = this.error ? `${this.error.error}\n${this.error.traceback ?? ""}` : "";
+    const errorText = (end.error ?? (live || run.error) ?? "").trim();
     const result = this.result !== undefined ? this.result : end.result ?? run.result;
     Object.assign(this.root.dataset, { status, events: String(events), dropped: String(dropped) });
 
@@ -167,8 +170,6 @@ export class RunHeader {
     e.method.dd.textContent = method ?? "–";
     e.duration.dd.textContent = fmtDuration(seconds);
     e.events.dd.textContent = fmtInt(events);
-    e.dropped.dd.textContent = fmtInt(dropped);
-    e.dropped.el.classList.toggle("bad", dropped > 0);
     e.droppedNote.hidden = !(dropped > 0);
     e.droppedNote.textContent = `⚠ ${fmtInt(dropped)} events were dropped (the reporting queue was full): the timeline is incomplete.`;
 
@@ -178,12 +179,13 @@ export class RunHeader {
       keys.params = paramsKey;
       replace(e.params, ...Object.entries(params).map(([k, v]) => h("li", { class: "chip mono" }, `${k}=`, h("b", { text: fmtValue(v, 30) }))));
     }
-    const errorKey = `${errorText}\n${this.error?.traceback ?? ""}`;
-    if (errorKey !== keys.error) {
-      keys.error = errorKey;
+    if (errorText !== keys.error) {
+      keys.error = errorText;
       e.error.hidden = !errorText;
-      replace(e.error, h("strong", { text: `Error: ${errorText}` }),
-        this.error?.traceback ? h("pre", { class: "code traceback", text: this.error.traceback }) : null);
+      const [headline, ...details] = errorText.split("\n");
+      const body = details.join("\n").trim();
+      replace(e.error, h("strong", { text: `Error: ${headline}` }),
+        body ? h("pre", { class: "code traceback", text: body }) : null);
     }
     const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
     if (resultKey !== keys.result) {
