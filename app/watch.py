@@ -13,8 +13,10 @@ from __future__ import annotations
 import multiprocessing.connection
 import signal
 import threading
+import time
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
+from types import FrameType
 from typing import Any
 
 CAPACITY = 256
@@ -34,6 +36,20 @@ def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
     return f"process {name} (pid {pid}) exited with code {exitcode}"
 
 
+REAPING_MODULES = ("popen_fork.py", "popen_forkserver.py", "popen_spawn_posix.py", "forkserver.py")
+
+
+def _in_reaping(frame: FrameType | None) -> bool:
+    """True inside the stdlib code that reaps a child and records its exit status (two frames deep)."""
+    for _ in range(2):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.endswith(REAPING_MODULES):
+            return True
+        frame = frame.f_back
+    return False
+
+
 class ChildDied(WorkerFailed):
     """Raised in the main thread by the watch's signal: a child ended without finishing its work."""
 
@@ -46,6 +62,7 @@ class ChildWatch:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._armed = True
+        self._raised = False
         self.pools: list[Any] = []
         self._pool_workers: dict[int, BaseProcess] = {}
 
@@ -123,18 +140,29 @@ class ChildWatch:
     def _report(self, dead: BaseProcess, main: int | None) -> None:
         self.dead = dead
         self._stopped.set()
-        signal.pthread_kill(main or 0, signal.SIGUSR1)
+        # The handler may defer (see _on_death): send again until it has raised, or the run is over.
+        for _ in range(500):
+            if self._raised or not self._armed:
+                return
+            signal.pthread_kill(main or 0, signal.SIGUSR1)
+            time.sleep(0.01)
 
     def disarm(self) -> None:
         """The main thread is failing already: a late signal must not raise over its error."""
         self._armed = False
 
-    def _on_death(self, signum: int, frame: object) -> None:
+    def _on_death(self, signum: int, frame: FrameType | None) -> None:
         # Only raise here: the main thread may be inside this very process's join(), and joining again
         # from a signal handler is not safe. `explain` reads the exit code once the stack has unwound.
-        if self.dead is not None and self._armed:
-            self._armed = False
-            raise ChildDied(f"process {self.dead.name} (pid {self.dead.pid}) died")
+        if self.dead is None or not self._armed:
+            return
+        if _in_reaping(frame):
+            # Interrupted between reaping a child and storing its exit status: raising here would lose
+            # the status (the error would read "exit code None"). Let it finish: the signal comes again.
+            return
+        self._armed = False
+        self._raised = True
+        raise ChildDied(f"process {self.dead.name} (pid {self.dead.pid}) died")
 
     def explain(self, exc: BaseException) -> str:
         """The one-line error for a failed run, naming a dead child and its signal where there is one."""
