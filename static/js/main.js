@@ -3,6 +3,7 @@
 
 import { ApiError, createRun, getRun, getScenario, listScenarios } from "./api.js";
 import { Explanation } from "./components/explanation.js";
+import { RunCounters } from "./components/run-counters.js";
 import { RunHeader } from "./components/run-header.js";
 import { RunList } from "./components/run-list.js";
 import { ScenarioList } from "./components/scenario-list.js";
@@ -23,6 +24,7 @@ const scenarioPanel = new ScenarioPanel(byId("scenario-panel"), (run) => {
   navigate(`/runs/${run.id}`);
 });
 const runHeader = new RunHeader(byId("run-header"), { onRunAgain: (run) => startAgain(run) });
+const runCounters = new RunCounters(byId("run-counters"));
 const timeline = /** @type {import("./timeline/timeline.js").MpTimeline} */ (byId("timeline"));
 const statePanel = new StatePanel(byId("state-panel"));
 const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
@@ -91,6 +93,7 @@ function openRun(id) {
   runList.select(id);
   document.title = `run ${id} · mpscope`;
   runHeader.reset(id);
+  runCounters.reset(id);
   timeline.reset();
   statePanel.begin();
   sourcePanel.show(null);
@@ -114,14 +117,17 @@ function openRun(id) {
   const missing = () => {
     runHeader.setMissing();
     runBody.hidden = true;
+    runCounters.root.hidden = true;
   };
   runBody.hidden = false;
+  runCounters.root.hidden = false;
   current.stream = new RunStream(id, {
     onEvents: (events) => {
       const start = events.find((ev) => ev.kind === "run.start");
       if (start) useScenario(start.data.scenario);
       timeline.addEvents(events);
       runHeader.onEvents(events);
+      runCounters.onEvents(events);
       statePanel.onEvents(events);
     },
     onState: (state) => {
@@ -136,6 +142,7 @@ function openRun(id) {
     .then((run) => {
       if (current.id !== id) return;
       runHeader.setRun(run);
+      runCounters.setRun(run);
       runList.merge([run]);
       useScenario(run.scenario);
     })
@@ -147,6 +154,7 @@ function openRun(id) {
 function closeRun() {
   current.stream?.stop();
   current.stream = null;
+  runCounters.reset(""); // stops its clock
   current.id = "";
   runList.select("");
 }
@@ -181,7 +189,10 @@ function boot() {
     (runs) => {
       runList.merge(runs);
       const mine = runs.find((r) => r.id === current.id);
-      if (mine) runHeader.setRun(mine);
+      if (mine) {
+        runHeader.setRun(mine);
+        runCounters.setRun(mine);
+      }
     },
     (state) => {
       connDot.dataset.state = state;

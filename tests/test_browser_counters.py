@@ -1,0 +1,90 @@
+"""The run page's live counters in a real headless Chromium, with the firehose at 10,000 events/s.
+
+Hooks on `#run-counters` (static/js/components/run-counters.js): data-rate (events/s), data-rate-mode
+("live" while the run goes, "average" once it ended), data-dropped, data-viewers, data-emits,
+data-emit-us (mean µs per emit). The page's CSP refuses wait_for_function, so live values are polled.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PARAMS = {"processes": 2, "events": 20000, "rate": 5000}  # 10,000 events/s for 4 s
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = chromium.new_page(viewport={"width": 1280, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.on("console", lambda m: errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+        try:
+            yield page
+            assert errors == []
+        finally:
+            chromium.close()
+
+
+def post_run(base: str, params: dict[str, int]) -> Any:
+    body = json.dumps({"scenario": "firehose", "params": params}).encode()
+    req = urllib.request.Request(f"{base}/api/runs", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def counters(page: Any) -> dict[str, str]:
+    return dict(page.evaluate("() => ({ ...document.getElementById('run-counters').dataset })"))
+
+
+def test_counters_show_rate_drops_viewers_and_overhead(live_server: Any, page: Any) -> None:
+    run = post_run(live_server.url, PARAMS)
+    page.goto(f"{live_server.url}/runs/{run['id']}")
+    strip = page.locator("#run-counters")
+
+    live: list[dict[str, str]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        c = counters(page)
+        if c.get("rateMode") == "average":
+            break
+        if c.get("rateMode") == "live" and int(c["rate"]) > 0 and int(c.get("viewers") or 0) >= 1:
+            live.append(c)
+            if len(live) == 3:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "counters-live.png"))
+        time.sleep(0.2)
+    assert live, "the counters never showed a live rate with a viewer while the run went"
+    assert all(c["dropped"] == "0" for c in live)
+
+    page.wait_for_selector("#run-counters[data-rate-mode=average]", timeout=60_000)
+    page.wait_for_selector("mp-timeline[data-ended=true]")
+    sync_api.expect(strip).not_to_have_attribute("data-emits", "0")
+    end = counters(page)
+    assert end["dropped"] == "0"
+    assert int(end["rate"]) > 0  # the run's average: its events over its duration
+    assert int(end["emits"]) >= 2 * PARAMS["events"]  # every emitter's emits, and more
+    assert float(end["emitUs"]) > 0
+    sync_api.expect(strip.locator(".counter.good")).to_contain_text("0")
+    sync_api.expect(strip).to_contain_text("µs")
+    sync_api.expect(strip).to_contain_text("average over")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "counters.png"))
