@@ -33,6 +33,9 @@ async function request(path, init) {
   return body;
 }
 
+/** @returns {Promise<any[]>} every run object, newest first */
+export const listRuns = () => request("/api/runs");
+
 /** @returns {Promise<any[]>} every scenario object */
 export const listScenarios = () => request("/api/scenarios");
 

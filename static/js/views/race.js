@@ -5,6 +5,7 @@
 
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
+import { createCompare } from "./race-compare.js";
 
 /**
  * @param {HTMLElement} container
@@ -31,6 +32,7 @@ export function createView(container) {
     el.lock,
   );
   container.append(root);
+  const compare = createCompare(root);
 
   let s = emptyState();
   let raf = 0;
@@ -78,6 +80,7 @@ export function createView(container) {
       final: String(Boolean(final)),
     });
 
+    if (final && s.runId) compare.update(s.runId, p, s.result, s.startMethod);
     const useLock = s.result?.use_lock ?? p.use_lock;
     el.lock.className = `race-lock ${useLock ? "on" : "off"}`;
     el.lock.textContent = useLock
@@ -93,6 +96,7 @@ export function createView(container) {
     },
     reset() {
       s = emptyState();
+      compare.reset();
       schedule();
     },
     destroy() {
@@ -105,6 +109,8 @@ export function createView(container) {
 function emptyState() {
   return {
     /** @type {Record<string, any>} */ params: {},
+    runId: "",
+    startMethod: "",
     started: false,
     ended: false,
     endStatus: "",
@@ -125,6 +131,8 @@ function apply(s, ev) {
     case "run.start":
       s.started = true;
       s.params = ev.data.params ?? {};
+      s.runId = ev.run;
+      s.startMethod = String(ev.data.start_method ?? "");
       break;
     case "run.result":
       s.result = ev.data.result ?? null;

@@ -1,0 +1,73 @@
+// views/race-compare.js: under the race panel, the same race without and with the Lock, side by side:
+// the latest finished race with the other setting (same workers and increments), or a button that
+// runs it. Both figures come from runs the server recorded, each folded from its own event stream.
+// Test hooks on the box: data-without-lost, data-with-lost ("" when that side has no run yet).
+
+import { createRun, listRuns } from "../api.js";
+import { h, replace } from "../dom.js";
+import { fmtInt } from "../format.js";
+
+/**
+ * @param {HTMLElement} parent
+ * @returns {{update(runId: string, params: Record<string, any>, result: any, startMethod: string): void, reset(): void}}
+ */
+export function createCompare(parent) {
+  const box = h("div", { class: "race-versus", dataset: { withoutLost: "", withLost: "" } });
+  box.hidden = true;
+  parent.append(box);
+  let shownFor = "";
+
+  /** @param {any} run @param {boolean} locked @param {boolean} current */
+  function side(run, locked, current) {
+    const title = locked ? "With the Lock" : "Without a lock";
+    if (!run) return h("div", { class: "vs-side empty" }, h("div", { class: "vs-title", text: title }), h("div", { class: "vs-none", text: "not run yet" }));
+    const lost = run.result.lost;
+    return h("div", { class: `vs-side ${lost > 0 ? "bad" : "good"}${current ? " current" : ""}` },
+      h("div", { class: "vs-title", text: title }),
+      h("div", { class: "vs-lost mono", text: lost > 0 ? `lost ${fmtInt(lost)}` : "lost 0 ✓" }),
+      h("div", { class: "vs-of" }, `of ${fmtInt(run.result.expected)} · `, current ? "this run" : h("a", { href: `/runs/${run.id}`, text: `run ${run.id}` })));
+  }
+
+  return {
+    async update(runId, params, result, startMethod) {
+      if (shownFor === runId || !result || typeof result.lost !== "number") return;
+      shownFor = runId;
+      const locked = Boolean(params.use_lock);
+      const same = (/** @type {any} */ r) => r.scenario === "race" && r.status === "succeeded" && r.result &&
+        r.params.workers === params.workers && r.params.increments === params.increments;
+      let other = null;
+      try {
+        other = (await listRuns()).find((/** @type {any} */ r) => same(r) && Boolean(r.params.use_lock) !== locked) ?? null;
+      } catch { /* the comparison is a bonus: without the list, show only this run */ }
+      if (shownFor !== runId) return;
+      const me = { id: runId, result };
+      const [without, withLock] = locked ? [other, me] : [me, other];
+      const children = [side(without, false, !locked), h("div", { class: "vs-vs", text: "vs" }), side(withLock, true, locked)];
+      if (!other) {
+        const btn = h("button", { class: "btn", type: "button", text: locked ? "▶ Run it without the lock" : "▶ Run it with the Lock" });
+        btn.addEventListener("click", async () => {
+          btn.disabled = true;
+          try {
+            const run = await createRun({ scenario: "race", params: { ...params, use_lock: !locked }, start_method: startMethod });
+            const link = h("a", { href: `/runs/${run.id}` });
+            box.append(link);
+            link.click(); // the router takes in-page links
+            link.remove();
+          } catch (err) {
+            btn.disabled = false;
+            btn.textContent = `Could not start: ${/** @type {Error} */ (err).message}`;
+          }
+        });
+        children.push(h("div", { class: "vs-action" }, btn));
+      }
+      replace(box, h("div", { class: "vs-head", text: "Same race, without and with the Lock" }), h("div", { class: "vs-row" }, ...children));
+      box.dataset.withoutLost = without ? String(without.result.lost) : "";
+      box.dataset.withLost = withLock ? String(withLock.result.lost) : "";
+      box.hidden = false;
+    },
+    reset() {
+      shownFor = "";
+      box.hidden = true;
+    },
+  };
+}
