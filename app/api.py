@@ -60,7 +60,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, int]:
-    """Live counters: viewers connected, runs, events held in memory, frames sent."""
+    """Live counters: viewers connected, runs, events held in memory, frames sent, runs forgotten."""
     m = manager(request)
     return {
         "viewers": m.hub.client_count,
@@ -68,6 +68,7 @@ async def stats(request: Request) -> dict[str, int]:
         "runs": len(m.runs),
         "events_held": sum(run.event_count for run in m.runs.values()),
         "frames_built": m.hub.frames_built,
+        "forgotten_runs": m.forgotten_runs,
     }
 
 

@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--max-viewers", type=int, default=defaults.max_ws_clients, help="WebSocket viewers (1,000)"
     )
+    limits.add_argument(
+        "--max-body", type=int, default=defaults.max_body_bytes, help="request body bytes (65,536)"
+    )
+    limits.add_argument(
+        "--keep-runs", type=int, default=defaults.max_kept_runs, help="finished runs kept in memory (200)"
+    )
     serve.add_argument(
         "--viewer-token",
         default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
@@ -85,6 +91,8 @@ def serve(args: argparse.Namespace) -> int:
             max_run_seconds=args.max_run_seconds,
             max_events_per_run=args.max_events,
             max_ws_clients=args.max_viewers,
+            max_body_bytes=args.max_body,
+            max_kept_runs=args.keep_runs,
         ),
     )
     base = f"http://{_shown(args.host)}:{args.port}/"

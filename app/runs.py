@@ -9,6 +9,7 @@ Only the event loop thread changes a Run; the threads hand their results over wi
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -34,6 +35,8 @@ from app.run import Run, RunStatus
 from app.runtime import run_main
 from app.scenarios import REGISTRY, Scenario
 from app.watch import describe_exit
+
+log = logging.getLogger("mpscope.runs")
 
 PRELOAD = ["app.runtime", "app.scenarios"]
 
@@ -103,6 +106,7 @@ class RunManager:
         self.handles: dict[str, Handles] = {}
         self._supervisors: dict[str, threading.Thread] = {}
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="run-starter")
+        self.forgotten_runs = 0
 
     # -- queries ------------------------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -367,11 +371,18 @@ class RunManager:
         self.hub.publish_run(run.id, run.to_json())
 
     def _trim_history(self) -> None:
-        finished = [r for r in self.runs.values() if not r.active]
-        for run in sorted(finished, key=lambda r: r.created_at)[
-            : max(0, len(finished) - self.limits.max_kept_runs)
-        ]:
+        """The documented retention policy: keep the newest `max_kept_runs` finished runs. What is
+        forgotten is counted (`/api/stats`) and logged, never dropped silently."""
+        finished = sorted((r for r in self.runs.values() if not r.active), key=lambda r: r.created_at)
+        for run in finished[: max(0, len(finished) - self.limits.max_kept_runs)]:
             del self.runs[run.id]
+            self.forgotten_runs += 1
+            log.info(
+                "forgot run %s (%s): only the newest %d finished runs are kept",
+                run.id,
+                run.scenario,
+                self.limits.max_kept_runs,
+            )
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Cancel every run and wait (bounded) until their processes are reaped."""

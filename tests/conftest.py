@@ -122,7 +122,9 @@ def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(tmp_path_factory.mktemp("server"))
+    """A real server; its default start method comes from MPSCOPE_TEST_START_METHOD (forkserver)."""
+    method = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")
+    server = start_server(tmp_path_factory.mktemp("server"), "--start-method", method)
     yield server
     stop_server(server)
 

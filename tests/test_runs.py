@@ -209,3 +209,13 @@ def test_shutdown_cancels_active_runs() -> None:
 
     run = with_manager(body)
     assert run.status == RunStatus.CANCELLED
+
+
+def test_history_keeps_the_newest_finished_runs_and_counts_what_it_forgets() -> None:
+    async def body(m: RunManager) -> tuple[list[Run], RunManager]:
+        runs = [await _start_and_finish(m, "race", {"workers": 1, "increments": 5}) for _ in range(3)]
+        return runs, m
+
+    runs, m = with_manager(body, max_kept_runs=2)
+    assert [r.id for r in m.list()] == [runs[2].id, runs[1].id]  # newest first; the oldest is gone
+    assert m.forgotten_runs == 1
