@@ -39,13 +39,17 @@ def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
 REAPING_MODULES = ("popen_fork.py", "popen_forkserver.py", "popen_spawn_posix.py", "forkserver.py")
 
 
-def _in_reaping(frame: FrameType | None) -> bool:
-    """True inside the stdlib code that reaps a child and records its exit status (two frames deep)."""
-    for _ in range(2):
+def _reaping(frame: FrameType | None, pid: int | None) -> bool:
+    """True inside the stdlib code that reaps child `pid` and records its exit status. A wait on
+    another process (say a blocking join() of a worker that will never end) may well be interrupted:
+    nothing is lost there, and deferring would leave the run hanging."""
+    for _ in range(3):
         if frame is None:
             return False
         if frame.f_code.co_filename.endswith(REAPING_MODULES):
-            return True
+            popen = frame.f_locals.get("self")
+            if getattr(popen, "pid", None) == pid:
+                return True
         frame = frame.f_back
     return False
 
@@ -121,8 +125,10 @@ class ChildWatch:
         main = threading.main_thread().ident
         while not self._stopped.is_set():
             started = {
-                p.sentinel: i for i, p in enumerate(self.children) if p._popen is not None and i not in seen
-            }  # type: ignore[attr-defined]
+                p.sentinel: i
+                for i, p in enumerate(self.children)
+                if p._popen is not None and i not in seen  # type: ignore[attr-defined]
+            }
             # Poll faster while a Pool is watched: it replaces a dead worker within milliseconds.
             interval = 0.01 if self.pools else 0.05
             ready = multiprocessing.connection.wait(list(started), timeout=interval) if started else []
@@ -140,12 +146,13 @@ class ChildWatch:
     def _report(self, dead: BaseProcess, main: int | None) -> None:
         self.dead = dead
         self._stopped.set()
-        # The handler may defer (see _on_death): send again until it has raised, or the run is over.
-        for _ in range(500):
-            if self._raised or not self._armed:
-                return
+        # The handler may defer (see _on_death): send again until it has raised or the run is over,
+        # every 10 ms at first, then every 100 ms.
+        tries = 0
+        while not self._raised and self._armed:
             signal.pthread_kill(main or 0, signal.SIGUSR1)
-            time.sleep(0.01)
+            tries += 1
+            time.sleep(0.01 if tries < 100 else 0.1)
 
     def disarm(self) -> None:
         """The main thread is failing already: a late signal must not raise over its error."""
@@ -156,7 +163,7 @@ class ChildWatch:
         # from a signal handler is not safe. `explain` reads the exit code once the stack has unwound.
         if self.dead is None or not self._armed:
             return
-        if _in_reaping(frame):
+        if _reaping(frame, self.dead.pid):
             # Interrupted between reaping a child and storing its exit status: raising here would lose
             # the status (the error would read "exit code None"). Let it finish: the signal comes again.
             return
