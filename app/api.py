@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
 from app.events import json_array
+from app.export import FORMATS, from_ndjson, imported_run, to_html, to_ndjson, to_perfetto
 from app.runs import RunManager
 
 
@@ -21,8 +24,10 @@ class ValidationProblem(BaseModel):
     detail: list[dict[str, Any]]
 
 
-NOT_FOUND = {404: {"model": Problem, "description": "no such scenario or run"}}
-REFUSED = {
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such scenario or run"}
+}
+REFUSED: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "the body is not JSON"},
     413: {"model": Problem, "description": "request body over the limit"},
     422: {
@@ -31,7 +36,7 @@ REFUSED = {
     },
     429: {"model": Problem, "description": "over the limit of concurrent runs"},
 }
-GUARDED = {
+GUARDED: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "a token is needed"},
     403: {"model": Problem, "description": "wrong token, or a foreign Origin"},
 }
@@ -117,10 +122,79 @@ async def get_events(request: Request, run_id: str, after: int = Query(-1, ge=-1
     """Events with seq > `after`: a JSON array, or NDJSON with `Accept: application/x-ndjson`."""
     encoded = manager(request).events_after(run_id, after)
     if "application/x-ndjson" in request.headers.get("accept", ""):
-        return Response(b"".join(e + b"\n" for e in encoded), media_type="application/x-ndjson")
+        return Response(to_ndjson(encoded), media_type="application/x-ndjson")
     return Response(json_array(encoded), media_type="application/json")
 
 
 @router.post("/runs/{run_id}/cancel", responses={**NOT_FOUND, **GUARDED})
 async def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     return manager(request).cancel(run_id).to_dict()
+
+
+@router.get(
+    "/runs/{run_id}/export",
+    response_class=Response,
+    responses={
+        **NOT_FOUND,
+        200: {
+            "description": "the run as a file (Content-Disposition: attachment; filename=mpscope-ID.EXT)",
+            "content": {
+                "application/json": {"schema": {"type": "object", "required": ["traceEvents"]}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def export_run(
+    request: Request,
+    run_id: str,
+    format: Literal["perfetto", "ndjson", "html"] = Query(
+        description="perfetto: Chrome trace JSON (ui.perfetto.dev, chrome://tracing); ndjson: the raw "
+        "events, one per line, as POST /runs/import takes them; html: an offline page that replays the run"
+    ),
+) -> Response:
+    """A run as a file. A run still going is exported as far as it got (and cannot be imported)."""
+    run = manager(request).get(run_id)
+    encoded, summary = list(run.events), run.to_dict()
+    media_type, ext = FORMATS[format]
+    if format == "ndjson":
+        body: bytes | str = to_ndjson(encoded)
+    else:
+        build = to_perfetto if format == "perfetto" else to_html
+
+        def render() -> bytes | str:
+            result = build(summary, [orjson.loads(e) for e in encoded])
+            return result if isinstance(result, str) else orjson.dumps(result)
+
+        body = await asyncio.to_thread(render)
+    disposition = f'attachment; filename="mpscope-{run.id}.{ext}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/runs/import",
+    status_code=201,
+    responses={
+        **GUARDED,
+        413: {"model": Problem, "description": "file over the import limit (64 MiB by default)"},
+        422: {"model": Problem, "description": "not a run's NDJSON: names the first bad line and why"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "a finished run's NDJSON, as GET /runs/{id}/export?format=ndjson gives it",
+            "content": {  # the body is read as bytes, whatever its Content-Type
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_run(request: Request) -> dict[str, Any]:
+    """Load a finished run's events back in: a new run (new id, events rewritten with it), status and
+    result from its run.end, scenario and parameters from its run.start."""
+    m = manager(request)
+    body = await request.body()
+    run = await asyncio.to_thread(lambda: imported_run(from_ndjson(body, m.limits.max_events_per_run)))
+    return m.adopt(run).to_dict()

@@ -1,11 +1,14 @@
-"""The `mpscope` command line: `mpscope serve`."""
+"""The `mpscope` command line: `mpscope serve`, and `export`/`import` against a running server."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import sys
+import urllib.error
+import urllib.request
 
 from app import __version__
 from app.config import START_METHODS, Limits, Settings, is_loopback
@@ -48,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-body", type=int, default=defaults.max_body_bytes, help="request body bytes (65,536)"
     )
     limits.add_argument(
+        "--max-import",
+        type=int,
+        default=defaults.max_import_bytes,
+        help="bytes of an imported run's NDJSON (67,108,864)",
+    )
+    limits.add_argument(
         "--keep-runs", type=int, default=defaults.max_kept_runs, help="finished runs kept in memory (200)"
     )
     serve.add_argument(
@@ -55,14 +64,102 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
         help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN); 'auto' makes one",
     )
+    _client_commands(commands)
     return parser
+
+
+def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    note = (
+        "It talks to a running server, which holds runs in memory (the newest 200 finished runs); "
+        "once history is kept on disk (SQLite, planned), export will also read runs from the data directory."
+    )
+    export = commands.add_parser(
+        "export", help="save a run as Perfetto JSON, NDJSON or an offline HTML page", description=note
+    )
+    export.add_argument("run_id", metavar="RUN_ID")
+    export.add_argument(
+        "--format",
+        choices=("perfetto", "ndjson", "html"),
+        default="perfetto",
+        help="perfetto: Chrome trace JSON for ui.perfetto.dev or chrome://tracing; ndjson: the raw events "
+        "(what import takes); html: a self-contained page that replays the run offline (default perfetto)",
+    )
+    export.add_argument("-o", "--output", help="file to write, '-' for stdout (default mpscope-RUN_ID.EXT)")
+    imp = commands.add_parser(
+        "import", help="load a run's NDJSON (from export) as a new run", description=note
+    )
+    imp.add_argument("file", metavar="FILE", help="NDJSON from `mpscope export --format ndjson`")
+    for sub in (export, imp):
+        sub.add_argument(
+            "--server",
+            default=os.environ.get("MPSCOPE_URL", "http://127.0.0.1:8000"),
+            help="the server's URL (env MPSCOPE_URL; default http://127.0.0.1:8000)",
+        )
+        sub.add_argument("--token", default=os.environ.get("MPSCOPE_TOKEN"), help="token (env MPSCOPE_TOKEN)")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "export":
+        return export(args)
+    if args.command == "import":
+        return import_(args)
     return 2
+
+
+def export(args: argparse.Namespace) -> int:
+    url = f"{args.server.rstrip('/')}/api/runs/{args.run_id}/export?format={args.format}"
+    status, body, headers = _request(url, args.token)
+    if status != 200:
+        return _failed(status, body)
+    if args.output == "-":
+        sys.stdout.buffer.write(body)
+        return 0
+    name = headers.get("content-disposition", "").partition('filename="')[2].rstrip('"')
+    output = args.output or name or f"mpscope-{args.run_id}"
+    with open(output, "wb") as f:
+        f.write(body)
+    print(f"wrote {output} ({len(body):,} bytes)", file=sys.stderr)
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    with open(args.file, "rb") as f:
+        data = f.read()
+    server = args.server.rstrip("/")
+    status, body, _ = _request(f"{server}/api/runs/import", args.token, data)
+    if status != 201:
+        return _failed(status, body)
+    run = json.loads(body)
+    print(f"{server}/runs/{run['id']}")
+    return 0
+
+
+def _request(url: str, token: str | None, data: bytes | None = None) -> tuple[int, bytes, dict[str, str]]:
+    """(status, body, headers) of one request; HTTP errors are answers too."""
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/x-ndjson")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read(), {k.lower(): v for k, v in response.headers.items()}
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), {}
+    except urllib.error.URLError as exc:
+        return 0, f"cannot reach {url}: {exc.reason}".encode(), {}
+
+
+def _failed(status: int, body: bytes) -> int:
+    try:
+        detail = json.loads(body)["detail"]
+    except (ValueError, KeyError, TypeError):
+        detail = body.decode(errors="replace")
+    print(f"mpscope: {f'HTTP {status}: ' if status else ''}{detail}", file=sys.stderr)
+    return 1
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -92,6 +189,7 @@ def serve(args: argparse.Namespace) -> int:
             max_events_per_run=args.max_events,
             max_ws_clients=args.max_viewers,
             max_body_bytes=args.max_body,
+            max_import_bytes=args.max_import,
             max_kept_runs=args.keep_runs,
         ),
     )

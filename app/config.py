@@ -17,6 +17,7 @@ class Limits:
     max_kept_runs: int = 200  # finished runs kept in memory; the oldest finished run goes first
     max_ws_clients: int = 1000
     max_body_bytes: int = 64 * 1024
+    max_import_bytes: int = 64 * 1024 * 1024  # POST /api/runs/import: a run's NDJSON (~500,000 events)
     client_buffer_bytes: int = 8 * 1024 * 1024  # a WebSocket client this far behind is dropped
 
 

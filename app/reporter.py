@@ -19,7 +19,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
 from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from multiprocessing.util import register_after_fork
-from typing import Any
+from typing import Any, cast
 
 from app.events import WireEvent
 
@@ -34,11 +34,12 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         super().__init__(maxsize, ctx=ctx)
         self.dropped = ctx.Value("q", 0)
 
-    def __getstate__(self) -> tuple[Any, ...]:
-        return (*super().__getstate__(), self.dropped)
+    # The stub types Queue's pickled state as an opaque NewType; at runtime it is a tuple, extended here.
+    def __getstate__(self) -> tuple[Any, ...]:  # type: ignore[override]
+        return (*cast("tuple[Any, ...]", super().__getstate__()), self.dropped)
 
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        super().__setstate__(state[:-1])
+    def __setstate__(self, state: tuple[Any, ...]) -> None:  # type: ignore[override]
+        super().__setstate__(state[:-1])  # type: ignore[arg-type]
         self.dropped = state[-1]
         # The stdlib registers the after-fork reset only in __init__: a Queue received by pickling and
         # then inherited by fork would keep its parent's feeder-thread handle, and every put in the
@@ -92,7 +93,7 @@ class EventQueue(Queue):  # type: ignore[type-arg]
             self.dropped.value += n
 
     # Called by the feeder thread when an event cannot be pickled; the stdlib would only print it.
-    def _on_queue_feeder_error(self, e: BaseException, obj: object) -> None:  # type: ignore[override]
+    def _on_queue_feeder_error(self, e: BaseException, obj: object) -> None:
         self.count_dropped()
 
 

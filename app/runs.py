@@ -9,6 +9,7 @@ Only the event loop thread changes a Run; the threads hand their results over wi
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -18,9 +19,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -36,12 +36,15 @@ from app.runtime import run_main
 from app.scenarios import REGISTRY, Scenario
 from app.watch import describe_exit
 
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerContext
+
 log = logging.getLogger("mpscope.runs")
 
 PRELOAD = ["app.runtime", "app.scenarios"]
 
 
-def root_context() -> BaseContext:
+def root_context() -> ForkServerContext:
     mp = multiprocessing.get_context("forkserver")
     mp.set_forkserver_preload(PRELOAD)
     return mp
@@ -124,7 +127,8 @@ class RunManager:
         except KeyError:
             raise UnknownScenario(f"no scenario with id {scenario_id!r}") from None
 
-    def events_after(self, run_id: str, after: int = -1) -> list[bytes]:
+    # `builtins.list`: in this class, `list` is the method above.
+    def events_after(self, run_id: str, after: int = -1) -> builtins.list[bytes]:
         return self.get(run_id).events[max(after + 1, 0) :]
 
     def lobby_snapshot(self) -> bytes:
@@ -253,6 +257,13 @@ class RunManager:
         queue._writer.close()  # type: ignore[attr-defined]
         return queue, process
 
+    def adopt(self, run: Run) -> Run:
+        """Keep a finished run from elsewhere (an import): listed and viewable like any other."""
+        self.runs[run.id] = run
+        self._publish_run(run)
+        self._trim_history()
+        return run
+
     # -- stopping -----------------------------------------------------------------------------
     def cancel(self, run_id: str) -> Run:
         run = self.get(run_id)
@@ -337,7 +348,9 @@ class RunManager:
         )
         self._on_events(run, [event], [event.to_json()], server=True)
 
-    def _on_events(self, run: Run, notable: list[Event], encoded: list[bytes], server: bool = False) -> None:
+    def _on_events(
+        self, run: Run, notable: builtins.list[Event], encoded: builtins.list[bytes], server: bool = False
+    ) -> None:
         """Take a batch: `encoded` holds every event's JSON in seq order; `notable` the few of them
         that change the run's summary. Past the per-run event limit, the run is stopped and what it
         sends is counted as dropped; the server's own events (run.start, run.end) always go in."""

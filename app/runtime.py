@@ -47,7 +47,8 @@ class RunContext:
         If it dies, the run fails at once, whatever the main process is waiting on (see app/watch.py)."""
         index = len(self.watch.children)
         child_args = (self.rep, target, tuple(args), self.watch.flags, index)
-        process = self.mp.Process(target=child_main, args=child_args, name=name)
+        # Every concrete context has Process; the stub's BaseContext (what get_context(str) returns) lacks it.
+        process: BaseProcess = self.mp.Process(target=child_main, args=child_args, name=name)  # type: ignore[attr-defined]
         self.watch.add(process)
         return process
 
@@ -69,7 +70,7 @@ class RunContext:
             if not ready:
                 raise TimeoutError(f"{len(pending)} process(es) still running after {timeout} s")
             for sentinel in ready:
-                p = pending.pop(sentinel)  # type: ignore[call-overload]
+                p = pending.pop(sentinel)  # type: ignore[arg-type]
                 p.join()
                 self.report_exit(p)
                 if p.exitcode != 0:

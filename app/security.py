@@ -8,7 +8,8 @@
   cookie that opening the presenter URL `/?token=T` sets): none -> 401, wrong -> 403. Viewing stays
   open unless a viewer token is set; then pages, GET APIs and WebSockets need either token
   (`/?view=V` sets the viewer cookie). Static assets and /api/health stay open.
-- Request bodies are capped (-> 413), and every HTTP answer carries the security headers.
+- Request bodies are capped, with a larger cap for the path that takes a run's file (-> 413), and every
+  HTTP answer carries the security headers.
 """
 
 from __future__ import annotations
@@ -72,12 +73,14 @@ class GuardMiddleware:
         token: str | None = None,
         viewer_token: str | None = None,
         max_body_bytes: int = 64 * 1024,
+        body_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.token = token
         self.viewer_token = viewer_token
         self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits or {}  # path -> its own cap, for the few routes that take files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -106,11 +109,10 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         if mutating:
-            body = await read_body(receive, self.max_body_bytes)
+            limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+            body = await read_body(receive, limit)
             if body is None:
-                await refuse(
-                    scope, send, 413, f"request body over the limit of {self.max_body_bytes:,} bytes"
-                )
+                await refuse(scope, send, 413, f"request body over the limit of {limit:,} bytes")
                 return
             receive = replay(body)
 
@@ -158,6 +160,7 @@ class GuardMiddleware:
 
 async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The whole request body, or None as soon as it passes `limit` bytes."""
+    chunks: list[bytes]
     chunks, size = [], 0
     while True:
         message = await receive()

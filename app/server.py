@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__, api, pages, ws
 from app.config import Settings
+from app.export import ImportProblem
 from app.hub import Hub
 from app.reaper import Reaper
 from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario, warm_up
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         token=settings.token,
         viewer_token=settings.viewer_token,
         max_body_bytes=settings.limits.max_body_bytes,
+        body_limits={"/api/runs/import": settings.limits.max_import_bytes},
     )
 
     @app.exception_handler(UnknownScenario)
@@ -56,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(InvalidRequest)
     async def invalid(request: Request, exc: InvalidRequest) -> JSONResponse:
         return JSONResponse({"detail": exc.errors}, status_code=422)
+
+    @app.exception_handler(ImportProblem)
+    async def bad_import(request: Request, exc: ImportProblem) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(LimitExceeded)
     async def over_limit(request: Request, exc: LimitExceeded) -> JSONResponse:

@@ -81,6 +81,7 @@ async def _pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
     falls too far behind (then it is closed with 1013 and the others are not held up)."""
 
     async def send_all() -> int:
+        frame: str | None
         for frame in first:
             await ws.send_text(frame)
         while True:
@@ -94,7 +95,8 @@ async def _pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
 
     async def listen() -> bool:
         """The client has nothing to say: True if it said something anyway, False if it left."""
-        return (await ws.receive())["type"] != "websocket.disconnect"
+        kind: str = (await ws.receive())["type"]
+        return kind != "websocket.disconnect"
 
     sender = asyncio.create_task(send_all())
     reader = asyncio.create_task(listen())

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import multiprocessing
 import time
+from functools import partial
 from typing import Any
 
 import httpx
@@ -96,7 +97,7 @@ def _client_process(url: str, viewers: int, results: Any) -> None:
         futures = []
         for _ in range(viewers):
             done: asyncio.Future[tuple[list[int], int]] = loop.create_future()
-            await loop.create_connection(lambda d=done: Viewer(host, "/" + path, d), address, int(port))
+            await loop.create_connection(partial(Viewer, host, "/" + path, done), address, int(port))
             futures.append(done)
         outcomes = await asyncio.gather(*futures)
         return [x for lat, _ in outcomes for x in lat], [n for _, n in outcomes]

@@ -23,6 +23,8 @@ async def measure(runs: int, locked_runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         for method in ("forkserver", "spawn", "fork"):
+            lost: list[int]
+            locked_lost: list[int]
             lost, locked_lost, seconds = [], [], []
             for use_lock, n, sink in ((False, runs, lost), (True, locked_runs, locked_lost)):
                 for _ in range(n):

@@ -83,6 +83,7 @@ def first_event_ms(url: str, method: str, runs: int) -> dict[str, float]:
                             child = now
                     if child is not None:
                         break
+            assert first is not None, "the run's stream ended before its first event"
             firsts.append((first - started) * 1000)
             children.append(((child or now) - started) * 1000)
             while client.get(f"{url}/api/runs/{run['id']}").json()["status"] in ("queued", "running"):

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import ROOT, machine
 
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="run only these benchmarks")
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
-    results: dict[str, object] = {}
+    results: dict[str, dict[str, Any]] = {}
     out_dir = Path(args.json).parent
     for name, extra in plan.items():
         if args.only and name not in args.only:

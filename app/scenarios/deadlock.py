@@ -43,6 +43,7 @@ def find_cycle(table: Any, me: int) -> list[list[str]] | None:
     waits for, ... A path that comes back to `me` is a cycle: [[process, holds, waits_for], ...]."""
     with table.get_lock():  # one consistent snapshot
         holder, waits = list(table[:2]), list(table[2:])
+    cycle: list[list[str]]
     cycle, proc = [], me
     while waits[proc] != NOBODY and len(cycle) < len(PROCS):
         wanted = waits[proc]

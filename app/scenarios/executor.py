@@ -110,7 +110,7 @@ def with_pool(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str,
 def measured(ctx: RunContext, phase: str, run: Any, params: ExecutorParams, doomed: int) -> dict[str, Any]:
     ctx.rep.emit("phase.start", phase=phase, workers=params.workers)
     t0 = time.perf_counter()
-    outcome = run(ctx, params, doomed)
+    outcome: dict[str, Any] = run(ctx, params, doomed)
     seconds = round(time.perf_counter() - t0, 4)
     ctx.rep.emit("phase.end", phase=phase, workers=params.workers, seconds=seconds, **outcome)
     return outcome

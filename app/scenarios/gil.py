@@ -11,13 +11,16 @@ import os
 import threading
 import time
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from app.reporter import Reporter
 from app.runtime import RunContext
 from app.scenarios.base import Params, Scenario
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as ProcessEvent
 
 
 class GilParams(Params):
@@ -64,6 +67,7 @@ def run_phase(ctx: RunContext, phase: str, job: Any, args: tuple[Any, ...], work
     names = [f"{prefix}-{letter}{i + 1}" for i in range(workers)]  # "cpu-T1": a thread, "io-P2": a process
     threads: list[threading.Thread] = []
     procs: list[BaseProcess] = []
+    go: threading.Event | ProcessEvent
     if kind == "threads":
         ready, go = threading.Barrier(workers + 1, timeout=30), threading.Event()
         threads = [

@@ -113,7 +113,7 @@ class ManagerScenario(Scenario):
     def run(self, ctx: RunContext, params: ManagerParams) -> dict[str, Any]:
         manager = SyncManager(ctx=ctx.mp)
         manager.start(manager_started, (ctx.rep,))  # starts the server process
-        server = manager._process  # the server process (a multiprocessing Process)
+        server = manager._process  # type: ignore[attr-defined]  # the server process (a multiprocessing Process)
         ctx.watch.add(server)  # if the server dies, the run fails at once, naming it
         try:
             shared_list = manager.list()  # proxies: the real list and dict live in the server

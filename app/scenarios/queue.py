@@ -46,7 +46,7 @@ def get(rep: Reporter, q: Any) -> str | None:
     the queue's reading end. This one then waits too.)
     """
     try:
-        item = q.get(block=False)
+        item: str | None = q.get(block=False)
     except queue.Empty:
         rep.emit("queue.wait_get", queue="q", depth=q.qsize())
         item = q.get()  # blocks until a producer puts something

@@ -7,6 +7,7 @@ import { cancelRun } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtDuration, fmtInt, fmtValue } from "../format.js";
 import { ACTIVE, badge } from "./run-list.js";
+import "./export-menu.js";
 
 const RANK = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
 
@@ -106,6 +107,7 @@ export class RunHeader {
       cancel: h("button", { type: "button", class: "btn-cancel", on: { click: (ev) => this.cancel(ev) } }, "✕ Cancel"),
       again: h("button", { type: "button", class: "btn-secondary", on: { click: () => this.actions.onRunAgain(this.again()) } }, "↻ Run again"),
       edit: h("a", { class: "btn-secondary" }, "✎ Change parameters"),
+      exportMenu: h("mp-export-menu"),
       message: h("p", { class: "rh-message", role: "alert", hidden: true }),
       method: stat("Start method"),
       duration: stat("Duration"),
@@ -123,7 +125,7 @@ export class RunHeader {
       e.message,
       h("div", { class: "rh-row" },
         h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el),
-        h("div", { class: "rh-actions" }, e.cancel, e.again, e.edit)),
+        h("div", { class: "rh-actions" }, e.cancel, e.again, e.edit, e.exportMenu)),
       h("div", { class: "rh-chips" }, e.params, e.result),
       e.droppedNote,
       e.error,
@@ -164,6 +166,8 @@ export class RunHeader {
     e.cancel.hidden = !ACTIVE.has(status);
     e.again.hidden = !scenario || this.missing;
     e.edit.hidden = !scenario || this.missing;
+    e.exportMenu.hidden = this.missing || ACTIVE.has(status); // a finished run's files only
+    e.exportMenu.setAttribute("run", this.runId);
     if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
     e.message.hidden = !this.message;
     e.message.textContent = this.message;
