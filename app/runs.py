@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from app.config import START_METHODS, Settings
+from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
 from app.events import SERVER_PROC, Event, json_array
 from app.hub import Hub
 from app.procs import kill_group
@@ -56,26 +57,6 @@ def warm_up() -> None:
 
     root_context()
     forkserver.ensure_running()
-
-
-class UnknownScenario(LookupError):
-    pass
-
-
-class UnknownRun(LookupError):
-    pass
-
-
-class InvalidRequest(ValueError):
-    """Bad parameters: `errors` lists {"loc", "msg", "type"} items, as FastAPI's 422 does."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-class LimitExceeded(RuntimeError):
-    pass
 
 
 @dataclass(eq=False)

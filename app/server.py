@@ -11,10 +11,11 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__, api, pages, ws
 from app.config import Settings
+from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
 from app.export import ImportProblem
 from app.hub import Hub
 from app.reaper import Reaper
-from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario, warm_up
+from app.runs import RunManager, warm_up
 from app.security import GuardMiddleware, allowed_hosts
 
 

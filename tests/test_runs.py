@@ -11,10 +11,11 @@ import orjson
 import pytest
 
 from app.config import Limits, Settings
+from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
 from app.hub import Hub
 from app.procs import group_members
 from app.run import Run, RunStatus
-from app.runs import InvalidRequest, LimitExceeded, RunManager, UnknownRun, UnknownScenario
+from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 
 METHODS = ("forkserver", "spawn", "fork")

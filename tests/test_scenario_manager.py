@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.errors import InvalidRequest
 from app.run import RunStatus
-from app.runs import InvalidRequest, RunManager
+from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
