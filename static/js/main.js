@@ -3,6 +3,8 @@
 
 import { ApiError, createRun, getRun, getScenario, listScenarios } from "./api.js";
 import { Explanation } from "./components/explanation.js";
+import { HelpDialog } from "./components/help-dialog.js";
+import { ReplayBar } from "./components/replay-bar.js";
 import { RunCounters } from "./components/run-counters.js";
 import { RunHeader } from "./components/run-header.js";
 import { RunList } from "./components/run-list.js";
@@ -14,6 +16,8 @@ import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
+import { installShortcuts, toggleFullscreen } from "./shortcuts.js";
+import { initTheme, toggleProjector } from "./theme.js";
 import "./timeline/timeline.js";
 
 const pages = { home: byId("page-home"), scenario: byId("page-scenario"), run: byId("page-run") };
@@ -28,6 +32,20 @@ const runCounters = new RunCounters(byId("run-counters"));
 const timeline = /** @type {import("./timeline/timeline.js").MpTimeline} */ (byId("timeline"));
 const statePanel = new StatePanel(byId("state-panel"));
 const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
+// Replay swaps what the timeline and the state view show for a prefix of the run's events.
+const replayBar = new ReplayBar(byId("replay-bar"), {
+  show: (events) => {
+    timeline.replaceEvents(events);
+    statePanel.replay(events);
+  },
+  add: (events) => {
+    timeline.addEvents(events);
+    statePanel.onEvents(events);
+  },
+  cursor: (t, end) => timeline.setCursor(t, end),
+});
+timeline.addEventListener("mp:lane-select", (ev) => replayBar.setLane(/** @type {CustomEvent} */ (ev).detail));
+const help = new HelpDialog();
 const connDot = byId("conn");
 const runBody = byId("run-body");
 const runExplain = { box: byId("run-explain"), text: new Explanation(byId("run-explain-body")) };
@@ -95,6 +113,7 @@ function openRun(id) {
   runHeader.reset(id);
   runCounters.reset(id);
   timeline.reset();
+  replayBar.reset();
   statePanel.begin();
   sourcePanel.show(null);
   runExplain.box.hidden = true;
@@ -125,10 +144,11 @@ function openRun(id) {
     onEvents: (events) => {
       const start = events.find((ev) => ev.kind === "run.start");
       if (start) useScenario(start.data.scenario);
-      timeline.addEvents(events);
+      const show = replayBar.add(events); // false while a replay decides what is shown
+      if (show) timeline.addEvents(events);
       runHeader.onEvents(events);
       runCounters.onEvents(events);
-      statePanel.onEvents(events);
+      if (show) statePanel.onEvents(events);
     },
     onState: (state) => {
       if (current.id !== id) return;
@@ -155,6 +175,7 @@ function closeRun() {
   current.stream?.stop();
   current.stream = null;
   runCounters.reset(""); // stops its clock
+  replayBar.reset();
   current.id = "";
   runList.select("");
 }
@@ -182,7 +203,21 @@ function showHome(scenarios) {
   );
 }
 
+/** Replay shortcuts apply on a finished run's page. */
+function replayable() {
+  return !pages.run.hidden && replayBar.ended;
+}
+
 function boot() {
+  initTheme(byId("theme-toggle"));
+  byId("help-open").addEventListener("click", () => help.toggle());
+  installShortcuts({
+    playPause: () => replayable() && (replayBar.toggle(), true),
+    step: (dir) => replayable() && (replayBar.step(dir), true),
+    fullscreen: toggleFullscreen,
+    theme: toggleProjector,
+    help: () => help.toggle(),
+  });
   interceptLinks(navigate);
   window.addEventListener("popstate", () => route(location.pathname));
   connectLobby(

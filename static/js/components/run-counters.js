@@ -39,7 +39,7 @@ export class RunCounters {
     this.liveRate = 0;
     /** @type {any} */ this.start = null;
     /** @type {any} */ this.end = null;
-    this.stats = { processes: 0, emits: 0, emitNs: 0 };
+    this.stats = { processes: 0, emits: 0, emitNs: 0, timed: 0 };
     this.peakViewers = 0;
     this.stopTicking();
     this.render();
@@ -62,6 +62,8 @@ export class RunCounters {
         this.stats.processes++;
         this.stats.emits += Number(ev.data.emits) || 0;
         this.stats.emitNs += Number(ev.data.emit_ns) || 0;
+        // emit_ns leaves out each process's first emit (it also starts the queue's feeder thread).
+        this.stats.timed += "first_emit_ns" in ev.data ? Math.max(0, (Number(ev.data.emits) || 0) - 1) : Number(ev.data.emits) || 0;
       } else if (ev.kind === "run.start") this.start = ev;
       else if (ev.kind === "run.end") this.end = ev;
     }
@@ -128,8 +130,8 @@ export class RunCounters {
     show(e.viewers, typeof viewers === "number" ? fmtInt(viewers) : "–",
       this.peakViewers > (viewers ?? 0) ? `following live · peak ${fmtInt(this.peakViewers)}` : "following live");
 
-    const { processes, emits, emitNs } = this.stats;
-    const us = emits ? emitNs / emits / 1000 : 0;
+    const { processes, emits, emitNs, timed } = this.stats;
+    const us = timed ? emitNs / timed / 1000 : 0;
     show(e.cost, emits ? `${us.toFixed(us < 10 ? 2 : 1)} µs` : "–",
       emits ? `per emit · ${fmtInt(emits)} emits · ${fmtDuration(emitNs / 1e9)} in all` : "measured as each process ends");
     const title = emits ? `${fmtInt(processes)} processes reported what their emit() calls cost` : "";

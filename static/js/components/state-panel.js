@@ -51,6 +51,17 @@ export class StatePanel {
     this.pending = [];
   }
 
+  /**
+   * Show the state as of exactly these events (seq order, from the run's first): replay going back.
+   * @param {import("../run-stream.js").RunEvent[]} events
+   */
+  replay(events) {
+    if (this.ready && this.view) {
+      this.view.reset();
+      this.view.onEvents(events);
+    } else this.pending = events.slice();
+  }
+
   /** @param {import("../run-stream.js").RunEvent[]} events */
   onEvents(events) {
     if (this.ready && this.view) this.view.onEvents(events);

@@ -95,6 +95,8 @@ export function readColors() {
     text: v("--text"),
     muted: v("--muted"),
     now: v("--tl-now"),
+    cursor: v("--tl-cursor"),
+    selected: v("--tl-selected"),
     bad: v("--st-failed"),
     font: cs.getPropertyValue("--font-ui").trim() || "system-ui, sans-serif",
     mono: cs.getPropertyValue("--font-mono").trim() || "monospace",

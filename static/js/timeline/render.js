@@ -23,6 +23,8 @@ import { CATEGORIES, NO_TICK, SPAN } from "./palette.js";
  * @property {number} fs     font scale (1 = 16px root)
  * @property {boolean} live  the run is still going: draw the "now" line
  * @property {{lane: number, t: number}|null} hover
+ * @property {number|null} cursor  replay cursor time (ns): a solid line there
+ * @property {string} selected     key ("pid\u0000proc") of the selected lane, "" for none
  */
 
 const LABEL_CATS = new Set(["read", "write", "array"].map((id) => CATEGORIES.findIndex((c) => c.id === id)));
@@ -40,6 +42,7 @@ export function drawFrame(f) {
       ctx.fillRect(0, axisH + i * laneH, width, laneH);
     }
   });
+  const selected = f.selected ? store.laneByKey.get(f.selected) : undefined;
   ctx.save();
   ctx.beginPath();
   ctx.rect(labelW, 0, width - labelW, height);
@@ -59,6 +62,11 @@ export function drawFrame(f) {
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  if (f.cursor !== null) {
+    const x = Math.round(labelW + f.vp.x(f.cursor));
+    ctx.fillStyle = colors.cursor;
+    ctx.fillRect(x - 1.5, 0, 3, height);
+  }
   if (f.hover) {
     const x = labelW + f.vp.x(f.hover.t);
     const y = axisH + store.lanes[f.hover.lane].row * laneH;
@@ -67,6 +75,11 @@ export function drawFrame(f) {
   }
   ctx.restore();
   drawLabels(f);
+  if (selected) {
+    ctx.strokeStyle = colors.selected;
+    ctx.lineWidth = 3;
+    ctx.strokeRect(1.5, axisH + selected.row * laneH + 1.5, width - 3, laneH - 3);
+  }
 }
 
 /**

@@ -156,6 +156,8 @@ export class EventStore {
     this.maxT = 0;
     /** @type {number|null} t of run.end, once seen */
     this.endT = null;
+    /** replay cursor time (ns): bars still open extend to it; 0 when not replaying */
+    this.clock = 0;
     /** times of the scenario's own events (not run/process/thread start and exit): the "action" */
     this.actT = new Column(Float64Array, 1024);
   }
@@ -218,8 +220,8 @@ export class EventStore {
     return [t[cut], t[n - 1 - cut]];
   }
 
-  /** Right end of the data: run.end's time once ended, else the newest event's. */
+  /** Right end of the data: run.end's time once ended, else the newest event's (or the replay cursor). */
   get now() {
-    return this.endT ?? this.maxT;
+    return this.endT ?? Math.max(this.maxT, this.clock);
   }
 }

@@ -1,7 +1,10 @@
 // timeline/timeline.js: <mp-timeline>, the canvas timeline of one run: one lane per (pid, proc),
 // toolbar (zoom, fit all, follow live), hover tooltip and legend. Redraws at most once per animation
-// frame and only when something changed. Test hooks: data-lanes, data-events, data-lost-marked, data-live,
-// data-ended ("true" once run.end is drawn).
+// frame and only when something changed. Replay (components/replay-bar.js) swaps the events for a prefix
+// (replaceEvents) and sets a cursor: the axis then spans the whole run and a line marks the cursor.
+// A click on a lane label selects that lane ("mp:lane-select", detail {pid, proc} or null).
+// Test hooks: data-lanes, data-events, data-lost-marked, data-live, data-ended ("true" once run.end is
+// drawn), data-cursor-t (replay cursor, "" when off), data-selected-lane ("pid/proc", "" when none).
 
 import { h } from "../dom.js";
 import { fmtMs } from "../format.js";
@@ -33,6 +36,10 @@ export class MpTimeline extends HTMLElement {
     this.hover = null;
     this.legendKey = "";
     this.built = false;
+    /** @type {{t: number, end: number}|null} replay cursor and the run's end (the axis spans [0, end]) */
+    this.cursor = null;
+    /** key ("pid\u0000proc") of the selected lane, "" for none */
+    this.selected = "";
   }
 
   connectedCallback() {
@@ -83,6 +90,12 @@ export class MpTimeline extends HTMLElement {
       hover: (x, y) => this.hoverAt(x, y),
       leave: () => this.hoverAt(-1, -1),
     });
+    this.canvas.addEventListener("click", (ev) => this.clickAt(ev));
+    document.addEventListener("mp:theme", () => {
+      this.colors = readColors();
+      this.hatch = this.makeHatch();
+      this.invalidate();
+    });
     new ResizeObserver(() => this.invalidate()).observe(this.wrap);
     this.setFollow(true);
     this.invalidate();
@@ -93,6 +106,8 @@ export class MpTimeline extends HTMLElement {
     this.store = new EventStore();
     this.autoFit = true;
     this.live = false;
+    this.cursor = null;
+    this.selected = "";
     this.hover = null;
     if (this.tooltip) this.tooltip.hidden = true;
     if (this.built) this.setFollow(true);
@@ -105,13 +120,58 @@ export class MpTimeline extends HTMLElement {
    */
   addEvents(events) {
     this.store.add(events);
-    this.live = this.store.endT === null;
+    this.live = !this.cursor && this.store.endT === null;
     this.invalidate();
+  }
+
+  /**
+   * Show exactly these events (seq order), keeping zoom, pan and the selected lane: replay going back.
+   * @param {import("../run-stream.js").RunEvent[]} events
+   */
+  replaceEvents(events) {
+    const clock = this.store.clock;
+    this.store = new EventStore();
+    this.store.clock = clock;
+    this.hover = null;
+    if (this.tooltip) this.tooltip.hidden = true;
+    this.addEvents(events);
+  }
+
+  /**
+   * Replay cursor at `t` (ns) in a run that ends at `end`; null leaves replay (the axis follows the data).
+   * @param {number|null} t
+   * @param {number} [end]
+   */
+  setCursor(t, end = 0) {
+    this.cursor = t === null ? null : { t, end };
+    this.store.clock = t ?? 0;
+    this.live = !this.cursor && this.store.endT === null;
+    this.invalidate();
+  }
+
+  /** @param {{pid: number, proc: string}|null} lane */
+  selectLane(lane) {
+    this.selected = lane ? `${lane.pid}\u0000${lane.proc}` : "";
+    this.invalidate();
+    this.dispatchEvent(new CustomEvent("mp:lane-select", { bubbles: true, detail: lane }));
+  }
+
+  /** A click on a lane label selects that lane (again: deselects). @param {MouseEvent} ev */
+  clickAt(ev) {
+    const g = this.geometry;
+    const r = this.canvas.getBoundingClientRect();
+    const x = ev.clientX - r.left;
+    const y = ev.clientY - r.top;
+    if (!g || x >= g.labelW || y < AXIS_H) return;
+    const lane = this.store.rows[Math.floor((y - AXIS_H) / g.laneH)];
+    if (!lane) return;
+    const key = `${lane.pid}\u0000${lane.proc}`;
+    this.selectLane(key === this.selected ? null : { pid: lane.pid, proc: lane.proc });
   }
 
   /** @param {boolean} on */
   setLive(on) {
-    this.live = on && this.store.endT === null;
+    this.live = on && !this.cursor && this.store.endT === null;
     this.invalidate();
   }
 
@@ -180,7 +240,7 @@ export class MpTimeline extends HTMLElement {
     }
     const labelW = this.labelW();
     this.vp.width = width - labelW;
-    if (this.autoFit) this.vp.fit(store.now);
+    if (this.autoFit) this.vp.fit(this.cursor ? Math.max(this.cursor.end, store.now) : store.now);
     else if (this.follow && this.live && this.vp.x(store.now) > this.vp.width * 0.97)
       this.vp.showAt(store.now, 0.9);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -198,6 +258,8 @@ export class MpTimeline extends HTMLElement {
       fs,
       live: this.live,
       hover: this.hover,
+      cursor: this.cursor?.t ?? null,
+      selected: this.selected,
     });
     this.geometry = { labelW, laneH };
     this.rangeEl.textContent = `${fmtMs(Math.max(0, this.vp.t0))} – ${fmtMs(this.vp.t1)}`;
@@ -206,6 +268,8 @@ export class MpTimeline extends HTMLElement {
     this.dataset.lostMarked = String(store.lost.total); // sum of the "lost N" markers
     this.dataset.live = String(this.live);
     this.dataset.ended = String(store.endT !== null);
+    this.dataset.cursorT = this.cursor ? String(Math.round(this.cursor.t)) : "";
+    this.dataset.selectedLane = this.selected.replace("\u0000", "/");
     const hasLost = store.lost.names.size > 0;
     const key = `${[...store.cats].sort()}|${[...store.bars].sort()}|${hasLost}`;
     if (key !== this.legendKey) {
