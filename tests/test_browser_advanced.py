@@ -7,54 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser, get_json  # noqa: F401
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-RUN_TIMEOUT_MS = 90_000
-
-
-class Browser:
-    """A page plus every console error and uncaught exception it produced."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self.on_console)
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-    def on_console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.errors.append(f"console.error: {msg.text}")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 720})
-        try:
-            yield Browser(page)
-        finally:
-            chromium.close()
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def run_preset(b: Browser, base: str, scenario: str, preset: str, shot: str) -> tuple[dict[str, Any], Any]:
