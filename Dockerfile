@@ -1,7 +1,9 @@
 # mpscope in a container. The server binds 0.0.0.0 here, so it needs a token:
 #   docker build -t mpscope .
-#   docker run --rm -e MPSCOPE_TOKEN=change-me -p 127.0.0.1:8000:8000 mpscope
-# then open http://127.0.0.1:8000 (publish on port 8000: the Host check includes the port).
+#   docker run --rm -e MPSCOPE_TOKEN=change-me -p 8000:8000 mpscope
+# then open http://127.0.0.1:8000/?token=change-me as the presenter (publish on port 8000: the Host check
+# includes the port). Viewers on other machines use the host's address: accept it by appending
+#   mpscope serve --host 0.0.0.0 --port 8000 --allow-host <the host's address or name>
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -12,6 +12,7 @@ import urllib.request
 
 from app import __version__
 from app.config import START_METHODS, Limits, Settings, is_loopback
+from app.security import WILDCARDS, interface_addresses
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     limits.add_argument(
         "--keep-runs", type=int, default=defaults.max_kept_runs, help="finished runs kept in memory (200)"
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept this Host name (a DNS name the audience uses); repeatable. Loopback names, "
+        "the bound address and, on 0.0.0.0, this machine's own addresses are always accepted",
     )
     serve.add_argument(
         "--viewer-token",
@@ -182,6 +191,7 @@ def serve(args: argparse.Namespace) -> int:
         start_method=args.start_method,
         token=token,
         viewer_token=viewer_token,
+        allow_hosts=tuple(args.allow_host),
         limits=Limits(
             max_active_runs=args.max_runs,
             max_processes_per_run=args.max_processes,
@@ -197,8 +207,12 @@ def serve(args: argparse.Namespace) -> int:
     print(f"mpscope {__version__}: dashboard on {base}", flush=True)
     if token:
         print(f"presenter URL (can start runs; keep it private): {base}?token={token}", flush=True)
-    if viewer_token:
-        print(f"audience URL (view only; share it): {base}?view={viewer_token}", flush=True)
+    # The audience reaches a wildcard bind by this machine's LAN address, not by 127.0.0.1.
+    shared = [f"http://{ip}:{args.port}/" for ip in _lan_addresses()] if args.host in WILDCARDS else []
+    for url in shared or [base]:
+        print(
+            f"audience URL (view only; share it): {url}" + (f"?view={viewer_token}" if viewer_token else "")
+        )
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -215,6 +229,11 @@ def _token(value: str | None) -> str | None:
     if value == "auto":
         return secrets.token_urlsafe(16)
     return value or None
+
+
+def _lan_addresses() -> list[str]:
+    """This machine's non-loopback IPv4 addresses, for the URL an audience can open."""
+    return sorted(a for a in interface_addresses() if "." in a and not a.startswith("127."))
 
 
 def _shown(host: str) -> str:

@@ -28,6 +28,7 @@ class Settings:
     start_method: str = "forkserver"
     token: str | None = None  # presenter: needed to start or cancel runs
     viewer_token: str | None = None  # audience: needed to view, when set
+    allow_hosts: tuple[str, ...] = ()  # extra Host names to accept (e.g. the laptop's DNS name)
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
 

@@ -37,8 +37,31 @@ SECURITY_HEADERS = [
 ]
 
 
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def interface_addresses() -> set[str]:
+    """This machine's own IP addresses. Accepting them as Host is safe against DNS rebinding, which
+    works through a foreign *name*; without them an audience reaching a 0.0.0.0 bind by the
+    presenter's LAN address would get 400."""
+    import socket
+
+    import psutil
+
+    return {
+        a.address.split("%")[0]
+        for addrs in psutil.net_if_addrs().values()
+        for a in addrs
+        if a.family in (socket.AF_INET, socket.AF_INET6)
+    }
+
+
 def allowed_hosts(bind_host: str, port: int, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Host header values accepted: loopback names, the bound address, `extra` names (--allow-host)
+    and, for a wildcard bind, every address of this machine; each with or without the port."""
     names = {*LOCAL_NAMES, bind_host, *extra}
+    if bind_host in WILDCARDS:
+        names |= interface_addresses()
     hosts = set()
     for name in names:
         shown = f"[{name}]" if ":" in name and not name.startswith("[") else name

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
     app.add_middleware(
         GuardMiddleware,
-        hosts=allowed_hosts(settings.host, settings.port),
+        hosts=allowed_hosts(settings.host, settings.port, settings.allow_hosts),
         token=settings.token,
         viewer_token=settings.viewer_token,
         max_body_bytes=settings.limits.max_body_bytes,

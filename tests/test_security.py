@@ -107,3 +107,25 @@ def test_sigkill_of_the_server_leaves_no_descendant(tmp_path: Path, method: str)
     server.process.wait(5)
     left = wait_gone(descendants, 2.0)
     assert not left, [f"{p.pid} {' '.join(p.cmdline())[:70]}" for p in left]
+
+
+def test_a_wildcard_bind_accepts_this_machines_addresses_and_prints_them(tmp_path: Path) -> None:
+    """An audience reaches `--host 0.0.0.0` by the presenter's LAN address: that Host must pass, a
+    foreign name must not (DNS rebinding works through names)."""
+    from app.security import interface_addresses
+
+    lan = sorted(a for a in interface_addresses() if "." in a and not a.startswith("127."))
+    if not lan:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    server = start_server(tmp_path, "--host", "0.0.0.0", "--token", "t", "--viewer-token", "v")
+    try:
+        deadline = time.monotonic() + 5
+        while "audience URL" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert f"audience URL (view only; share it): http://{lan[0]}:{server.port}/?view=v" in server.output()
+        ok = httpx.get(f"{server.url}/api/health", headers={"Host": f"{lan[0]}:{server.port}"})
+        assert ok.status_code == 200
+        bad = httpx.get(f"{server.url}/api/health", headers={"Host": f"evil.example:{server.port}"})
+        assert bad.status_code == 400
+    finally:
+        stop_server(server)
