@@ -6,6 +6,7 @@
 // data-cpu-verdict / data-io-verdict ("processes-faster", "about-equal", "threads-faster", "").
 
 import { h } from "../dom.js";
+import { liveView } from "./live-view.js";
 
 const JOBS = [
   { id: "cpu", title: "CPU-bound", short: "CPU", what: "a pure-Python loop: sum of squares" },
@@ -47,13 +48,9 @@ export function createView(container) {
     coresEl, h("div", { class: "gil-charts" }, ...charts), ...verdictEls);
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const workers = Number(s.result?.workers ?? s.params.workers);
     const cores = s.result?.cores;
     coresEl.textContent = `${Number.isFinite(workers) ? workers : "–"} workers · ${cores ? `${cores} CPU cores` : "cores: –"}`;
@@ -87,21 +84,7 @@ export function createView(container) {
     root.dataset.final = String(Boolean(s.result));
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /**

@@ -5,6 +5,7 @@
 // data-proxy-p50, data-value-p50, data-ratio, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
+import { liveView } from "./live-view.js";
 import { fmtInt } from "../format.js";
 
 const SHOW_LIST = 12;
@@ -40,13 +41,9 @@ export function createView(container) {
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const r = s.result;
     const final = Boolean(r && typeof r.proxy_call_us_p50 === "number");
     const proxyP50 = final ? r.proxy_call_us_p50 : median(s.proxyUs);
@@ -106,21 +103,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 function emptyState() {

@@ -7,6 +7,7 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
+import { liveView } from "./live-view.js";
 import { fmtInt } from "../format.js";
 
 const PREFIX = /^(ForkServer|Spawn|Fork)?PoolWorker-/;
@@ -41,13 +42,9 @@ export function createView(container) {
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const p = s.params;
     const method = String(p.method ?? "");
     const n = Number(p.n) || 0;
@@ -96,21 +93,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /** "ForkServerPoolWorker-1:3" (run 1's 3rd child) -> "W3": the full name is on the timeline lane. */

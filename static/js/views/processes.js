@@ -5,6 +5,7 @@
 // data-exitcodes, data-start-ms, data-mean-start-ms, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
+import { liveView } from "./live-view.js";
 
 const STAGES = [
   { id: "created", label: "created", how: "Process() in the parent" },
@@ -48,13 +49,9 @@ export function createView(container) {
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const method = s.result?.start_method ?? s.method;
     el.method.textContent = method || "–";
     el.note.textContent = METHOD_NOTES[method] ?? "";
@@ -96,21 +93,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /** "Process-3" -> "P-3": keeps the table narrow; the full name is on the timeline lane. */

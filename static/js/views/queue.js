@@ -6,6 +6,7 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
+import { liveView } from "./live-view.js";
 import { fmtInt, fmtMs } from "../format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -44,13 +45,9 @@ export function createView(container) {
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const maxsize = Number(s.params.maxsize) || 0;
     // The depth the latest event reported; once the run is over, what is still in the queue (a put's
     // report can come microseconds after the get that took its item, from another process).
@@ -61,9 +58,9 @@ export function createView(container) {
     const full = maxsize > 0 && depth >= maxsize;
     root.classList.toggle("q-full", full);
     root.classList.toggle("q-empty", depth === 0 && s.started && !s.ended);
-    renderSlots(maxsize, depth);
-    renderSpark(maxsize);
-    renderProcs();
+    renderSlots(s, maxsize, depth);
+    renderSpark(s, maxsize);
+    renderProcs(s);
     replace(el.flow, ...s.flow.slice(-5).reverse().map((f) =>
       h("li", {}, h("b", { text: f.item === null ? "None" : f.item }), " ", h("span", { class: "dim", text: f.from }), " → ", h("span", { text: f.to }))));
     if (!s.flow.length) el.flow.append(h("li", { class: "dim", text: "nothing handed over yet" }));
@@ -96,8 +93,8 @@ export function createView(container) {
     });
   }
 
-  /** @param {number} maxsize @param {number} depth */
-  function renderSlots(maxsize, depth) {
+  /** @param {ReturnType<typeof emptyState>} s @param {number} maxsize @param {number} depth */
+  function renderSlots(s, maxsize, depth) {
     el.slots.setAttribute("aria-label", `${depth} of ${maxsize} slots used`);
     if (maxsize > MAX_SLOTS || !maxsize) {
       const pct = maxsize ? Math.min(100, (100 * depth) / maxsize) : 0;
@@ -114,8 +111,8 @@ export function createView(container) {
       ...items.map((it) => h("div", { class: `q-slot used${it.item === null ? " stop" : ""}`, text: it.item === null ? "None" : it.item })));
   }
 
-  /** @param {number} maxsize */
-  function renderSpark(maxsize) {
+  /** @param {ReturnType<typeof emptyState>} s @param {number} maxsize */
+  function renderSpark(s, maxsize) {
     const pts = [...s.depth].sort((a, b) => a[0] - b[0]);
     const t1 = Math.max(1, s.endT ?? 0, pts.length ? pts[pts.length - 1][0] : 0);
     const top = Math.max(1, maxsize, s.maxDepth);
@@ -145,7 +142,8 @@ export function createView(container) {
     el.spark.replaceChildren(limit, line);
   }
 
-  function renderProcs() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function renderProcs(s) {
     const rows = [...s.procs.values()].sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
     const lane = (/** @type {string} */ role, /** @type {string} */ title) => {
       const mine = rows.filter((p) => p.role === role);
@@ -163,21 +161,7 @@ export function createView(container) {
     replace(el.procs, lane("producer", "Producers"), lane("consumer", "Consumers"));
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 function emptyState() {

@@ -4,6 +4,7 @@
 // result is in).
 
 import { h } from "../dom.js";
+import { liveView } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { createCompare } from "./race-compare.js";
 
@@ -34,13 +35,9 @@ export function createView(container) {
   container.append(root);
   const compare = createCompare(root);
 
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const p = s.params;
     const workers = Number(p.workers);
     const increments = Number(p.increments);
@@ -88,22 +85,7 @@ export function createView(container) {
       : "No lock: read and write are two steps";
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      compare.reset();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render, () => compare.reset());
 }
 
 function emptyState() {
