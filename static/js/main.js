@@ -14,6 +14,7 @@ import { SourcePanel } from "./components/source-panel.js";
 import { StatePanel } from "./components/state-panel.js";
 import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
+import { initI18n, onLang, t } from "./i18n.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
 import { installShortcuts, toggleFullscreen } from "./shortcuts.js";
@@ -98,7 +99,7 @@ async function openScenario(id) {
     sourcePanel.show(s);
     document.title = `${s.title} · mpscope`;
   } catch (err) {
-    const msg = err instanceof ApiError && err.status === 404 ? `There is no scenario "${id}". Pick one from the list.` : `Could not load scenario: ${err}`;
+    const msg = err instanceof ApiError && err.status === 404 ? t("scn.missing", { id }) : t("scn.loadFailed", { error: String(err) });
     scenarioPanel.fail(msg);
   }
 }
@@ -153,7 +154,7 @@ function openRun(id) {
     onState: (state) => {
       if (current.id !== id) return;
       if (state === "unknown") missing();
-      else if (state === "waiting") runHeader.setMessage("Connection lost, reconnecting…");
+      else if (state === "waiting") runHeader.setMessage(() => t("run.reconnecting"));
       else if (state === "open") runHeader.setMessage("");
       if (state === "closed" || state === "unknown") timeline.setLive(false);
     },
@@ -187,7 +188,8 @@ async function startAgain(run) {
     runList.merge([created]);
     navigate(`/runs/${created.id}`);
   } catch (err) {
-    runHeader.setMessage(`Could not start: ${err instanceof Error ? err.message : err}`);
+    const error = err instanceof Error ? err.message : String(err);
+    runHeader.setMessage(() => t("run.startFailed", { error }));
   }
 }
 
@@ -208,7 +210,15 @@ function replayable() {
   return !pages.run.hidden && replayBar.ended;
 }
 
+/** The connection dot's tooltip. */
+function connTitle() {
+  const state = connDot.dataset.state;
+  connDot.title = t(state === "open" ? "conn.open" : state === "connecting" ? "conn.connecting" : "conn.waiting");
+}
+
 function boot() {
+  initI18n(byId("lang-en"), byId("lang-zh"));
+  onLang(connTitle);
   initTheme(byId("theme-toggle"));
   byId("help-open").addEventListener("click", () => help.toggle());
   installShortcuts({
@@ -231,7 +241,7 @@ function boot() {
     },
     (state) => {
       connDot.dataset.state = state;
-      connDot.title = state === "open" ? "Live: connected" : "Reconnecting…";
+      connTitle();
     },
   );
   listScenarios()
@@ -241,7 +251,7 @@ function boot() {
       const r = parse(location.pathname);
       scenarioList.select(r.page === "scenario" ? r.id : "");
     })
-    .catch((err) => scenarioList.fail(`Could not load scenarios: ${err instanceof Error ? err.message : err}`));
+    .catch((err) => scenarioList.fail(t("side.loadFailed", { error: err instanceof Error ? err.message : String(err) })));
   const start = initialPath(document.body);
   if (start !== location.pathname) history.replaceState(null, "", start);
   route(start);

@@ -1,6 +1,7 @@
 // components/explanation.js: a scenario's explanation with an English / 中文 toggle.
 
 import { h, replace } from "../dom.js";
+import { t } from "../i18n.js";
 import { getLang, onLang, setLang } from "../lang.js";
 
 export class Explanation {
@@ -13,8 +14,8 @@ export class Explanation {
     this.zh = this.langButton("zh", "中文");
     this.body = h("p", { class: "explain-text" });
     root.replaceChildren(
-      h("div", { class: "explain-head" }, h("h3", { text: "Explanation" }),
-        h("div", { class: "seg", role: "group", "aria-label": "Explanation language" }, this.en, this.zh)),
+      h("div", { class: "explain-head" }, h("h3", { "data-i18n": "explain.h", text: t("explain.h") }),
+        h("div", { class: "seg", role: "group", "aria-label": t("explain.group"), "data-i18n-aria-label": "explain.group" }, this.en, this.zh)),
       this.body,
     );
     onLang(() => this.render());

@@ -3,10 +3,13 @@
 // NDJSON (what `mpscope import` and POST /api/runs/import take back) and an offline HTML page that
 // replays the run with no server (for slides and handouts).
 
+import { t } from "../i18n.js";
+
+/** [format, label key, hint key] (i18n.js) */
 const FORMATS = [
-  ["perfetto", "Perfetto / Chrome trace (.json)", "Open in ui.perfetto.dev or chrome://tracing"],
-  ["ndjson", "Raw events (.ndjson)", "One event per line; mpscope import loads it back"],
-  ["html", "Offline page (.html)", "Replays the run with no server and no network"],
+  ["perfetto", "export.perfetto", "export.perfettoHint"],
+  ["ndjson", "export.ndjson", "export.ndjsonHint"],
+  ["html", "export.html", "export.htmlHint"],
 ];
 
 export class ExportMenu extends HTMLElement {
@@ -18,14 +21,16 @@ export class ExportMenu extends HTMLElement {
     details.className = "export-menu";
     const summary = document.createElement("summary");
     summary.className = "btn-secondary";
-    summary.textContent = "⇩ Export";
+    summary.dataset.i18n = "export.button";
+    summary.textContent = t("export.button");
     const list = document.createElement("ul");
     list.className = "export-list";
     for (const [format, label, hint] of FORMATS) {
       const a = document.createElement("a");
       a.dataset.format = format;
-      a.textContent = label;
-      a.title = hint;
+      Object.assign(a.dataset, { i18n: label, i18nTitle: hint });
+      a.textContent = t(label);
+      a.title = t(hint);
       a.setAttribute("download", "");
       const li = document.createElement("li");
       li.append(a);

@@ -2,28 +2,29 @@
 // Test hook: the dialog's id "help-dialog" and its `open` attribute.
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
-/** [keys, what they do] */
+/** [keys, what they do (an i18n.js key)] */
 export const SHORTCUTS = [
-  [["Space"], "Play or pause the replay of a finished run"],
-  [["←", "→"], "Previous / next event (replay)"],
-  [["f"], "Full screen on or off"],
-  [["p"], "Projector theme on or off (high contrast, large type)"],
-  [["?"], "This help"],
-  [["Esc"], "Close this help"],
+  [["Space"], "help.space"],
+  [["←", "→"], "help.arrows"],
+  [["f"], "help.f"],
+  [["p"], "help.p"],
+  [["?"], "help.help"],
+  [["Esc"], "help.esc"],
 ];
 
 export class HelpDialog {
   constructor() {
     this.el = h("dialog", { id: "help-dialog", class: "help-dialog", "aria-labelledby": "help-h" },
-      h("h2", { id: "help-h", text: "Keyboard shortcuts" }),
+      h("h2", { id: "help-h", "data-i18n": "help.title", text: t("help.title") }),
       h("dl", { class: "help-keys" },
         ...SHORTCUTS.flatMap(([keys, what]) => [
           h("dt", {}, ...keys.flatMap((k, i) => [i ? " " : null, h("kbd", { text: k })])),
-          h("dd", { text: String(what) }),
+          h("dd", { "data-i18n": what, text: t(String(what)) }),
         ])),
-      h("p", { class: "help-note", text: "In a replay, click a lane's name in the timeline to step through that process's events." }),
-      h("form", { method: "dialog" }, h("button", { class: "btn-secondary", text: "Close" })));
+      h("p", { class: "help-note", "data-i18n": "help.note", text: t("help.note") }),
+      h("form", { method: "dialog" }, h("button", { class: "btn-secondary", "data-i18n": "help.close", text: t("help.close") })));
     document.body.append(this.el);
   }
 

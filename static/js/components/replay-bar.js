@@ -9,6 +9,7 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtMs } from "../format.js";
+import { onLang, t, translate } from "../i18n.js";
 
 /** @typedef {import("../run-stream.js").RunEvent} RunEvent */
 
@@ -34,6 +35,7 @@ export class ReplayBar {
     this.seekRaf = 0;
     this.build();
     this.reset();
+    onLang(() => this.render());
   }
 
   /** A run opens: forget its events, replay off. */
@@ -215,11 +217,11 @@ export class ReplayBar {
       h("button", { type: "button", class: `rb-btn ${cls}`, on: { click: fn } });
     this.el = {
       play: btn("rb-play", () => this.toggle()),
-      speed: h("select", { class: "rb-speed", "aria-label": "Replay speed", on: { change: () => this.setSpeed() } },
+      speed: h("select", { class: "rb-speed", "aria-label": t("replay.speedLabel"), "data-i18n-aria-label": "replay.speedLabel", on: { change: () => this.setSpeed() } },
         ...SPEEDS.map((s) => h("option", { value: String(s), selected: s === this.speed, text: `${s}×` }))),
       next: btn("rb-next", () => this.step(1)),
       nextLane: btn("rb-next-lane", () => this.stepLane()),
-      scrub: h("input", { type: "range", class: "rb-scrub", min: "0", max: "1", step: "any", value: "0", "aria-label": "Replay position (time)" }),
+      scrub: h("input", { type: "range", class: "rb-scrub", min: "0", max: "1", step: "any", value: "0", "aria-label": t("replay.position"), "data-i18n-aria-label": "replay.position" }),
       time: h("output", { class: "rb-time mono" }),
       exit: btn("rb-exit", () => this.exit()),
     };
@@ -229,14 +231,13 @@ export class ReplayBar {
       this.stopClock(); // pauses, and cancels a pending seek: the newest position wins
       this.seekRaf = requestAnimationFrame(() => ((this.seekRaf = 0), this.seekTime(t)));
     });
-    e.next.textContent = "→ Next event";
-    e.next.title = "Next event (→); previous: ←";
-    e.exit.textContent = "■ Show all";
-    e.exit.title = "Leave replay: show the whole run";
+    Object.assign(e.next.dataset, { i18n: "replay.next", i18nTitle: "replay.nextTitle" });
+    Object.assign(e.exit.dataset, { i18n: "replay.showAll", i18nTitle: "replay.showAllTitle" });
     replace(this.root,
-      h("div", { class: "rb-controls", role: "group", "aria-label": "Replay" },
-        e.play, h("label", { class: "rb-speed-label" }, "Speed ", e.speed), e.next, e.nextLane, e.exit),
+      h("div", { class: "rb-controls", role: "group", "aria-label": t("replay.label"), "data-i18n-aria-label": "replay.label" },
+        e.play, h("label", { class: "rb-speed-label" }, h("span", { "data-i18n": "replay.speed" }), " ", e.speed), e.next, e.nextLane, e.exit),
       h("div", { class: "rb-track" }, e.scrub, e.time));
+    translate(this.root);
   }
 
   setSpeed() {
@@ -249,28 +250,30 @@ export class ReplayBar {
     const state = this.state;
     const last = this.active && this.index > 0 ? this.all[this.index - 1] : null;
     const seq = this.active ? (last ? last.seq : -1) : this.total ? this.all[this.total - 1].seq : -1;
-    const t = this.active ? this.t : this.endT;
+    const now = this.active ? this.t : this.endT;
     this.root.hidden = !this.ended;
     Object.assign(this.root.dataset, {
       state,
       cursorIndex: String(this.active ? this.index : this.total),
       cursorSeq: String(seq),
-      cursorT: String(Math.round(t)),
+      cursorT: String(Math.round(now)),
       total: String(this.total),
       speed: String(this.speed),
       lane: this.lane ? `${this.lane.pid}/${this.lane.proc}` : "",
     });
-    e.play.textContent = state === "playing" ? "‖ Pause" : state === "paused" ? "▶ Play" : "▶ Replay";
-    e.play.title = `${state === "playing" ? "Pause" : "Play"} the replay (space)`;
+    e.play.textContent = t(state === "playing" ? "replay.pause" : state === "paused" ? "replay.play" : "replay.replay");
+    e.play.title = t(state === "playing" ? "replay.pauseTitle" : "replay.playTitle");
     e.play.setAttribute("aria-pressed", String(state === "playing"));
-    e.nextLane.textContent = this.lane ? `→ Next of ${this.lane.proc}` : "→ Next of a process";
+    e.nextLane.textContent = this.lane ? t("replay.nextOf", { proc: this.lane.proc }) : t("replay.nextOfAny");
     e.nextLane.disabled = !this.lane;
-    e.nextLane.title = this.lane ? `Next event of ${this.lane.proc} (pid ${this.lane.pid})` : "Click a lane label in the timeline to pick a process";
+    e.nextLane.title = this.lane ? t("replay.nextOfTitle", { proc: this.lane.proc, pid: this.lane.pid }) : t("replay.pickLane");
     e.exit.hidden = !this.active;
     e.scrub.min = String(this.startT);
     e.scrub.max = String(Math.max(this.endT, this.startT + 1));
-    e.scrub.value = String(t);
-    e.time.textContent = `${fmtMs(t - this.startT)} / ${fmtMs(this.endT - this.startT)} · event ${fmtInt(this.active ? this.index : this.total)} of ${fmtInt(this.total)}`;
-    this.root.dispatchEvent(new CustomEvent("mp:replay", { detail: { state, index: this.index, seq, t } }));
+    e.scrub.value = String(now);
+    e.time.textContent = t("replay.time", {
+      at: fmtMs(now - this.startT), end: fmtMs(this.endT - this.startT), i: fmtInt(this.active ? this.index : this.total), n: fmtInt(this.total),
+    });
+    this.root.dispatchEvent(new CustomEvent("mp:replay", { detail: { state, index: this.index, seq, t: now } }));
   }
 }

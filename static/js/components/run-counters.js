@@ -6,6 +6,7 @@
 
 import { h } from "../dom.js";
 import { fmtDuration, fmtInt } from "../format.js";
+import { onLang, t } from "../i18n.js";
 
 const WINDOW_MS = 1000; // events/s while live: what arrived in the last second
 const TICK_MS = 250; // the live rate is re-read this often: a number changing every frame cannot be read
@@ -18,14 +19,15 @@ export class RunCounters {
     this.raf = 0;
     /** @type {number|undefined} */
     this.timer = undefined;
-    const tile = (/** @type {string} */ label) => {
+    const tile = (/** @type {string} */ key) => {
       const value = h("dd", { class: "counter-value" });
       const note = h("dd", { class: "counter-note" });
-      return { el: h("div", { class: "counter" }, h("dt", { text: label }), value, note), value, note };
+      return { el: h("div", { class: "counter" }, h("dt", { "data-i18n": key, text: t(key) }), value, note), value, note };
     };
-    this.el = { rate: tile("Events / s"), dropped: tile("Dropped"), viewers: tile("Viewers"), cost: tile("Reporter overhead") };
+    this.el = { rate: tile("counters.rate"), dropped: tile("counters.dropped"), viewers: tile("counters.viewers"), cost: tile("counters.cost") };
     root.replaceChildren(...Object.values(this.el).map((t) => t.el));
     this.reset("");
+    onLang(() => this.render());
   }
 
   /** @param {string} runId */
@@ -119,22 +121,22 @@ export class RunCounters {
     const mode = avg ? "average" : this.live() ? "live" : "";
     const rate = avg ? avg.rate : mode === "live" ? this.liveRate : 0;
     show(e.rate, mode ? fmtInt(Math.round(rate)) : "–",
-      mode === "live" ? "received in the last second" : avg ? `average over ${fmtDuration(avg.seconds)}` : "waiting for events");
+      mode === "live" ? t("counters.lastSecond") : avg ? t("counters.average", { duration: fmtDuration(avg.seconds) }) : t("counters.waiting"));
 
     const dropped = Math.max(this.end?.data.dropped_events ?? 0, this.run.dropped_events ?? 0);
-    show(e.dropped, fmtInt(dropped), dropped > 0 ? "⚠ never delivered: the timeline is incomplete" : "nothing lost on the way");
+    show(e.dropped, fmtInt(dropped), t(dropped > 0 ? "counters.lost" : "counters.noneLost"));
     e.dropped.el.classList.toggle("bad", dropped > 0);
     e.dropped.el.classList.toggle("good", dropped === 0);
 
     const viewers = this.run.viewers;
     show(e.viewers, typeof viewers === "number" ? fmtInt(viewers) : "–",
-      this.peakViewers > (viewers ?? 0) ? `following live · peak ${fmtInt(this.peakViewers)}` : "following live");
+      this.peakViewers > (viewers ?? 0) ? t("counters.followingPeak", { n: fmtInt(this.peakViewers) }) : t("counters.following"));
 
     const { processes, emits, emitNs, timed } = this.stats;
     const us = timed ? emitNs / timed / 1000 : 0;
     show(e.cost, emits ? `${us.toFixed(us < 10 ? 2 : 1)} µs` : "–",
-      emits ? `per emit · ${fmtInt(emits)} emits · ${fmtDuration(emitNs / 1e9)} in all` : "measured as each process ends");
-    const title = emits ? `${fmtInt(processes)} processes reported what their emit() calls cost` : "";
+      emits ? t("counters.perEmit", { n: fmtInt(emits), duration: fmtDuration(emitNs / 1e9) }) : t("counters.measured"));
+    const title = emits ? t("counters.costTitle", { n: fmtInt(processes) }) : "";
     if (e.cost.el.title !== title) e.cost.el.title = title;
 
     const hooks = {

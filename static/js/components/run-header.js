@@ -6,6 +6,7 @@
 import { cancelRun } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtDuration, fmtInt, fmtValue } from "../format.js";
+import { onLang, t } from "../i18n.js";
 import { ACTIVE, badge } from "./run-list.js";
 import "./export-menu.js";
 
@@ -25,6 +26,10 @@ export class RunHeader {
     /** @type {{params: string, error: string, result: string}|null} */
     this.keys = null;
     this.reset("");
+    onLang(() => {
+      if (this.keys) this.keys.error = this.keys.result = ""; // rebuilt with the new words
+      this.render();
+    });
   }
 
   /** @param {string} runId */
@@ -39,6 +44,7 @@ export class RunHeader {
     /** @type {any} */ this.result = undefined;
     this.events = 0;
     this.lastT = 0;
+    /** @type {string|(() => string)} */
     this.message = "";
     this.missing = false;
     this.render();
@@ -60,10 +66,11 @@ export class RunHeader {
   /** The run does not exist (404 / WebSocket 4404): say so, offer no actions. */
   setMissing() {
     this.missing = true;
-    this.setMessage(`There is no run "${this.runId}". Pick a run from the list or start one.`);
+    const id = this.runId;
+    this.setMessage(() => t("run.missing", { id }));
   }
 
-  /** @param {string} message e.g. "Connection lost, reconnecting…" */
+  /** @param {string|(() => string)} message e.g. () => t("run.reconnecting"): a function follows the language */
   setMessage(message) {
     this.message = message;
     this.schedule();
@@ -96,23 +103,23 @@ export class RunHeader {
 
   /** Build the header's elements once; render() only updates them, so buttons stay clickable. */
   build() {
-    const stat = (/** @type {string} */ label) => {
+    const stat = (/** @type {string} */ key) => {
       const dd = h("dd");
-      return { el: h("div", { class: "stat" }, h("dt", { text: label }), dd), dd };
+      return { el: h("div", { class: "stat" }, h("dt", { "data-i18n": key, text: t(key) }), dd), dd };
     };
     this.el = {
       title: h("h2", { class: "rh-title" }),
       badge: badge("queued"),
       id: h("span", { class: "rh-id mono" }),
-      cancel: h("button", { type: "button", class: "btn-cancel", on: { click: (ev) => this.cancel(ev) } }, "✕ Cancel"),
-      again: h("button", { type: "button", class: "btn-secondary", on: { click: () => this.actions.onRunAgain(this.again()) } }, "↻ Run again"),
-      edit: h("a", { class: "btn-secondary" }, "✎ Change parameters"),
+      cancel: h("button", { type: "button", class: "btn-cancel", on: { click: (ev) => this.cancel(ev) }, "data-i18n": "run.cancel" }, t("run.cancel")),
+      again: h("button", { type: "button", class: "btn-secondary", on: { click: () => this.actions.onRunAgain(this.again()) }, "data-i18n": "run.again" }, t("run.again")),
+      edit: h("a", { class: "btn-secondary", "data-i18n": "run.edit" }, t("run.edit")),
       exportMenu: h("mp-export-menu"),
       message: h("p", { class: "rh-message", role: "alert", hidden: true }),
-      method: stat("Start method"),
-      duration: stat("Duration"),
-      events: stat("Events"),
-      params: h("ul", { class: "chips params", "aria-label": "Parameters" }),
+      method: stat("run.method"),
+      duration: stat("run.duration"),
+      events: stat("run.events"),
+      params: h("ul", { class: "chips params", "aria-label": t("run.params"), "data-i18n-aria-label": "run.params" }),
       droppedNote: h("p", { class: "rh-dropped", role: "alert", hidden: true }),
       error: h("div", { class: "rh-error", role: "alert", hidden: true }),
       result: h("div", { class: "rh-result", hidden: true }),
@@ -160,22 +167,23 @@ export class RunHeader {
     const result = this.result !== undefined ? this.result : end.result ?? run.result;
     Object.assign(this.root.dataset, { status, events: String(events), dropped: String(dropped) });
 
-    e.title.textContent = this.title || scenario || "Run";
+    e.title.textContent = this.title || scenario || t("run.title");
     if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
-    e.id.textContent = `run ${this.runId}`;
+    e.id.textContent = t("run.id", { id: this.runId });
     e.cancel.hidden = !ACTIVE.has(status);
     e.again.hidden = !scenario || this.missing;
     e.edit.hidden = !scenario || this.missing;
     e.exportMenu.hidden = this.missing || ACTIVE.has(status); // a finished run's files only
     e.exportMenu.setAttribute("run", this.runId);
     if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
-    e.message.hidden = !this.message;
-    e.message.textContent = this.message;
+    const message = typeof this.message === "function" ? this.message() : this.message;
+    e.message.hidden = !message;
+    e.message.textContent = message;
     e.method.dd.textContent = method ?? "–";
     e.duration.dd.textContent = fmtDuration(seconds);
     e.events.dd.textContent = fmtInt(events);
     e.droppedNote.hidden = !(dropped > 0);
-    e.droppedNote.textContent = `⚠ ${fmtInt(dropped)} events were dropped (the reporting queue was full): the timeline is incomplete.`;
+    e.droppedNote.textContent = t("run.dropped", { n: fmtInt(dropped) });
 
     const keys = /** @type {NonNullable<typeof this.keys>} */ (this.keys);
     const paramsKey = JSON.stringify(params);
@@ -188,14 +196,14 @@ export class RunHeader {
       e.error.hidden = !errorText;
       const [headline, ...details] = errorText.split("\n");
       const body = details.join("\n").trim();
-      replace(e.error, h("strong", { text: `Error: ${headline}` }),
+      replace(e.error, h("strong", { text: t("run.error", { error: headline }) }),
         body ? h("pre", { class: "code traceback", text: body }) : null);
     }
     const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
     if (resultKey !== keys.result) {
       keys.result = resultKey;
       e.result.hidden = !resultKey;
-      if (resultKey) replace(e.result, h("span", { class: "rh-result-label", text: "Result" }), resultBody(result));
+      if (resultKey) replace(e.result, h("span", { class: "rh-result-label", text: t("run.result") }), resultBody(result));
     }
   }
 
@@ -207,7 +215,8 @@ export class RunHeader {
       this.setRun(await cancelRun(this.runId));
     } catch (err) {
       btn.disabled = false;
-      this.setMessage(`Cancel failed: ${err instanceof Error ? err.message : err}`);
+      const error = err instanceof Error ? err.message : String(err);
+      this.setMessage(() => t("run.cancelFailed", { error }));
     }
   }
 }
@@ -221,7 +230,7 @@ function durationOf(run) {
 /** The result object as chips (JSON for anything else). @param {any} result */
 function resultBody(result) {
   return result && typeof result === "object" && !Array.isArray(result)
-    ? h("ul", { class: "chips", "aria-label": "Result" },
+    ? h("ul", { class: "chips", "aria-label": t("run.result") },
         ...Object.entries(result).map(([k, v]) => h("li", { class: "chip chip-result mono" }, `${k}=`, h("b", { text: fmtValue(v, 40) }))))
     : h("code", { class: "mono", text: fmtValue(result, 200) });
 }

@@ -4,17 +4,18 @@
 import { cancelRun } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
+import { onLang, t } from "../i18n.js";
 
 const SHOWN = 30;
 export const ACTIVE = new Set(["queued", "running"]);
 
 /**
- * A status badge (colour per status, from app.css).
+ * A status badge (colour per status, from app.css; its text follows the language, data-status does not).
  * @param {string} status
  * @returns {HTMLElement}
  */
 export function badge(status) {
-  return h("span", { class: `badge badge-${status}`, dataset: { status }, text: status });
+  return h("span", { class: `badge badge-${status}`, dataset: { status, i18n: `status.${status}` }, text: t(`status.${status}`) });
 }
 
 export class RunList {
@@ -27,8 +28,11 @@ export class RunList {
     this.rows = new Map();
     this.current = "";
     this.list = h("ol", { class: "run-list" });
-    this.empty = h("p", { class: "dim run-list-empty", text: "No runs yet. Pick a scenario and press ▶ Run." });
+    this.empty = h("p", { class: "dim run-list-empty", "data-i18n": "side.noRuns", text: t("side.noRuns") });
     root.append(this.empty, this.list);
+    onLang(() => {
+      for (const [id, row] of this.rows) row.cancel.setAttribute("aria-label", t("side.cancelRun", { id }));
+    });
   }
 
   /**
@@ -63,11 +67,11 @@ export class RunList {
     let row = this.rows.get(run.id);
     if (!row) {
       const status = h("span");
-      const count = h("span", { class: "run-count", title: "events" });
+      const count = h("span", { class: "run-count", title: t("side.events"), "data-i18n-title": "side.events" });
       const link = h("a", { href: `/runs/${run.id}`, class: "run-link" },
         h("span", { class: "run-id mono", text: run.id }), h("span", { class: "run-scn", text: run.scenario }), status, count);
       const cancel = h("button", {
-        type: "button", class: "btn-cancel btn-icon", "aria-label": `Cancel ${run.id}`, title: "Cancel",
+        type: "button", class: "btn-cancel btn-icon", "aria-label": t("side.cancelRun", { id: run.id }), title: t("side.cancel"), "data-i18n-title": "side.cancel",
         on: { click: () => this.cancel(run.id, /** @type {HTMLButtonElement} */ (cancel)) },
       }, "✕");
       row = { li: h("li", { class: "run-item", dataset: { runId: run.id } }, link, cancel), link, status, count, cancel };

@@ -3,6 +3,7 @@
 
 import { ApiError, createRun } from "../api.js";
 import { h, replace } from "../dom.js";
+import { t } from "../i18n.js";
 import { Explanation } from "./explanation.js";
 import { buildParamForm } from "./param-form.js";
 
@@ -19,7 +20,7 @@ export class ScenarioPanel {
     /** @type {Map<string, {params: Record<string, any>, method: string}>} last values per scenario */
     this.remembered = new Map();
     this.title = h("h2", { class: "scn-title" });
-    this.concepts = h("ul", { class: "chips", "aria-label": "Concepts" });
+    this.concepts = h("ul", { class: "chips", "aria-label": t("scn.concepts"), "data-i18n-aria-label": "scn.concepts" });
     this.explanation = new Explanation(h("section", { class: "card explain" }));
     this.formBox = h("div");
     this.error = h("p", { class: "rh-message", role: "alert", hidden: true });
@@ -29,7 +30,7 @@ export class ScenarioPanel {
 
   /** @param {string} message shown instead of the scenario (unknown id, server down) */
   fail(message) {
-    replace(this.title, "Scenario unavailable");
+    replace(this.title, t("scn.unavailable"));
     replace(this.concepts);
     replace(this.error, message);
     this.error.hidden = false;
@@ -71,13 +72,13 @@ export class ScenarioPanel {
       }, name),
     );
     const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-    const runBtn = h("button", { type: "submit", class: "btn-run" }, "▶ Run");
-    const el = h("form", { class: "card run-form", novalidate: true, "aria-label": "Run parameters" },
-      h("h3", { text: "Parameters" }),
-      presetButtons.length ? h("div", { class: "presets" }, h("span", { class: "presets-label", text: "Presets" }), ...presetButtons) : null,
+    const runBtn = h("button", { type: "submit", class: "btn-run", "data-i18n": "form.run" }, t("form.run"));
+    const el = h("form", { class: "card run-form", novalidate: true, "aria-label": t("form.label"), "data-i18n-aria-label": "form.label" },
+      h("h3", { "data-i18n": "form.h", text: t("form.h") }),
+      presetButtons.length ? h("div", { class: "presets" }, h("span", { class: "presets-label", "data-i18n": "form.presets", text: t("form.presets") }), ...presetButtons) : null,
       form.el,
-      h("div", { class: "field" }, h("label", { for: "start-method" }, "Start method ", h("code", { text: "start_method" })),
-        method, h("div", { class: "field-help", text: "how child processes are created" })),
+      h("div", { class: "field" }, h("label", { for: "start-method" }, h("span", { "data-i18n": "form.method", text: t("form.method") }), " ", h("code", { text: "start_method" })),
+        method, h("div", { class: "field-help", "data-i18n": "form.methodHelp", text: t("form.methodHelp") })),
       formError,
       h("div", { class: "form-actions" }, runBtn),
     );
@@ -98,7 +99,7 @@ export class ScenarioPanel {
       } catch (err) {
         let messages = [err instanceof Error ? err.message : String(err)];
         if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) messages = form.showErrors(err.detail);
-        else if (err instanceof ApiError && err.status === 429) messages = [`Too many runs at once: ${err.message}`];
+        else if (err instanceof ApiError && err.status === 429) messages = [t("form.tooMany", { error: err.message })];
         if (messages.length) {
           replace(formError, ...messages.map((m) => h("div", { text: m })));
           formError.hidden = false;

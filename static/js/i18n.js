@@ -1,0 +1,297 @@
+// i18n.js: the interface's words in English and Traditional Chinese. The language is lang.js's
+// (one choice for the explanations and the interface, remembered in localStorage).
+//
+// Adding a string: put the key in both tables below (zh falls back to en when missing), then either
+// - static text: give the element data-i18n="key" (text), data-i18n-title / data-i18n-aria-label (attributes);
+//   translate() fills them on boot and on every switch, in templates and in widgets alike;
+// - text that depends on state: call t("key", {name: value}) in the widget's render() and re-render on onLang().
+// "{name}" in a string is replaced by vars.name. Numbers, units and parameter names stay as they are.
+
+import { getLang, onLang, setLang } from "./lang.js";
+
+export { getLang, onLang, setLang };
+
+/** @type {Record<string, string>} */
+const EN = {
+  "skip": "Skip to content",
+  "brand.home": "mpscope home",
+  "brand.live": ", live",
+  "lang.group": "Interface language",
+  "theme.button": "◐ Projector",
+  "theme.title": "Projector theme: high contrast, large type (p)",
+  "help.open": "Keyboard shortcuts",
+  "help.openTitle": "Keyboard shortcuts (?)",
+  "help.title": "Keyboard shortcuts",
+  "help.space": "Play or pause the replay of a finished run",
+  "help.arrows": "Previous / next event (replay)",
+  "help.f": "Full screen on or off",
+  "help.p": "Projector theme on or off (high contrast, large type)",
+  "help.help": "This help",
+  "help.esc": "Close this help",
+  "help.note": "In a replay, click a lane's name in the timeline to step through that process's events.",
+  "help.close": "Close",
+  "conn.connecting": "Connecting…",
+  "conn.open": "Live: connected",
+  "conn.waiting": "Reconnecting…",
+  "side.label": "Scenarios and runs",
+  "side.scenarios": "Scenarios",
+  "side.runs": "Recent runs",
+  "side.noRuns": "No runs yet. Pick a scenario and press ▶ Run.",
+  "side.events": "events",
+  "side.cancel": "Cancel",
+  "side.cancelRun": "Cancel {id}",
+  "side.loadFailed": "Could not load scenarios: {error}",
+  "home.h": "Watch Python processes work, and collide.",
+  "home.lead1": "Pick a lesson, press",
+  "home.lead2": ": every process gets a lane on the timeline, every lock, read and write shows up as it happens.",
+  "scn.concepts": "Concepts",
+  "scn.unavailable": "Scenario unavailable",
+  "scn.missing": "There is no scenario \"{id}\". Pick one from the list.",
+  "scn.loadFailed": "Could not load scenario: {error}",
+  "explain.h": "Explanation",
+  "explain.group": "Explanation language",
+  "form.label": "Run parameters",
+  "form.h": "Parameters",
+  "form.presets": "Presets",
+  "form.method": "Start method",
+  "form.methodHelp": "how child processes are created",
+  "form.run": "▶ Run",
+  "form.tooMany": "Too many runs at once: {error}",
+  "source.summary": "Source",
+  "source.code": "Source code",
+  "status.queued": "queued",
+  "status.running": "running",
+  "status.succeeded": "succeeded",
+  "status.failed": "failed",
+  "status.cancelled": "cancelled",
+  "status.unknown": "unknown",
+  "run.page": "Run",
+  "run.title": "Run",
+  "run.id": "run {id}",
+  "run.cancel": "✕ Cancel",
+  "run.again": "↻ Run again",
+  "run.edit": "✎ Change parameters",
+  "run.method": "Start method",
+  "run.duration": "Duration",
+  "run.events": "Events",
+  "run.params": "Parameters",
+  "run.result": "Result",
+  "run.error": "Error: {error}",
+  "run.dropped": "⚠ {n} events were dropped (the reporting queue was full): the timeline is incomplete.",
+  "run.missing": "There is no run \"{id}\". Pick a run from the list or start one.",
+  "run.reconnecting": "Connection lost, reconnecting…",
+  "run.startFailed": "Could not start: {error}",
+  "run.cancelFailed": "Cancel failed: {error}",
+  "run.timeline": "Timeline",
+  "run.state": "Shared state",
+  "run.lookFor": "What to look for",
+  "counters.label": "Live counters",
+  "counters.rate": "Events / s",
+  "counters.dropped": "Dropped",
+  "counters.viewers": "Viewers",
+  "counters.cost": "Reporter overhead",
+  "counters.lastSecond": "received in the last second",
+  "counters.average": "average over {duration}",
+  "counters.waiting": "waiting for events",
+  "counters.lost": "⚠ never delivered: the timeline is incomplete",
+  "counters.noneLost": "nothing lost on the way",
+  "counters.following": "following live",
+  "counters.followingPeak": "following live · peak {n}",
+  "counters.perEmit": "per emit · {n} emits · {duration} in all",
+  "counters.measured": "measured as each process ends",
+  "counters.costTitle": "{n} processes reported what their emit() calls cost",
+  "replay.label": "Replay",
+  "replay.speed": "Speed",
+  "replay.speedLabel": "Replay speed",
+  "replay.position": "Replay position (time)",
+  "replay.play": "▶ Play",
+  "replay.pause": "‖ Pause",
+  "replay.replay": "▶ Replay",
+  "replay.playTitle": "Play the replay (space)",
+  "replay.pauseTitle": "Pause the replay (space)",
+  "replay.next": "→ Next event",
+  "replay.nextTitle": "Next event (→); previous: ←",
+  "replay.nextOf": "→ Next of {proc}",
+  "replay.nextOfAny": "→ Next of a process",
+  "replay.nextOfTitle": "Next event of {proc} (pid {pid})",
+  "replay.pickLane": "Click a lane label in the timeline to pick a process",
+  "replay.showAll": "■ Show all",
+  "replay.showAllTitle": "Leave replay: show the whole run",
+  "replay.time": "{at} / {end} · event {i} of {n}",
+  "export.button": "⇩ Export",
+  "export.perfetto": "Perfetto / Chrome trace (.json)",
+  "export.perfettoHint": "Open in ui.perfetto.dev or chrome://tracing",
+  "export.ndjson": "Raw events (.ndjson)",
+  "export.ndjsonHint": "One event per line; mpscope import loads it back",
+  "export.html": "Offline page (.html)",
+  "export.htmlHint": "Replays the run with no server and no network",
+};
+
+/** @type {Record<string, string>} Traditional characters; the tutorial's words (進程, 進程池, 鎖, 隊列). */
+const ZH = {
+  "skip": "跳到主要內容",
+  "brand.home": "mpscope 首頁",
+  "brand.live": "：多進程，即時呈現",
+  "lang.group": "介面語言",
+  "theme.button": "◐ 投影模式",
+  "theme.title": "投影模式：高對比、大字體 (p)",
+  "help.open": "鍵盤快捷鍵",
+  "help.openTitle": "鍵盤快捷鍵 (?)",
+  "help.title": "鍵盤快捷鍵",
+  "help.space": "播放或暫停已結束執行的重播",
+  "help.arrows": "上一個／下一個事件（重播）",
+  "help.f": "開啟或關閉全螢幕",
+  "help.p": "開啟或關閉投影模式（高對比、大字體）",
+  "help.help": "顯示這個說明",
+  "help.esc": "關閉這個說明",
+  "help.note": "重播時，點選時間軸上某條進程的名稱，即可逐一查看該進程的事件。",
+  "help.close": "關閉",
+  "conn.connecting": "連線中…",
+  "conn.open": "即時：已連線",
+  "conn.waiting": "重新連線中…",
+  "side.label": "情境與執行紀錄",
+  "side.scenarios": "情境",
+  "side.runs": "最近的執行",
+  "side.noRuns": "還沒有執行紀錄。選一個情境，按下 ▶ 執行 Run。",
+  "side.events": "事件",
+  "side.cancel": "取消",
+  "side.cancelRun": "取消 {id}",
+  "side.loadFailed": "無法載入情境：{error}",
+  "home.h": "看 Python 進程如何工作，又如何互相碰撞。",
+  "home.lead1": "選一個課題，按下",
+  "home.lead2": "：每個進程在時間軸上都有自己的一條軌道，每次取得鎖、讀取與寫入都即時顯示。",
+  "scn.concepts": "概念",
+  "scn.unavailable": "無法使用此情境",
+  "scn.missing": "沒有名為「{id}」的情境，請從清單中選擇。",
+  "scn.loadFailed": "無法載入情境：{error}",
+  "explain.h": "說明",
+  "explain.group": "說明的語言",
+  "form.label": "執行參數",
+  "form.h": "參數",
+  "form.presets": "預設組合",
+  "form.method": "啟動方式",
+  "form.methodHelp": "子進程是如何建立的",
+  "form.run": "▶ 執行 Run",
+  "form.tooMany": "同時執行的次數太多：{error}",
+  "source.summary": "原始碼",
+  "source.code": "原始碼",
+  "status.queued": "排隊中",
+  "status.running": "執行中",
+  "status.succeeded": "成功",
+  "status.failed": "失敗",
+  "status.cancelled": "已取消",
+  "status.unknown": "不明",
+  "run.page": "執行",
+  "run.title": "執行",
+  "run.id": "執行 {id}",
+  "run.cancel": "✕ 取消",
+  "run.again": "↻ 再執行一次",
+  "run.edit": "✎ 修改參數",
+  "run.method": "啟動方式",
+  "run.duration": "耗時",
+  "run.events": "事件數",
+  "run.params": "參數",
+  "run.result": "結果",
+  "run.error": "錯誤：{error}",
+  "run.dropped": "⚠ 有 {n} 個事件被丟棄（回報用的隊列已滿）：時間軸並不完整。",
+  "run.missing": "沒有編號為「{id}」的執行，請從清單中選擇，或開始新的執行。",
+  "run.reconnecting": "連線中斷，重新連線中…",
+  "run.startFailed": "無法開始：{error}",
+  "run.cancelFailed": "取消失敗：{error}",
+  "run.timeline": "時間軸",
+  "run.state": "共享狀態",
+  "run.lookFor": "觀察重點",
+  "counters.label": "即時計數",
+  "counters.rate": "事件 / s",
+  "counters.dropped": "丟棄",
+  "counters.viewers": "觀看人數",
+  "counters.cost": "回報的額外開銷",
+  "counters.lastSecond": "最近一秒收到的事件",
+  "counters.average": "{duration} 內的平均",
+  "counters.waiting": "等待事件中",
+  "counters.lost": "⚠ 未送達：時間軸並不完整",
+  "counters.noneLost": "途中沒有遺失",
+  "counters.following": "正在即時觀看",
+  "counters.followingPeak": "正在即時觀看 · 最多 {n}",
+  "counters.perEmit": "每次 emit · 共 {n} 次 emit · 合計 {duration}",
+  "counters.measured": "每個進程結束時量測",
+  "counters.costTitle": "{n} 個進程回報了 emit() 呼叫的成本",
+  "replay.label": "重播",
+  "replay.speed": "速度",
+  "replay.speedLabel": "重播速度",
+  "replay.position": "重播位置（時間）",
+  "replay.play": "▶ 播放",
+  "replay.pause": "‖ 暫停",
+  "replay.replay": "▶ 重播",
+  "replay.playTitle": "播放重播 (space)",
+  "replay.pauseTitle": "暫停重播 (space)",
+  "replay.next": "→ 下一個事件",
+  "replay.nextTitle": "下一個事件 (→)；上一個：←",
+  "replay.nextOf": "→ {proc} 的下一個",
+  "replay.nextOfAny": "→ 某個進程的下一個",
+  "replay.nextOfTitle": "{proc}（pid {pid}）的下一個事件",
+  "replay.pickLane": "點選時間軸上的進程名稱來選擇進程",
+  "replay.showAll": "■ 顯示全部",
+  "replay.showAllTitle": "離開重播：顯示整個執行",
+  "replay.time": "{at} / {end} · 第 {i} 個事件，共 {n} 個",
+  "export.button": "⇩ 匯出",
+  "export.perfetto": "Perfetto / Chrome 追蹤檔 (.json)",
+  "export.perfettoHint": "用 ui.perfetto.dev 或 chrome://tracing 開啟",
+  "export.ndjson": "原始事件 (.ndjson)",
+  "export.ndjsonHint": "每行一個事件；mpscope import 可以載入回來",
+  "export.html": "離線網頁 (.html)",
+  "export.htmlHint": "不需伺服器、不需網路即可重播這次執行",
+};
+
+const TABLES = { en: EN, zh: ZH };
+
+/**
+ * The text for `key` in the current language, "{name}" replaced by vars.name.
+ * @param {string} key
+ * @param {Record<string, string|number>} [vars]
+ * @returns {string}
+ */
+export function t(key, vars) {
+  const text = TABLES[getLang()][key] ?? EN[key] ?? key;
+  return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
+}
+
+/** @returns {string} the BCP 47 tag of the current language, for lang attributes */
+export function langTag() {
+  return getLang() === "zh" ? "zh-Hant" : "en";
+}
+
+const ATTRS = [
+  ["i18nTitle", "title"],
+  ["i18nAriaLabel", "aria-label"],
+];
+
+/**
+ * Fill every data-i18n hook under `root` (text and attributes) in the current language.
+ * @param {ParentNode} [root]
+ */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n], [data-i18n-title], [data-i18n-aria-label]")) {
+    const hooks = /** @type {HTMLElement} */ (el).dataset;
+    if (hooks.i18n) el.textContent = t(hooks.i18n);
+    for (const [hook, attr] of ATTRS) if (hooks[hook]) el.setAttribute(attr, t(hooks[hook]));
+  }
+}
+
+/**
+ * The header's language switch (two buttons with aria-pressed); translates the page on every switch.
+ * @param {HTMLElement} en
+ * @param {HTMLElement} zh
+ */
+export function initI18n(en, zh) {
+  const sync = () => {
+    document.documentElement.lang = langTag();
+    en.setAttribute("aria-pressed", String(getLang() === "en"));
+    zh.setAttribute("aria-pressed", String(getLang() === "zh"));
+    translate();
+  };
+  en.addEventListener("click", () => setLang("en"));
+  zh.addEventListener("click", () => setLang("zh"));
+  onLang(sync);
+  sync();
+}
