@@ -23,7 +23,11 @@ COPY static /tmp/mpscope/static
 COPY templates /tmp/mpscope/templates
 RUN pip install --no-cache-dir /tmp/mpscope && rm -rf /tmp/mpscope
 
-RUN groupadd --gid 10001 mpscope && useradd --uid 10001 --gid 10001 --create-home mpscope
+RUN groupadd --gid 10001 mpscope && useradd --uid 10001 --gid 10001 --create-home mpscope \
+    && mkdir /data && chown 10001:10001 /data
+# Run history (SQLite): keep it across containers with -v mpscope-data:/data.
+ENV MPSCOPE_DATA_DIR=/data
+VOLUME ["/data"]
 USER 10001:10001
 WORKDIR /home/mpscope
 

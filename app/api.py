@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
 from app.events import json_array
-from app.export import FORMATS, from_ndjson, imported_run, to_html, to_ndjson, to_perfetto
+from app.export import FORMATS, from_ndjson, imported_run, render, to_ndjson
 from app.runs import RunManager
 
 
@@ -65,7 +64,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, int]:
-    """Live counters: viewers connected, runs, events held in memory, frames sent, runs forgotten."""
+    """Live counters: viewers, runs, events kept (in memory or on disk), frames sent, runs forgotten."""
     m = manager(request)
     return {
         "viewers": m.hub.client_count,
@@ -158,16 +157,11 @@ async def export_run(
     run = manager(request).get(run_id)
     encoded, summary = list(run.events), run.to_dict()
     media_type, ext = FORMATS[format]
-    if format == "ndjson":
-        body: bytes | str = to_ndjson(encoded)
-    else:
-        build = to_perfetto if format == "perfetto" else to_html
-
-        def render() -> bytes | str:
-            result = build(summary, [orjson.loads(e) for e in encoded])
-            return result if isinstance(result, str) else orjson.dumps(result)
-
-        body = await asyncio.to_thread(render)
+    body = (
+        to_ndjson(encoded)
+        if format == "ndjson"
+        else await asyncio.to_thread(render, format, summary, encoded)
+    )
     disposition = f'attachment; filename="mpscope-{run.id}.{ext}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 

@@ -9,9 +9,11 @@ import secrets
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from app import __version__
 from app.config import START_METHODS, Limits, Settings, is_loopback
+from app.history import default_data_dir
 from app.security import WILDCARDS, interface_addresses
 
 
@@ -58,7 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="bytes of an imported run's NDJSON (67,108,864)",
     )
     limits.add_argument(
-        "--keep-runs", type=int, default=defaults.max_kept_runs, help="finished runs kept in memory (200)"
+        "--keep-runs", type=int, default=defaults.max_kept_runs, help="finished runs kept (200)"
+    )
+    limits.add_argument(
+        "--max-stored-events",
+        type=int,
+        default=defaults.max_stored_events,
+        help="events of all kept runs together (10,000,000); the oldest finished runs go first",
+    )
+    serve.add_argument(
+        "--data-dir",
+        default=os.environ.get("MPSCOPE_DATA_DIR") or str(default_data_dir()),
+        help="where the run history (SQLite) is kept (env MPSCOPE_DATA_DIR; default "
+        "$XDG_DATA_HOME/mpscope or ~/.local/share/mpscope); ':memory:' keeps runs in memory only",
+    )
+    serve.add_argument(
+        "--no-history", action="store_true", help="keep runs in memory only (the same as --data-dir :memory:)"
     )
     serve.add_argument(
         "--allow-host",
@@ -79,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     note = (
-        "It talks to a running server, which holds runs in memory (the newest 200 finished runs); "
-        "once history is kept on disk (SQLite, planned), export will also read runs from the data directory."
+        "It talks to a running server (--server). With --data-dir (or MPSCOPE_DATA_DIR) it works on the "
+        "run history in that directory instead, with no server: export reads a run from it (also while a "
+        "server runs), import stores a run into it (only while no server uses it)."
     )
     export = commands.add_parser(
         "export", help="save a run as Perfetto JSON, NDJSON or an offline HTML page", description=note
@@ -105,6 +123,11 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
             help="the server's URL (env MPSCOPE_URL; default http://127.0.0.1:8000)",
         )
         sub.add_argument("--token", default=os.environ.get("MPSCOPE_TOKEN"), help="token (env MPSCOPE_TOKEN)")
+        sub.add_argument(
+            "--data-dir",
+            default=os.environ.get("MPSCOPE_DATA_DIR"),
+            help="work on the run history in DIR, with no server (env MPSCOPE_DATA_DIR)",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,24 +142,62 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    if args.data_dir:
+        return _export_stored(args)
     url = f"{args.server.rstrip('/')}/api/runs/{args.run_id}/export?format={args.format}"
     status, body, headers = _request(url, args.token)
     if status != 200:
         return _failed(status, body)
+    name = headers.get("content-disposition", "").partition('filename="')[2].rstrip('"')
+    return _write(args, body, name or f"mpscope-{args.run_id}")
+
+
+def _write(args: argparse.Namespace, body: bytes, name: str) -> int:
     if args.output == "-":
         sys.stdout.buffer.write(body)
         return 0
-    name = headers.get("content-disposition", "").partition('filename="')[2].rstrip('"')
-    output = args.output or name or f"mpscope-{args.run_id}"
+    output = args.output or name
     with open(output, "wb") as f:
         f.write(body)
     print(f"wrote {output} ({len(body):,} bytes)", file=sys.stderr)
     return 0
 
 
+def _export_stored(args: argparse.Namespace) -> int:
+    from app.export import FORMATS, render
+    from app.history import read_run
+
+    stored = read_run(Path(args.data_dir), args.run_id)
+    if stored is None:
+        print(f"mpscope: no run with id {args.run_id!r} in {args.data_dir}", file=sys.stderr)
+        return 1
+    body = render(args.format, *stored)
+    return _write(args, body, f"mpscope-{args.run_id}.{FORMATS[args.format][1]}")
+
+
+def _import_stored(args: argparse.Namespace, data: bytes) -> int:
+    from app.export import ImportProblem, from_ndjson, imported_run
+    from app.history import History, HistoryBusy
+
+    try:
+        run = imported_run(from_ndjson(data, Limits().max_events_per_run))
+        history = History(Path(args.data_dir))
+    except (ImportProblem, HistoryBusy) as exc:
+        hint = "; import through it with --server URL" if isinstance(exc, HistoryBusy) else ""
+        print(f"mpscope: {exc}{hint}", file=sys.stderr)
+        return 1
+    history.record_run(run.to_dict())
+    history.record_events(run.id, 0, list(run.events))
+    history.close()
+    print(run.id)
+    return 0
+
+
 def import_(args: argparse.Namespace) -> int:
     with open(args.file, "rb") as f:
         data = f.read()
+    if args.data_dir:
+        return _import_stored(args, data)
     server = args.server.rstrip("/")
     status, body, _ = _request(f"{server}/api/runs/import", args.token, data)
     if status != 201:
@@ -174,6 +235,7 @@ def _failed(status: int, body: bytes) -> int:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.history import HistoryBusy
     from app.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
@@ -201,7 +263,9 @@ def serve(args: argparse.Namespace) -> int:
             max_body_bytes=args.max_body,
             max_import_bytes=args.max_import,
             max_kept_runs=args.keep_runs,
+            max_stored_events=args.max_stored_events,
         ),
+        data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
     )
     base = f"http://{_shown(args.host)}:{args.port}/"
     print(f"mpscope {__version__}: dashboard on {base}", flush=True)
@@ -213,8 +277,15 @@ def serve(args: argparse.Namespace) -> int:
         print(
             f"audience URL (view only; share it): {url}" + (f"?view={viewer_token}" if viewer_token else "")
         )
+    try:
+        app = create_app(settings)
+    except (HistoryBusy, OSError) as exc:
+        print(f"mpscope: cannot keep the run history in {settings.data_dir}: {exc}", file=sys.stderr)
+        return 2
+    if settings.data_dir is not None:
+        print(f"run history: {settings.data_dir}", flush=True)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from pathlib import Path
 
 START_METHODS = ("forkserver", "spawn", "fork")
 
@@ -14,7 +15,8 @@ class Limits:
     max_processes_per_run: int = 32
     max_run_seconds: float = 60.0
     max_events_per_run: int = 1_000_000
-    max_kept_runs: int = 200  # finished runs kept in memory; the oldest finished run goes first
+    max_kept_runs: int = 200  # finished runs kept (in memory, and in the history); the oldest goes first
+    max_stored_events: int = 10_000_000  # events of all runs together; past it the oldest finished runs go
     max_ws_clients: int = 1000
     max_body_bytes: int = 64 * 1024
     max_import_bytes: int = 64 * 1024 * 1024  # POST /api/runs/import: a run's NDJSON (~500,000 events)
@@ -31,6 +33,7 @@ class Settings:
     allow_hosts: tuple[str, ...] = ()  # extra Host names to accept (e.g. the laptop's DNS name)
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
+    data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
 
     def __post_init__(self) -> None:
         if self.start_method not in START_METHODS:

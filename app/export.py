@@ -36,6 +36,16 @@ def to_ndjson(encoded: Iterable[bytes]) -> bytes:
     return b"".join(e + b"\n" for e in encoded)
 
 
+def render(fmt: str, run: dict[str, Any], encoded: list[bytes]) -> bytes:
+    """A run (its summary and each event's stored JSON) as one of FORMATS; CPU-bound for a big run."""
+    if fmt == "ndjson":
+        return to_ndjson(encoded)
+    events = [orjson.loads(e) for e in encoded]
+    if fmt == "perfetto":
+        return orjson.dumps(to_perfetto(run, events))
+    return to_html(run, events).encode()
+
+
 # -- Chrome Trace Event Format ------------------------------------------------------------------------
 def to_perfetto(run: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
     """The run as a Chrome trace (JSON object form), for ui.perfetto.dev and chrome://tracing: a track

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from app.events import Event
+from app.history import StoredEvents
 from app.store import EventStore
 
 
@@ -19,6 +20,7 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # in flight when the server stopped (set when its history is reopened)
 
 
 ALLOWED: dict[RunStatus, frozenset[RunStatus]] = {
@@ -27,6 +29,7 @@ ALLOWED: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.SUCCEEDED: frozenset(),
     RunStatus.FAILED: frozenset(),
     RunStatus.CANCELLED: frozenset(),
+    RunStatus.INTERRUPTED: frozenset(),
 }
 ACTIVE = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
 
@@ -49,7 +52,8 @@ class Run:
     ended_at: float | None = None
     dropped_events: int = 0
     viewers: int = 0  # WebSocket clients following the run live (a counter, not folded from events)
-    events: EventStore = field(default_factory=EventStore)  # each event's JSON, in seq order
+    # each event's JSON, in seq order: in memory while the run is live, from the history once stored
+    events: EventStore | StoredEvents = field(default_factory=EventStore)
     worker_errors: list[str] = field(default_factory=list)
 
     @property
@@ -105,6 +109,24 @@ class Run:
             "dropped_events": self.dropped_events,
             "viewers": self.viewers,
         }
+
+    @classmethod
+    def from_dict(cls, summary: dict[str, Any], events: EventStore | StoredEvents) -> Run:
+        """A finished run back from its stored summary (`to_dict`), with its events."""
+        return cls(
+            id=summary["id"],
+            scenario=summary["scenario"],
+            params=summary["params"],
+            start_method=summary["start_method"],
+            created_at=summary["created_at"],
+            status=RunStatus(summary["status"]),
+            result=summary.get("result"),
+            error=summary.get("error"),
+            started_at=summary.get("started_at"),
+            ended_at=summary.get("ended_at"),
+            dropped_events=summary.get("dropped_events", 0),
+            events=events,
+        )
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.to_dict(), default=repr)

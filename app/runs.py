@@ -18,23 +18,26 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from app.config import START_METHODS, Settings
-from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
+from app.config import Settings
+from app.errors import LimitExceeded, UnknownRun, UnknownScenario
 from app.events import SERVER_PROC, Event, json_array
+from app.history import History, StoredEvents
 from app.hub import Hub
 from app.procs import kill_group
 from app.reaper import Reaper
 from app.relay import Relay
 from app.reporter import EventQueue, Reporter
+from app.retention import runs_to_forget
 from app.run import Run, RunStatus
 from app.runtime import run_main
 from app.scenarios import REGISTRY, Scenario
+from app.store import EventStore
+from app.validation import validate_request
 from app.watch import describe_exit
 
 if TYPE_CHECKING:
@@ -80,6 +83,7 @@ class RunManager:
         hub: Hub,
         registry: dict[str, Scenario] | None = None,
         reaper: Reaper | None = None,
+        history: History | None = None,
     ) -> None:
         self.settings = settings
         self.reaper = reaper
@@ -91,6 +95,12 @@ class RunManager:
         self._supervisors: dict[str, threading.Thread] = {}
         self._starter = ThreadPoolExecutor(1, thread_name_prefix="run-starter")
         self.forgotten_runs = 0
+        self.history = history
+        if history is not None:
+            for summary in history.load_runs():
+                events = StoredEvents(history, summary["id"], summary["event_count"])
+                self.runs[summary["id"]] = Run.from_dict(summary, events)
+            self._trim_history()
 
     # -- queries ------------------------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -120,39 +130,13 @@ class RunManager:
 
     # -- starting -----------------------------------------------------------------------------
     def validate(self, scenario_id: str, params: dict[str, Any], start_method: str | None) -> tuple[Any, str]:
-        scenario = self.scenario(scenario_id)
-        method = start_method or self.settings.start_method
-        if method not in START_METHODS:
-            raise InvalidRequest(
-                [
-                    {
-                        "loc": ["body", "start_method"],
-                        "msg": f"must be one of {', '.join(START_METHODS)}",
-                        "type": "enum",
-                    }
-                ]
-            )
-        try:
-            model = scenario.Params(**params)
-        except ValidationError as exc:
-            raise InvalidRequest(
-                [
-                    {"loc": ["body", "params", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                    for e in exc.errors()
-                ]
-            ) from None
-        count, limit = scenario.processes(model), self.limits.max_processes_per_run
-        if count > limit:
-            raise InvalidRequest(
-                [
-                    {
-                        "loc": ["body", "params"],
-                        "type": "limit",
-                        "msg": f"these parameters need {count} processes; the limit is {limit} per run",
-                    }
-                ]
-            )
-        return model, method
+        """The params model and start method of a valid request; InvalidRequest naming the field."""
+        return validate_request(
+            self.scenario(scenario_id),
+            params,
+            start_method or self.settings.start_method,
+            self.limits.max_processes_per_run,
+        )
 
     async def start(self, scenario_id: str, params: dict[str, Any], start_method: str | None = None) -> Run:
         model, method = self.validate(scenario_id, params, start_method)
@@ -160,8 +144,13 @@ class RunManager:
             raise LimitExceeded(
                 f"limit of {self.limits.max_active_runs} concurrent runs reached; try again later"
             )
-        run = Run(secrets.token_hex(4), scenario_id, model.model_dump(), method)
+        run_id = secrets.token_hex(4)
+        while run_id in self.runs:  # ids also come back from the history
+            run_id = secrets.token_hex(4)
+        run = Run(run_id, scenario_id, model.model_dump(), method)
         self.runs[run.id] = run
+        if self.history is not None:
+            self.history.record_run(run.to_dict())
         self.hub.open_topic(run.id)
         self._publish_run(run)
         loop = asyncio.get_running_loop()
@@ -241,9 +230,30 @@ class RunManager:
     def adopt(self, run: Run) -> Run:
         """Keep a finished run from elsewhere (an import): listed and viewable like any other."""
         self.runs[run.id] = run
+        if self.history is not None:
+            self.history.record_run(run.to_dict())
+            self.history.record_events(run.id, 0, list(run.events))
+            self._release_when_stored(run)
         self._publish_run(run)
         self._trim_history()
         return run
+
+    def _release_when_stored(self, run: Run) -> None:
+        """Once a finished run is committed to the history, its events are read from there: memory
+        holds only live runs' events."""
+        history, loop = self.history, asyncio.get_running_loop()
+        assert history is not None
+
+        def stored(ok: bool) -> None:  # on the writer thread
+            if ok:
+                with suppress(RuntimeError):  # the loop has closed: the server is gone
+                    loop.call_soon_threadsafe(release)
+
+        def release() -> None:
+            if self.runs.get(run.id) is run and not run.active and isinstance(run.events, EventStore):
+                run.events = StoredEvents(history, run.id, run.event_count)
+
+        history.when_stored(stored)
 
     # -- stopping -----------------------------------------------------------------------------
     def cancel(self, run_id: str) -> Run:
@@ -292,6 +302,8 @@ class RunManager:
             self.reaper.forget(h.process.pid)
         self.handles.pop(run.id, None)
         self._supervisors.pop(run.id, None)
+        if self.history is not None:
+            self._release_when_stored(run)
         self._trim_history()
 
     def _outcome(self, run: Run, h: Handles) -> tuple[RunStatus, str | None]:
@@ -346,7 +358,12 @@ class RunManager:
         changed = False
         for event in notable:
             changed |= run.apply(event)
+        first = run.event_count
         run.events.extend(encoded)
+        if self.history is not None:
+            self.history.record_events(run.id, first, encoded)
+            if changed:
+                self.history.record_run(run.to_dict())
         self.hub.publish(run.id, encoded)
         now = time.monotonic()
         if changed or h is None or now - h.last_lobby > 0.5:
@@ -365,17 +382,21 @@ class RunManager:
         self.hub.publish_run(run.id, run.to_json())
 
     def _trim_history(self) -> None:
-        """The documented retention policy: keep the newest `max_kept_runs` finished runs. What is
-        forgotten is counted (`/api/stats`) and logged, never dropped silently."""
-        finished = sorted((r for r in self.runs.values() if not r.active), key=lambda r: r.created_at)
-        for run in finished[: max(0, len(finished) - self.limits.max_kept_runs)]:
+        """Apply the documented retention policy (app/retention.py) in memory and in the history."""
+        for run in runs_to_forget(
+            self.runs.values(), self.limits.max_kept_runs, self.limits.max_stored_events
+        ):
             del self.runs[run.id]
+            if self.history is not None:
+                self.history.delete(run.id)
             self.forgotten_runs += 1
             log.info(
-                "forgot run %s (%s): only the newest %d finished runs are kept",
+                "forgot run %s (%s, %d events): retention keeps the newest %d finished runs and %d events",
                 run.id,
                 run.scenario,
+                run.event_count,
                 self.limits.max_kept_runs,
+                self.limits.max_stored_events,
             )
 
     async def shutdown(self, timeout: float = 10.0) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from app import __version__, api, pages, ws
 from app.config import Settings
 from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
 from app.export import ImportProblem
+from app.history import History
 from app.hub import Hub
 from app.reaper import Reaper
 from app.runs import RunManager, warm_up
@@ -23,7 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     hub = Hub(settings.tick_seconds, settings.limits.client_buffer_bytes)
     reaper = Reaper()
-    manager = RunManager(settings, hub, reaper=reaper)
+    history = History(settings.data_dir) if settings.data_dir is not None else None
+    manager = RunManager(settings, hub, reaper=reaper, history=history)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_up()
         yield
         await manager.shutdown()
+        if history is not None:
+            await asyncio.to_thread(history.close)  # commits what is queued
         reaper.stop()
         hub.close()
 

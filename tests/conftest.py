@@ -80,8 +80,11 @@ class LiveServer:
 
 
 def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
+    """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose."""
     port = free_port()
     log = tmp / f"server-{port}.log"
+    if "--data-dir" not in args and "--no-history" not in args:
+        args = ("--data-dir", str(tmp / "data"), *args)
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
         cwd=ROOT,

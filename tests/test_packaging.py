@@ -89,7 +89,7 @@ class Server:
         self.log = cwd / "server.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(mpscope), "serve", "--port", str(self.port)],
+                [str(mpscope), "serve", "--port", str(self.port), "--data-dir", str(cwd / "data")],
                 cwd=cwd,
                 env=clean_env(),
                 stdout=out,
