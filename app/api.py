@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import __version__
 from app.events import json_array
 from app.export import FORMATS, from_ndjson, imported_run, render, to_ndjson
+from app.run import RunStatus
 from app.runs import RunManager
 
 
@@ -94,8 +95,19 @@ async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
 
 
 @router.get("/runs")
-async def list_runs(request: Request) -> list[dict[str, Any]]:
-    return [run.to_dict() for run in manager(request).list()]
+async def list_runs(
+    request: Request,
+    scenario: Annotated[str | None, Query(max_length=64, description="only this scenario's runs")] = None,
+    status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
+) -> list[dict[str, Any]]:
+    return [run.to_dict() for run in manager(request).list(scenario, status.value if status else None)]
+
+
+@router.delete("/runs/{run_id}", status_code=204, responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
+async def delete_run(request: Request, run_id: str) -> Response:
+    """Forget a finished run and its events (an active run answers 409: cancel it first)."""
+    manager(request).delete(run_id)
+    return Response(status_code=204)
 
 
 @router.get("/runs/{run_id}", responses=NOT_FOUND)

@@ -25,4 +25,8 @@ class LimitExceeded(RuntimeError):
     pass
 
 
-__all__ = ["InvalidRequest", "LimitExceeded", "UnknownRun", "UnknownScenario"]
+class RunActive(RuntimeError):
+    """The request needs a finished run (e.g. deleting one): 409."""
+
+
+__all__ = ["InvalidRequest", "LimitExceeded", "RunActive", "UnknownRun", "UnknownScenario"]

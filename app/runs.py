@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from app.config import Settings
-from app.errors import LimitExceeded, UnknownRun, UnknownScenario
+from app.errors import LimitExceeded, RunActive, UnknownRun, UnknownScenario
 from app.events import SERVER_PROC, Event, json_array
 from app.history import History, StoredEvents
 from app.hub import Hub
@@ -109,8 +111,22 @@ class RunManager:
         except KeyError:
             raise UnknownRun(f"no run with id {run_id!r}") from None
 
-    def list(self) -> list[Run]:
-        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+    def list(self, scenario: str | None = None, status: str | None = None) -> list[Run]:
+        """Runs newest first, optionally only one scenario's or one status's."""
+        runs = (
+            r for r in self.runs.values() if scenario in (None, r.scenario) and status in (None, r.status)
+        )
+        return sorted(runs, key=lambda r: r.created_at, reverse=True)
+
+    def delete(self, run_id: str) -> None:
+        """Forget a finished run, in memory and in the history. An active run must be cancelled first."""
+        run = self.get(run_id)
+        if run.active:
+            raise RunActive(f"run {run_id} is {run.status.value}: cancel it before deleting it")
+        del self.runs[run_id]
+        if self.history is not None:
+            self.history.delete(run_id)
+        self.hub.publish_run(run_id, orjson.dumps({"id": run_id, "deleted": True}))
 
     def scenario(self, scenario_id: str) -> Scenario:
         try:

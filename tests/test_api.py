@@ -166,3 +166,34 @@ def test_cancel_over_rest(live_server: LiveServer) -> None:
     assert httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel").status_code == 200
     run = wait_finished(live_server, run_id, timeout=10)
     assert run["status"] == "cancelled"
+
+
+def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
+    body = {"scenario": "race", "params": {"workers": 1, "increments": 5}}
+    run = wait_finished(live_server, start(live_server, body).json()["id"])
+    mine = httpx.get(f"{live_server.url}/api/runs", params={"scenario": "race", "status": "succeeded"}).json()
+    assert run["id"] in [r["id"] for r in mine] and all(r["scenario"] == "race" for r in mine)
+    assert all(r["status"] == "succeeded" for r in mine)
+    assert httpx.get(
+        f"{live_server.url}/api/runs", params={"scenario": "queue", "status": "failed"}
+    ).json() == [
+        r
+        for r in httpx.get(f"{live_server.url}/api/runs").json()
+        if r["scenario"] == "queue" and r["status"] == "failed"
+    ]
+    assert httpx.get(f"{live_server.url}/api/runs", params={"status": "sleeping"}).status_code == 422
+    # An active run must be cancelled first; a finished one goes, with its events.
+    long = start(
+        live_server, {"scenario": "race", "params": {"workers": 1, "increments": 200, "delay_ms": 50}}
+    )
+    assert httpx.delete(f"{live_server.url}/api/runs/{long.json()['id']}").status_code == 409
+    httpx.post(f"{live_server.url}/api/runs/{long.json()['id']}/cancel")
+    wait_finished(live_server, long.json()["id"])
+    assert httpx.delete(f"{live_server.url}/api/runs/{run['id']}").status_code == 204
+    assert httpx.get(f"{live_server.url}/api/runs/{run['id']}").status_code == 404
+    assert httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").status_code == 404
+    assert httpx.delete(f"{live_server.url}/api/runs/{run['id']}").status_code == 404
+    forbidden = httpx.delete(
+        f"{live_server.url}/api/runs/{long.json()['id']}", headers={"Origin": "http://evil.example"}
+    )
+    assert forbidden.status_code == 403

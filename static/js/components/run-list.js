@@ -40,7 +40,10 @@ export class RunList {
    * @param {any[]} runs
    */
   merge(runs) {
-    for (const run of runs) this.runs.set(run.id, { ...this.runs.get(run.id), ...run });
+    for (const run of runs) {
+      if (run.deleted) this.runs.delete(run.id); // the lobby's word that a run was deleted
+      else this.runs.set(run.id, { ...this.runs.get(run.id), ...run });
+    }
     this.render();
   }
 
