@@ -137,6 +137,17 @@ async def get_events(request: Request, run_id: str, after: int = Query(-1, ge=-1
     return Response(json_array(encoded), media_type="application/json")
 
 
+@router.post("/runs/{run_id}/pause", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
+async def pause_run(request: Request, run_id: str) -> dict[str, Any]:
+    """Pause every process of a running run at its next reported step (409 if it is not running)."""
+    return manager(request).pause(run_id, True).to_dict()
+
+
+@router.post("/runs/{run_id}/resume", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
+async def resume_run(request: Request, run_id: str) -> dict[str, Any]:
+    return manager(request).pause(run_id, False).to_dict()
+
+
 @router.post("/runs/{run_id}/cancel", responses={**NOT_FOUND, **GUARDED})
 async def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     return manager(request).cancel(run_id).to_dict()

@@ -29,4 +29,8 @@ class RunActive(RuntimeError):
     """The request needs a finished run (e.g. deleting one): 409."""
 
 
-__all__ = ["InvalidRequest", "LimitExceeded", "RunActive", "UnknownRun", "UnknownScenario"]
+class RunNotActive(RuntimeError):
+    """The request needs a live run (e.g. pausing one): 409."""
+
+
+__all__ = ["InvalidRequest", "LimitExceeded", "RunActive", "RunNotActive", "UnknownRun", "UnknownScenario"]

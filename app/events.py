@@ -17,6 +17,8 @@ KINDS: frozenset[str] = frozenset(
         "run.result",
         "run.error",
         "run.end",
+        "run.paused",
+        "run.resumed",
         "process.start",
         "process.exit",
         "process.error",
@@ -62,7 +64,7 @@ SERVER_PROC = "mpscope"
 
 # Kinds that change a run's summary (status, result, error): the only ones the server folds.
 SUMMARY_KINDS: frozenset[str] = frozenset(
-    {"run.start", "run.result", "run.error", "run.end", "process.error"}
+    {"run.start", "run.result", "run.error", "run.end", "process.error", "run.paused", "run.resumed"}
 )
 
 # What crosses the process boundary: (t, pid, proc, kind, data). The run id and seq are added by the

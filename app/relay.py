@@ -8,6 +8,7 @@ when every process of the run has exited (the queue's pipe reports end-of-file) 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 
 from app.events import SUMMARY_KINDS, Event, WireEvent, encode_wire
@@ -26,9 +27,15 @@ class Relay(threading.Thread):
         self.deliver = deliver
         self.error: str | None = None
         self._stopping = threading.Event()
+        self._injected: deque[WireEvent] = deque()  # the server's own events during the run
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def inject(self, wire: WireEvent) -> None:
+        """Number an event of the server's own (e.g. run.paused) in the run's stream: while the run
+        lives, only this thread hands out seqs. Goes out with the next batch (within 0.1 s)."""
+        self._injected.append(wire)
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -41,6 +48,8 @@ class Relay(threading.Thread):
             except Exception as exc:  # an event that does not unpickle: nothing after it can be trusted
                 self.error = f"{type(exc).__name__}: {exc}"
                 return
+            while self._injected:
+                batch.append(self._injected.popleft())
             if batch:
                 self._hand_off(batch)
 

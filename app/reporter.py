@@ -28,19 +28,22 @@ BACKPRESSURE_SECONDS = 0.5  # longest an emit waits for room in a full queue
 
 
 class EventQueue(Queue):  # type: ignore[type-arg]
-    """A multiprocessing Queue that also carries the run's shared drop counter."""
+    """A multiprocessing Queue that also carries the run's shared drop counter and pause flag."""
 
     def __init__(self, ctx: BaseContext, maxsize: int = QUEUE_MAXSIZE) -> None:
         super().__init__(maxsize, ctx=ctx)
         self.dropped = ctx.Value("q", 0)
+        # Set by the server to pause the run: every process waits at its next reported step. A RawValue:
+        # one byte read without a lock on every emit.
+        self.paused = ctx.RawValue("b", 0)
 
     # The stub types Queue's pickled state as an opaque NewType; at runtime it is a tuple, extended here.
     def __getstate__(self) -> tuple[Any, ...]:  # type: ignore[override]
-        return (*cast("tuple[Any, ...]", super().__getstate__()), self.dropped)
+        return (*cast("tuple[Any, ...]", super().__getstate__()), self.dropped, self.paused)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:  # type: ignore[override]
-        super().__setstate__(state[:-1])  # type: ignore[arg-type]
-        self.dropped = state[-1]
+        super().__setstate__(state[:-2])  # type: ignore[arg-type]
+        self.dropped, self.paused = state[-2:]
         # The stdlib registers the after-fork reset only in __init__: a Queue received by pickling and
         # then inherited by fork would keep its parent's feeder-thread handle, and every put in the
         # forked child would sit in a buffer that no thread ever sends. Register it here too.
@@ -132,6 +135,14 @@ class Reporter:
             else:  # a process's first put also starts the queue's feeder thread: a one-off cost
                 self.first_emit_ns = took
             self.emits += 1
+            if self.queue.paused.value:
+                self._wait_while_paused()
+
+    def _wait_while_paused(self) -> None:
+        """The run is paused (a lecture's "pause all workers"): this process stops here, right after
+        reporting what it just did, until the server resumes the run. Not counted as emit time."""
+        while self.queue.paused.value:
+            time.sleep(0.02)
 
     def reset_stats(self) -> None:
         """Start counting this process's own emits (a forked child inherits its parent's counts)."""

@@ -52,6 +52,7 @@ class Run:
     ended_at: float | None = None
     dropped_events: int = 0
     viewers: int = 0  # WebSocket clients following the run live (a counter, not folded from events)
+    paused: bool = False  # "pause all workers": folded from run.paused / run.resumed
     # each event's JSON, in seq order: in memory while the run is live, from the history once stored
     events: EventStore | StoredEvents = field(default_factory=EventStore)
     worker_errors: list[str] = field(default_factory=list)
@@ -80,6 +81,9 @@ class Run:
             self.result = data.get("result")
         elif kind == "run.error":
             self.error = f"{data.get('error')}\n\n{data.get('traceback', '')}".rstrip()
+        elif kind in ("run.paused", "run.resumed"):
+            self.paused = kind == "run.paused"
+            return True
         elif kind == "process.error":
             self.worker_errors.append(
                 f"--- in {event.proc} (pid {event.pid}) ---\n{data.get('traceback', '')}"
@@ -108,6 +112,7 @@ class Run:
             "event_count": self.event_count,
             "dropped_events": self.dropped_events,
             "viewers": self.viewers,
+            "paused": self.paused,
         }
 
     @classmethod

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from app.config import Settings
-from app.errors import LimitExceeded, RunActive, UnknownRun, UnknownScenario
+from app.errors import LimitExceeded, RunActive, RunNotActive, UnknownRun, UnknownScenario
 from app.events import SERVER_PROC, Event, json_array
 from app.history import History, StoredEvents
 from app.hub import Hub
@@ -277,6 +277,18 @@ class RunManager:
         self._stop(run, RunStatus.CANCELLED, None)
         return run
 
+    def pause(self, run_id: str, paused: bool = True) -> Run:
+        """Pause (or resume) every process of a live run at its next reported step."""
+        run = self.get(run_id)
+        h = self.handles.get(run_id)
+        if h is None or not run.active:
+            raise RunNotActive(f"run {run_id} is {run.status.value}: only a running run can be paused")
+        if bool(h.queue.paused.value) != paused:
+            h.queue.paused.value = int(paused)
+            kind = "run.paused" if paused else "run.resumed"
+            h.relay.inject((time.monotonic_ns() - h.t0_ns, os.getpid(), SERVER_PROC, kind, {}))
+        return run
+
     def _stop(self, run: Run, status: RunStatus, reason: str | None) -> None:
         handles = self.handles.get(run.id)
         if handles is not None and handles.stop_reason is None:
@@ -289,6 +301,8 @@ class RunManager:
         while not h.stop.is_set():
             if multiprocessing.connection.wait([h.process.sentinel], timeout=0.05):
                 break
+            if h.queue.paused.value:  # a paused run's clock stops: a lecture may pause for minutes
+                deadline += 0.05
             if time.monotonic() > deadline:
                 h.stop_reason = (
                     RunStatus.FAILED,

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__, api, pages, ws
 from app.config import Settings
-from app.errors import InvalidRequest, LimitExceeded, RunActive, UnknownRun, UnknownScenario
+from app.errors import InvalidRequest, LimitExceeded, RunActive, RunNotActive, UnknownRun, UnknownScenario
 from app.export import ImportProblem
 from app.history import History
 from app.hub import Hub
@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(RunActive)
-    async def conflict(request: Request, exc: RunActive) -> JSONResponse:
+    @app.exception_handler(RunNotActive)
+    async def conflict(request: Request, exc: RuntimeError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(LimitExceeded)

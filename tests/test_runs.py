@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from app.config import Limits, Settings
-from app.errors import InvalidRequest, LimitExceeded, UnknownRun, UnknownScenario
+from app.errors import InvalidRequest, LimitExceeded, RunNotActive, UnknownRun, UnknownScenario
 from app.hub import Hub
 from app.procs import group_members
 from app.run import Run, RunStatus
@@ -220,3 +220,49 @@ def test_history_keeps_the_newest_finished_runs_and_counts_what_it_forgets() -> 
     runs, m = with_manager(body, max_kept_runs=2)
     assert [r.id for r in m.list()] == [runs[2].id, runs[1].id]  # newest first; the oldest is gone
     assert m.forgotten_runs == 1
+
+
+def test_pause_holds_every_process_at_its_next_step_and_resume_finishes_the_run() -> None:
+    async def body(m: RunManager) -> tuple[Run, int, int]:
+        run = await m.start("race", {"workers": 3, "increments": 300, "delay_ms": 2})
+        while sum(1 for e in events(run) if e["kind"] == "value.write") < 20:
+            await asyncio.sleep(0.02)
+        m.pause(run.id)
+        await asyncio.sleep(0.5)  # what was already reported lands, with run.paused
+        before = run.event_count
+        await asyncio.sleep(1.0)
+        after = run.event_count
+        assert run.paused and run.active
+        m.pause(run.id, False)
+        return await finished(run), before, after
+
+    run, before, after = with_manager(body)
+    assert after == before, "a paused run reported nothing"
+    assert run.status == RunStatus.SUCCEEDED and not run.paused
+    assert run.result["lost"] == run.result["expected"] - run.result["actual"]
+    kinds = [e["kind"] for e in events(run)]
+    assert kinds.index("run.paused") < kinds.index("run.resumed")
+    assert [e["seq"] for e in events(run)] == list(range(run.event_count))
+
+
+def test_paused_time_does_not_count_against_the_time_limit() -> None:
+    async def body(m: RunManager) -> Run:
+        run = await m.start("race", {"workers": 2, "increments": 100, "delay_ms": 2})
+        while not any(e["kind"] == "value.write" for e in events(run)):
+            await asyncio.sleep(0.02)
+        m.pause(run.id)
+        await asyncio.sleep(2.5)  # longer than the limit below
+        m.pause(run.id, False)
+        return await finished(run)
+
+    run = with_manager(body, max_run_seconds=2.0)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+
+
+def test_only_a_live_run_can_be_paused() -> None:
+    async def body(m: RunManager) -> None:
+        run = await _start_and_finish(m, "race", {"workers": 1, "increments": 5})
+        with pytest.raises(RunNotActive):
+            m.pause(run.id)
+
+    with_manager(body)

@@ -70,6 +70,15 @@ export const createRun = (body) =>
 export const cancelRun = (id) => request(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
 
 /**
+ * Pause (true) or resume (false) every process of a running run at its next reported step.
+ * @param {string} id
+ * @param {boolean} paused
+ * @returns {Promise<any>} the run object
+ */
+export const pauseRun = (id, paused) =>
+  request(`/api/runs/${encodeURIComponent(id)}/${paused ? "pause" : "resume"}`, { method: "POST" });
+
+/**
  * Absolute ws:// or wss:// URL for a path on this server.
  * @param {string} path
  * @returns {string}

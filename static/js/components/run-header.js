@@ -3,7 +3,7 @@
 // has ended. The live counters (events/s, dropped, viewers, overhead) are components/run-counters.js.
 // Test hooks: data-status, data-events, data-dropped on the root.
 
-import { cancelRun } from "../api.js";
+import { cancelRun, pauseRun } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtDuration, fmtInt, fmtValue } from "../format.js";
 import { onLang, t } from "../i18n.js";
@@ -112,6 +112,7 @@ export class RunHeader {
       badge: badge("queued"),
       id: h("span", { class: "rh-id mono" }),
       cancel: h("button", { type: "button", class: "btn-cancel", on: { click: (ev) => this.cancel(ev) }, "data-i18n": "run.cancel" }, t("run.cancel")),
+      pause: h("button", { type: "button", class: "btn-pause", on: { click: (ev) => this.togglePause(ev) } }),
       again: h("button", { type: "button", class: "btn-secondary", on: { click: () => this.actions.onRunAgain(this.again()) }, "data-i18n": "run.again" }, t("run.again")),
       edit: h("a", { class: "btn-secondary", "data-i18n": "run.edit" }, t("run.edit")),
       exportMenu: h("mp-export-menu"),
@@ -132,7 +133,7 @@ export class RunHeader {
       e.message,
       h("div", { class: "rh-row" },
         h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el),
-        h("div", { class: "rh-actions" }, e.cancel, e.again, e.edit, e.exportMenu)),
+        h("div", { class: "rh-actions" }, e.pause, e.cancel, e.again, e.edit, e.exportMenu)),
       h("div", { class: "rh-chips" }, e.params, e.result),
       e.droppedNote,
       e.error,
@@ -171,6 +172,12 @@ export class RunHeader {
     if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
     e.id.textContent = t("run.id", { id: this.runId });
     e.cancel.hidden = !ACTIVE.has(status);
+    // "Pause all workers": every process of the run waits at its next reported step until resumed.
+    const paused = Boolean(run.paused) && ACTIVE.has(status);
+    e.pause.hidden = status !== "running";
+    e.pause.textContent = t(paused ? "run.resume" : "run.pause");
+    e.pause.setAttribute("aria-pressed", String(paused));
+    this.root.dataset.paused = String(paused);
     e.again.hidden = !scenario || this.missing;
     e.edit.hidden = !scenario || this.missing;
     e.exportMenu.hidden = this.missing || ACTIVE.has(status); // a finished run's files only
@@ -204,6 +211,20 @@ export class RunHeader {
       keys.result = resultKey;
       e.result.hidden = !resultKey;
       if (resultKey) replace(e.result, h("span", { class: "rh-result-label", text: t("run.result") }), resultBody(result));
+    }
+  }
+
+  /** @param {Event} ev */
+  async togglePause(ev) {
+    const btn = /** @type {HTMLButtonElement} */ (ev.currentTarget);
+    btn.disabled = true;
+    try {
+      this.setRun(await pauseRun(this.runId, !this.run.paused));
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.setMessage(() => t("run.pauseFailed", { error }));
+    } finally {
+      btn.disabled = false;
     }
   }
 
