@@ -47,3 +47,10 @@ async def api_docs(request: Request) -> HTMLResponse:
 async def run_page(request: Request, run_id: str) -> HTMLResponse:
     run = request.app.state.manager.get(run_id)
     return _dashboard(request, scenario_id=run.scenario, run_id=run_id)
+
+
+@router.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+async def compare_page(request: Request, a: str = "", b: str = "") -> HTMLResponse:
+    """Two finished runs on one time axis; the page loads both from /api/runs/{id}/events."""
+    context = {"run_a": a, "run_b": b, "version": __version__}
+    return templates.TemplateResponse(request, "compare.html", context)

@@ -4,7 +4,11 @@
 // (replaceEvents) and sets a cursor: the axis then spans the whole run and a line marks the cursor.
 // A click on a lane label selects that lane ("mp:lane-select", detail {pid, proc} or null).
 // Test hooks: data-lanes, data-events, data-lost-marked, data-live, data-ended ("true" once run.end is
-// drawn), data-cursor-t (replay cursor, "" when off), data-selected-lane ("pid/proc", "" when none).
+// drawn), data-cursor-t (replay cursor, "" when off), data-selected-lane ("pid/proc", "" when none),
+// data-t0 / data-ns-per-px (the visible window, rounded ns).
+// Linked timelines (the compare page): set fitEnd (ns) so that "fit all" spans the same time, listen
+// for "mp:view" (detail {t0, nsPerPx}: the window after a redraw that changed it) and pass it to the
+// other timeline's setView(). fitHeight (px) > 0 caps the canvas height instead of the window's.
 
 import { h } from "../dom.js";
 import { fmtMs } from "../format.js";
@@ -40,6 +44,26 @@ export class MpTimeline extends HTMLElement {
     this.cursor = null;
     /** key ("pid\u0000proc") of the selected lane, "" for none */
     this.selected = "";
+    /** fit-all spans at least [0, fitEnd] (ns): linked timelines share one */
+    this.fitEnd = 0;
+    /** height (px) the lanes fit into; 0: what is left of the window */
+    this.fitHeight = 0;
+    /** @type {{t0: number, nsPerPx: number}} the window last announced with "mp:view" */
+    this.shown = { t0: NaN, nsPerPx: NaN };
+  }
+
+  /**
+   * Show this window (another timeline's), without announcing it back.
+   * @param {{t0: number, nsPerPx: number}} view
+   */
+  setView(view) {
+    if (sameView(view, this.shown)) return;
+    this.autoFit = false;
+    this.setFollow(false);
+    this.vp.t0 = view.t0;
+    this.vp.nsPerPx = view.nsPerPx;
+    this.shown = { ...view };
+    this.invalidate();
   }
 
   connectedCallback() {
@@ -227,7 +251,7 @@ export class MpTimeline extends HTMLElement {
     const n = Math.max(1, store.lanes.length);
     // Fit the lanes into what is left of the window below the canvas's top (legend included).
     const top = this.wrap.getBoundingClientRect().top + window.scrollY;
-    const maxH = Math.max(260, window.innerHeight - top - 64);
+    const maxH = this.fitHeight > 0 ? this.fitHeight : Math.max(260, window.innerHeight - top - 64);
     const laneH = Math.round(Math.min(MAX_LANE_H * fs, Math.max(MIN_LANE_H * fs, (maxH - AXIS_H) / n)));
     const height = AXIS_H + n * laneH + 2;
     const width = this.wrap.clientWidth;
@@ -240,7 +264,7 @@ export class MpTimeline extends HTMLElement {
     }
     const labelW = this.labelW();
     this.vp.width = width - labelW;
-    if (this.autoFit) this.vp.fit(this.cursor ? Math.max(this.cursor.end, store.now) : store.now);
+    if (this.autoFit) this.vp.fit(Math.max(this.fitEnd, this.cursor ? Math.max(this.cursor.end, store.now) : store.now));
     else if (this.follow && this.live && this.vp.x(store.now) > this.vp.width * 0.97)
       this.vp.showAt(store.now, 0.9);
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -270,6 +294,13 @@ export class MpTimeline extends HTMLElement {
     this.dataset.ended = String(store.endT !== null);
     this.dataset.cursorT = this.cursor ? String(Math.round(this.cursor.t)) : "";
     this.dataset.selectedLane = this.selected.replace("\u0000", "/");
+    this.dataset.t0 = String(Math.round(this.vp.t0));
+    this.dataset.nsPerPx = String(Math.round(this.vp.nsPerPx));
+    const view = { t0: this.vp.t0, nsPerPx: this.vp.nsPerPx };
+    if (!sameView(view, this.shown)) {
+      this.shown = view;
+      this.dispatchEvent(new CustomEvent("mp:view", { detail: view }));
+    }
     const hasLost = store.lost.names.size > 0;
     const key = `${[...store.cats].sort()}|${[...store.bars].sort()}|${hasLost}`;
     if (key !== this.legendKey) {
@@ -324,6 +355,11 @@ export class MpTimeline extends HTMLElement {
     c.stroke();
     return /** @type {CanvasRenderingContext2D} */ (this.ctx).createPattern(tile, "repeat") ?? wait;
   }
+}
+
+/** @param {{t0: number, nsPerPx: number}} a @param {{t0: number, nsPerPx: number}} b */
+function sameView(a, b) {
+  return Math.abs(a.nsPerPx - b.nsPerPx) <= 1e-9 * b.nsPerPx && Math.abs(a.t0 - b.t0) <= 1e-3 * b.nsPerPx;
 }
 
 customElements.define("mp-timeline", MpTimeline);

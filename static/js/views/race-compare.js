@@ -1,11 +1,13 @@
 // views/race-compare.js: under the race panel, the same race without and with the Lock, side by side:
 // the latest finished race with the other setting (same workers and increments), or a button that
 // runs it. Both figures come from runs the server recorded, each folded from its own event stream.
+// With both runs there, a link opens them side by side on one time axis (/compare?a=WITHOUT&b=WITH).
 // Test hooks on the box: data-without-lost, data-with-lost ("" when that side has no run yet).
 
 import { createRun, listRuns } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
+import { t } from "../i18n.js";
 
 /**
  * @param {HTMLElement} parent
@@ -59,6 +61,9 @@ export function createCompare(parent) {
           }
         });
         children.push(h("div", { class: "vs-action" }, btn));
+      } else if (without && withLock) {
+        const href = `/compare?a=${encodeURIComponent(without.id)}&b=${encodeURIComponent(withLock.id)}`;
+        children.push(h("div", { class: "vs-action" }, h("a", { class: "btn vs-compare", href, "data-i18n": "cmp.link", text: t("cmp.link") })));
       }
       replace(box, h("div", { class: "vs-head", text: "Same race, without and with the Lock" }), h("div", { class: "vs-row" }, ...children));
       box.dataset.withoutLost = without ? String(without.result.lost) : "";
