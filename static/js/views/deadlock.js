@@ -7,6 +7,7 @@
 // arrows are drawn).
 
 import { h } from "../dom.js";
+import { liveView } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PROCS = ["A", "B"];
@@ -52,13 +53,9 @@ export function createView(container) {
   const root = h("div", { class: "view view-deadlock", dataset: { view: "deadlock" } }, svg, legend, order, verdict, detail);
   container.append(root);
 
-  let st = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} st */
+  function render(st) {
     const fix = Boolean(st.result?.fix ?? st.params.fix);
     orders.A.textContent = "lock1 → lock2";
     orders.B.textContent = fix ? "lock1 → lock2" : "lock2 → lock1";
@@ -99,21 +96,7 @@ export function createView(container) {
     root.dataset.cycle = cycle ? JSON.stringify(cycle) : "";
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(st, ev);
-      schedule();
-    },
-    reset() {
-      st = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /** @typedef {{holder: Record<string, string|null>, waits: Record<string, string|null>}} Graph */

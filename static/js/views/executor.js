@@ -6,6 +6,7 @@
 // finished, from pool.task.end events), data-died (workers that exited with a non-zero code).
 
 import { h } from "../dom.js";
+import { liveView } from "./live-view.js";
 
 const SIDES = [
   { id: "executor", title: "Executor", cls: "ProcessPoolExecutor", role: "executor worker" },
@@ -38,13 +39,9 @@ export function createView(container) {
     h("div", { class: "ex-sides" }, ...boxes), verdict);
   container.append(root);
 
-  let st = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} st */
+  function render(st) {
     const tasks = Number(st.params.tasks);
     for (const side of SIDES) {
       const e = els[side.id];
@@ -95,21 +92,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(st, ev);
-      schedule();
-    },
-    reset() {
-      st = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 function emptyState() {

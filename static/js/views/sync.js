@@ -5,6 +5,7 @@
 // (the most inside at once, from the events), data-entries, data-arrived, data-passed (barrier).
 
 import { h } from "../dom.js";
+import { liveView } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 340;
@@ -45,13 +46,9 @@ export function createView(container) {
   );
   container.append(root);
 
-  let st = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} st */
+  function render(st) {
     const k = Number(st.result?.limit ?? st.params.limit);
     const workers = Number(st.result?.workers ?? st.params.workers) || 0;
     // Inside over time: +1 at each acquired, -1 at each release, in time order.
@@ -99,21 +96,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(st, ev);
-      schedule();
-    },
-    reset() {
-      st = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /**
