@@ -52,6 +52,9 @@ class StartRequest(BaseModel):
         default_factory=dict, description="scenario parameters; defaults fill gaps"
     )
     start_method: Literal["forkserver", "spawn", "fork"] | None = None
+    seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="seeds random in every process; default: new"
+    )
 
 
 def manager(request: Request) -> RunManager:
@@ -90,7 +93,7 @@ async def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
 
 @router.post("/runs", status_code=201, responses={**NOT_FOUND, **REFUSED, **GUARDED})
 async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
-    run = await manager(request).start(body.scenario, body.params, body.start_method)
+    run = await manager(request).start(body.scenario, body.params, body.start_method, body.seed)
     return run.to_dict()
 
 

@@ -53,6 +53,7 @@ class Run:
     dropped_events: int = 0
     viewers: int = 0  # WebSocket clients following the run live (a counter, not folded from events)
     paused: bool = False  # "pause all workers": folded from run.paused / run.resumed
+    seed: int | None = None  # seeds `random` in every process of the run: "run again" reproduces it
     # each event's JSON, in seq order: in memory while the run is live, from the history once stored
     events: EventStore | StoredEvents = field(default_factory=EventStore)
     worker_errors: list[str] = field(default_factory=list)
@@ -113,6 +114,7 @@ class Run:
             "dropped_events": self.dropped_events,
             "viewers": self.viewers,
             "paused": self.paused,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -130,6 +132,7 @@ class Run:
             started_at=summary.get("started_at"),
             ended_at=summary.get("ended_at"),
             dropped_events=summary.get("dropped_events", 0),
+            seed=summary.get("seed"),
             events=events,
         )
 

@@ -154,7 +154,13 @@ class RunManager:
             self.limits.max_processes_per_run,
         )
 
-    async def start(self, scenario_id: str, params: dict[str, Any], start_method: str | None = None) -> Run:
+    async def start(
+        self,
+        scenario_id: str,
+        params: dict[str, Any],
+        start_method: str | None = None,
+        seed: int | None = None,
+    ) -> Run:
         model, method = self.validate(scenario_id, params, start_method)
         if self.active_count() >= self.limits.max_active_runs:
             raise LimitExceeded(
@@ -163,7 +169,13 @@ class RunManager:
         run_id = secrets.token_hex(4)
         while run_id in self.runs:  # ids also come back from the history
             run_id = secrets.token_hex(4)
-        run = Run(run_id, scenario_id, model.model_dump(), method)
+        run = Run(
+            run_id,
+            scenario_id,
+            model.model_dump(),
+            method,
+            seed=secrets.randbits(32) if seed is None else seed,
+        )
         self.runs[run.id] = run
         if self.history is not None:
             self.history.record_run(run.to_dict())
@@ -199,6 +211,7 @@ class RunManager:
                 "title": self.registry[scenario_id].title,
                 "params": run.params,
                 "start_method": method,
+                "seed": run.seed,
                 "wall_time": time.time(),
                 "spawn_ms": (time.monotonic_ns() - t0) / 1e6,
             },
@@ -236,6 +249,7 @@ class RunManager:
                 Reporter(queue, t0),
                 run.start_method,
                 os.getpid(),
+                run.seed,
             ),
         )
         process.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import random
 import signal
 import sys
 import threading
@@ -33,12 +34,18 @@ class RunContext:
     """Handed to `Scenario.run`: the multiprocessing context, the Reporter and instrumented helpers."""
 
     def __init__(
-        self, mp: BaseContext, rep: Reporter, start_method: str, watch: ChildWatch | None = None
+        self,
+        mp: BaseContext,
+        rep: Reporter,
+        start_method: str,
+        watch: ChildWatch | None = None,
+        seed: int | None = None,
     ) -> None:
         self.mp = mp
         self.rep = rep
         self.start_method = start_method
         self.watch = watch or ChildWatch(mp)
+        self.seed = seed  # the run's seed: child i seeds `random` with (seed, i), so a run can be repeated
 
     def Process(  # noqa: N802 - mirrors multiprocessing.Process
         self, target: Callable[..., Any], args: Sequence[Any] = (), name: str | None = None
@@ -46,7 +53,7 @@ class RunContext:
         """A child process whose start and exit are reported; `target(rep, *args)` is called in it.
         If it dies, the run fails at once, whatever the main process is waiting on (see app/watch.py)."""
         index = len(self.watch.children)
-        child_args = (self.rep, target, tuple(args), self.watch.flags, index)
+        child_args = (self.rep, target, tuple(args), self.watch.flags, index, self.seed)
         # Every concrete context has Process; the stub's BaseContext (what get_context(str) returns) lacks it.
         process: BaseProcess = self.mp.Process(target=child_main, args=child_args, name=name)  # type: ignore[attr-defined]
         self.watch.add(process)
@@ -96,10 +103,17 @@ def install_child_handlers() -> None:
 
 
 def child_main(
-    rep: Reporter, target: Callable[..., Any], args: tuple[Any, ...], flags: Any = None, index: int = 0
+    rep: Reporter,
+    target: Callable[..., Any],
+    args: tuple[Any, ...],
+    flags: Any = None,
+    index: int = 0,
+    seed: int | None = None,
 ) -> None:
     """Entry point of every process a scenario starts through `RunContext.Process`."""
     install_child_handlers()
+    if seed is not None:
+        random.seed(f"{seed}:{index}")  # its own stream, the same on every run with this seed
     rep.reset_stats()
     rep.emit("process.start", ppid=os.getppid())
     try:
@@ -131,9 +145,11 @@ def run_main(
     rep: Reporter,
     start_method: str,
     server_pid: int | None = None,
+    seed: int | None = None,
 ) -> None:
     """Entry point of a run's main process: runs the scenario and reports its result or error."""
     os.setpgid(0, 0)
+    random.seed(seed)
     install_child_handlers()
     rep.reset_stats()
     if server_pid is not None:
@@ -146,7 +162,7 @@ def run_main(
     watch = ChildWatch(mp)
     watch.start()
     try:
-        result = scenario.run(RunContext(mp, rep, start_method, watch), scenario.Params(**params))
+        result = scenario.run(RunContext(mp, rep, start_method, watch, seed), scenario.Params(**params))
         watch.disarm()
         rep.emit_stats()
     except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails

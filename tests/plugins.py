@@ -89,3 +89,35 @@ class Flood(Scenario):
 
 
 TEST_REGISTRY: dict[str, Scenario] = {**REGISTRY, **{s.id: s for s in (Crash(), Sleep(), Flood())}}
+
+
+class DiceParams(Params):
+    workers: int = Field(2, ge=1, le=4)
+
+
+def roller(rep: Reporter) -> None:
+    import random
+
+    rep.emit("log", rolls=[random.randint(1, 6) for _ in range(5)])
+
+
+class Dice(Scenario):
+    id = "test-dice"
+    title = "Random draws in every process"
+    concepts = ("seed",)
+    explanation = {"en": "test", "zh": "測試"}
+    Params = DiceParams
+
+    def processes(self, params: DiceParams) -> int:
+        return params.workers + 1
+
+    def run(self, ctx: RunContext, params: DiceParams) -> dict[str, Any]:
+        import random
+
+        procs = [ctx.Process(roller, (), name=f"roller-{i}") for i in range(params.workers)]
+        ctx.start_all(procs)
+        ctx.join_all(procs)
+        return {"main_roll": random.randint(1, 10**9)}
+
+
+TEST_REGISTRY["test-dice"] = Dice()

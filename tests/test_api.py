@@ -197,3 +197,12 @@ def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
         f"{live_server.url}/api/runs/{long.json()['id']}", headers={"Origin": "http://evil.example"}
     )
     assert forbidden.status_code == 403
+
+
+def test_a_run_records_its_seed(live_server: LiveServer) -> None:
+    body = {"scenario": "race", "params": {"workers": 1, "increments": 5}, "seed": 7}
+    run = wait_finished(live_server, start(live_server, body).json()["id"])
+    assert run["seed"] == 7
+    assert httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()[0]["data"]["seed"] == 7
+    bad = start(live_server, {**body, "seed": -1})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "seed"

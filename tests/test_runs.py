@@ -266,3 +266,22 @@ def test_only_a_live_run_can_be_paused() -> None:
             m.pause(run.id)
 
     with_manager(body)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_seed_makes_every_process_draw_the_same_numbers_again(method: str) -> None:
+    def rolls(run: Run) -> dict[str, Any]:
+        by_proc = {e["proc"]: e["data"]["rolls"] for e in events(run) if e["kind"] == "log"}
+        return {"main": run.result["main_roll"], **by_proc}
+
+    async def body(m: RunManager) -> tuple[Run, Run, Run]:
+        first = await finished(await m.start("test-dice", {}, method, seed=42))
+        again = await finished(await m.start("test-dice", {}, method, seed=first.seed))
+        other = await finished(await m.start("test-dice", {}, method))  # a new seed
+        return first, again, other
+
+    first, again, other = with_manager(body)
+    assert first.seed == 42 and events(first)[0]["data"]["seed"] == 42
+    assert rolls(first) == rolls(again)
+    assert other.seed is not None and rolls(other) != rolls(first)
+    assert rolls(first)["roller-0"] != rolls(first)["roller-1"]  # each process has a stream of its own

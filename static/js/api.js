@@ -53,7 +53,7 @@ export const getRun = (id) => request(`/api/runs/${encodeURIComponent(id)}`);
 
 /**
  * Start a run; resolves with the run object (201), rejects with ApiError (422 / 429 / 404).
- * @param {{scenario: string, params: Record<string, any>, start_method?: string}} body
+ * @param {{scenario: string, params: Record<string, any>, start_method?: string, seed?: number}} body
  * @returns {Promise<any>}
  */
 export const createRun = (body) =>

@@ -184,7 +184,8 @@ function closeRun() {
 /** "Run again" from the run header: same scenario, params and start method. @param {any} run */
 async function startAgain(run) {
   try {
-    const created = await createRun({ scenario: run.scenario, params: run.params, start_method: run.start_method });
+    const body = { scenario: run.scenario, params: run.params, start_method: run.start_method, seed: run.seed };
+    const created = await createRun(body); // the same seed: random draws in its processes repeat
     runList.merge([created]);
     navigate(`/runs/${created.id}`);
   } catch (err) {

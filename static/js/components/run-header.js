@@ -148,6 +148,7 @@ export class RunHeader {
       scenario: start.scenario ?? this.run.scenario,
       params: start.params ?? this.run.params ?? {},
       start_method: start.start_method ?? this.run.start_method,
+      seed: start.seed ?? this.run.seed ?? undefined, // the same seed: "run again" repeats the run
     };
   }
 
