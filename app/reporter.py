@@ -21,10 +21,13 @@ from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from multiprocessing.util import register_after_fork
 from typing import Any, cast
 
+import orjson
+
 from app.events import WireEvent
 
 QUEUE_MAXSIZE = 65_536
-BACKPRESSURE_SECONDS = 0.5  # longest an emit waits for room in a full queue
+BACKPRESSURE_SECONDS = 0.5
+LAST_WORDS_BYTES = 16_384  # longest an emit waits for room in a full queue
 
 
 class EventQueue(Queue):  # type: ignore[type-arg]
@@ -36,18 +39,35 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         # Set by the server to pause the run: every process waits at its next reported step. A RawValue:
         # one byte read without a lock on every emit.
         self.paused = ctx.RawValue("b", 0)
+        # The run's main process writes its error here too: shared memory needs no lock, so it gets
+        # through even when a killed process died holding the queue's write lock.
+        self.last_words = ctx.RawArray("c", LAST_WORDS_BYTES)
 
     # The stub types Queue's pickled state as an opaque NewType; at runtime it is a tuple, extended here.
     def __getstate__(self) -> tuple[Any, ...]:  # type: ignore[override]
-        return (*cast("tuple[Any, ...]", super().__getstate__()), self.dropped, self.paused)
+        base = cast("tuple[Any, ...]", super().__getstate__())
+        return (*base, self.dropped, self.paused, self.last_words)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:  # type: ignore[override]
-        super().__setstate__(state[:-2])  # type: ignore[arg-type]
-        self.dropped, self.paused = state[-2:]
+        super().__setstate__(state[:-3])  # type: ignore[arg-type]
+        self.dropped, self.paused, self.last_words = state[-3:]
         # The stdlib registers the after-fork reset only in __init__: a Queue received by pickling and
         # then inherited by fork would keep its parent's feeder-thread handle, and every put in the
         # forked child would sit in a buffer that no thread ever sends. Register it here too.
         register_after_fork(self, EventQueue._reset_after_fork)
+
+    def write_last_words(self, error: str, traceback: str) -> None:
+        raw = orjson.dumps({"error": error, "traceback": traceback})
+        if len(raw) >= LAST_WORDS_BYTES:  # keep the one-line error whole, cut the traceback
+            raw = orjson.dumps({"error": error[:2000], "traceback": traceback[-(LAST_WORDS_BYTES // 2) :]})
+        self.last_words.value = raw[: LAST_WORDS_BYTES - 1]
+
+    def read_last_words(self) -> dict[str, str] | None:
+        raw = bytes(self.last_words.value)
+        try:
+            return orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            return None
 
     @staticmethod
     def _reset_after_fork(queue: EventQueue) -> None:

@@ -355,6 +355,10 @@ class RunManager:
         if h.stop_reason is not None:
             status, reason = h.stop_reason
             return status, reason
+        if run.error is None and (last := h.queue.read_last_words()) is not None:
+            # The main process's error could not come through the queue (a process died holding the
+            # queue's write lock): it left it in shared memory.
+            run.error = f"{last.get('error')}\n\n{last.get('traceback', '')}".rstrip()
         if run.error is not None:
             return RunStatus.FAILED, f"{run.error}\n\n{workers}".rstrip()
         if h.process.exitcode != 0:

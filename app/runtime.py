@@ -139,6 +139,20 @@ def watch_server(server_pid: int, interval: float = 0.5) -> None:
             os.killpg(0, signal.SIGKILL)
 
 
+def exit_flushing(rep: Reporter, code: int, timeout: float = 3.0) -> None:
+    """Leave after sending what was reported, waiting at most `timeout` for it. A process killed while
+    its queue feeder held the queue's write lock leaves that lock taken for ever: then the stdlib's
+    exit (which joins our feeder) would hang the run until its time limit. The error is safe anyway:
+    it is in the queue's last words, which the server reads in shared memory."""
+    rep.queue.close()
+    flusher = threading.Thread(target=rep.queue.join_thread, daemon=True)
+    flusher.start()
+    flusher.join(timeout)
+    if flusher.is_alive():
+        os._exit(code)
+    sys.exit(code)
+
+
 def run_main(
     scenario: Scenario,
     params: dict[str, Any],
@@ -173,10 +187,12 @@ def run_main(
         tb = "" if isinstance(exc, WorkerFailed) else traceback.format_exc()
         if watch.dead is not None and watch.dead.pid is not None:
             rep.emit_for(watch.dead.pid, watch.dead.name, "process.exit", exitcode=watch.dead.exitcode)
+        rep.queue.write_last_words(error, tb)
         rep.emit_final("run.error", error=error, traceback=tb)
         for child in multiprocessing.active_children():
             child.kill()
-        sys.exit(1)
+        watch.stop()
+        exit_flushing(rep, 1)
     finally:
         watch.stop()
     rep.emit_final("run.result", result=result)

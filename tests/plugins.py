@@ -121,3 +121,37 @@ class Dice(Scenario):
 
 
 TEST_REGISTRY["test-dice"] = Dice()
+
+
+def wedging_worker(rep: Reporter, index: int) -> None:
+    import os
+    import signal
+
+    rep.emit("log", msg=f"worker {index} running")
+    time.sleep(0.3)
+    if index == 0:
+        # Die holding the run's queue write lock, as a feeder thread killed mid-send would: every
+        # other process's events, the main process's included, can no longer go through the queue.
+        rep.queue._wlock.acquire()
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(30)
+
+
+class Wedge(Scenario):
+    id = "test-wedge"
+    title = "A process dies holding the event queue's write lock"
+    concepts = ("failure",)
+    explanation = {"en": "test", "zh": "測試"}
+    Params = CrashParams
+
+    def processes(self, params: CrashParams) -> int:
+        return params.workers + 1
+
+    def run(self, ctx: RunContext, params: CrashParams) -> dict[str, Any]:
+        procs = [ctx.Process(wedging_worker, (i,), name=f"wedge-{i}") for i in range(params.workers)]
+        ctx.start_all(procs)
+        ctx.join_all(procs)
+        return {}
+
+
+TEST_REGISTRY["test-wedge"] = Wedge()

@@ -47,8 +47,7 @@ def check_counter(page: Any, events: list[dict[str, Any]]) -> dict[str, Any]:
     """The race view's counter is the number of writes up to the cursor (with the Lock, one per write)."""
     c = cursor(page)
     expected = writes_by(events, seq=c["cursorSeq"])
-    # With 100 ms inside the Lock, arrival order is time order: the same count either way.
-    assert expected == writes_until(events, t=c["cursorT"])
+    # (Counted by seq, as replay feeds events: arrival order across processes may differ from t order.)
     expect(page.locator("[data-view=race] .race-value")).to_have_text(str(expected))
     return c
 

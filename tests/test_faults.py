@@ -184,3 +184,20 @@ def test_killed_pool_worker_fails_the_run_instead_of_hanging(method: str) -> Non
     assert run.status == RunStatus.FAILED
     assert "PoolWorker" in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
     assert took < 10
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method: str) -> None:
+    """Found by CI: SIGKILL while a feeder thread held the run queue's write lock left the main
+    process hanging at exit (the stdlib joins its feeder). The run must still end within seconds,
+    naming the process and the signal (the error comes through shared memory)."""
+
+    async def body(m: RunManager) -> tuple[Run, float]:
+        started = time.monotonic()
+        run = await finished(await m.start("test-wedge", {"workers": 2}, method), timeout=30)
+        return run, time.monotonic() - started
+
+    run, took = with_manager(body)
+    assert run.status == RunStatus.FAILED
+    assert "wedge-0" in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
+    assert took < 15
