@@ -301,6 +301,10 @@ class RunManager:
             h.queue.paused.value = int(paused)
             kind = "run.paused" if paused else "run.resumed"
             h.relay.inject((time.monotonic_ns() - h.t0_ns, os.getpid(), SERVER_PROC, kind, {}))
+        # The event is folded when the relay numbers it; the answer (and the lobby) must already say so,
+        # or a client could see the lobby's new state and then this answer's old one.
+        run.paused = paused
+        self._publish_run(run)
         return run
 
     def _stop(self, run: Run, status: RunStatus, reason: str | None) -> None:

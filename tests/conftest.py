@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -54,11 +55,18 @@ def live_descendants(pid: int) -> list[psutil.Process]:
     return alive
 
 
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:  # it went away between the two questions
+        return False
+
+
 def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
     gone_deadline = time.monotonic() + timeout
     left = procs
     while left and time.monotonic() < gone_deadline:
-        left = [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        left = [p for p in left if _alive(p)]
         if left:
             time.sleep(0.05)
     return left
@@ -143,6 +151,12 @@ def no_orphans(request: pytest.FixtureRequest) -> Iterator[None]:
     left = wait_gone(new, 10)
     if left:
         for p in left:
-            p.kill()
-        names = [f"{p.pid} {' '.join(p.cmdline())[:80]}" for p in left if p.is_running()]
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        names = []
+        for p in left:
+            try:
+                names.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
+            except psutil.Error:  # gone, or a zombie by now
+                names.append(str(p.pid))
         pytest.fail(f"test left {len(left)} process(es) alive: {names}")

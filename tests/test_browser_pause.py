@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_pause_and_resume_workers_from_the_run_page(live_server: Any, browser: Browser) -> None:
-    body = {"scenario": "race", "params": {"workers": 3, "increments": 200, "delay_ms": 10}}
+    # Long enough (about 10 s) that a loaded machine's slow page load cannot outlast the run.
+    body = {"scenario": "race", "params": {"workers": 3, "increments": 1000, "delay_ms": 10}}
     run_id = httpx.post(f"{live_server.url}/api/runs", json=body).json()["id"]
     page = browser.page
     page.goto(f"{live_server.url}/runs/{run_id}")
