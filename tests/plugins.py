@@ -34,8 +34,11 @@ class Crash(Scenario):
     def processes(self, params: CrashParams) -> int:
         return params.workers + 1
 
+    worker = staticmethod(crashing_worker)
+    lane = "worker"
+
     def run(self, ctx: RunContext, params: CrashParams) -> dict[str, Any]:
-        procs = [ctx.Process(crashing_worker, (i,), name=f"worker-{i}") for i in range(params.workers)]
+        procs = [ctx.Process(self.worker, (i,), name=f"{self.lane}-{i}") for i in range(params.workers)]
         ctx.start_all(procs)
         ctx.join_all(procs)
         return {}
@@ -137,21 +140,13 @@ def wedging_worker(rep: Reporter, index: int) -> None:
     time.sleep(30)
 
 
-class Wedge(Scenario):
+class Wedge(Crash):
+    """Crash's shape, with a worker that dies holding the event queue's write lock."""
+
     id = "test-wedge"
     title = "A process dies holding the event queue's write lock"
-    concepts = ("failure",)
-    explanation = {"en": "test", "zh": "測試"}
-    Params = CrashParams
-
-    def processes(self, params: CrashParams) -> int:
-        return params.workers + 1
-
-    def run(self, ctx: RunContext, params: CrashParams) -> dict[str, Any]:
-        procs = [ctx.Process(wedging_worker, (i,), name=f"wedge-{i}") for i in range(params.workers)]
-        ctx.start_all(procs)
-        ctx.join_all(procs)
-        return {}
+    worker = staticmethod(wedging_worker)
+    lane = "wedge"
 
 
 TEST_REGISTRY["test-wedge"] = Wedge()
