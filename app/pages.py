@@ -21,20 +21,21 @@ templates = Jinja2Templates(directory=str(asset_dir("templates")))
 router = APIRouter()
 
 
-def _dashboard(request: Request, scenario_id: str = "", run_id: str = "") -> HTMLResponse:
-    context = {"scenario_id": scenario_id, "run_id": run_id, "version": __version__}
+def dashboard(request: Request, scenario_id: str = "", run_id: str = "", follow: str = "") -> HTMLResponse:
+    """The dashboard; `follow`: the join code of a presentation it follows (app/presenter_api.py)."""
+    context = {"scenario_id": scenario_id, "run_id": run_id, "follow": follow, "version": __version__}
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
-    return _dashboard(request)
+    return dashboard(request)
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse, include_in_schema=False)
 async def scenario_page(request: Request, scenario_id: str) -> HTMLResponse:
     request.app.state.manager.scenario(scenario_id)  # 404 for an unknown scenario
-    return _dashboard(request, scenario_id=scenario_id)
+    return dashboard(request, scenario_id=scenario_id)
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
@@ -45,8 +46,13 @@ async def api_docs(request: Request) -> HTMLResponse:
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
 async def run_page(request: Request, run_id: str) -> HTMLResponse:
-    run = request.app.state.manager.get(run_id)
-    return _dashboard(request, scenario_id=run.scenario, run_id=run_id)
+    # An unknown (or deleted) run still gets the dashboard, which says there is no such run: a reload
+    # of a deleted run's page must not end on a bare JSON 404.
+    run = request.app.state.manager.runs.get(run_id)
+    page = dashboard(request, scenario_id=run.scenario if run else "", run_id=run_id)
+    if run is None:
+        page.status_code = 404
+    return page
 
 
 @router.get("/compare", response_class=HTMLResponse, include_in_schema=False)

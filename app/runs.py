@@ -441,6 +441,7 @@ class RunManager:
             del self.runs[run.id]
             if self.history is not None:
                 self.history.delete(run.id)
+            self.hub.publish_run(run.id, orjson.dumps({"id": run.id, "deleted": True}))
             self.forgotten_runs += 1
             log.info(
                 "forgot run %s (%s, %d events): retention keeps the newest %d finished runs and %d events",

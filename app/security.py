@@ -8,6 +8,8 @@
   cookie that opening the presenter URL `/?token=T` sets): none -> 401, wrong -> 403. Viewing stays
   open unless a viewer token is set; then pages, GET APIs and WebSockets need either token
   (`/?view=V` sets the viewer cookie). Static assets and /api/health stay open.
+- A few writes are the audience's (`audience_writes`, e.g. answering a poll): they need the viewer
+  token when one is set, never the presenter's, and their bodies are capped at 1 KiB.
 - Request bodies are capped, with a larger cap for the path that takes a run's file (-> 413), and every
   HTTP answer carries the security headers.
 """
@@ -15,8 +17,9 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Iterable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +27,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
 PRESENTER_COOKIE, VIEWER_COOKIE = "mpscope_token", "mpscope_view"
 ALWAYS_OPEN = ("/static/", "/api/health")
+LOGIN_PAGES = re.compile(r"/|/join/[^/]{1,32}")  # pages whose ?token= / ?view= sets the cookie
+AUDIENCE_BODY_BYTES = 1024
 
 SECURITY_HEADERS = [
     (
@@ -97,6 +102,7 @@ class GuardMiddleware:
         viewer_token: str | None = None,
         max_body_bytes: int = 64 * 1024,
         body_limits: dict[str, int] | None = None,
+        audience_writes: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
@@ -104,6 +110,7 @@ class GuardMiddleware:
         self.viewer_token = viewer_token
         self.max_body_bytes = max_body_bytes
         self.body_limits = body_limits or {}  # path -> its own cap, for the few routes that take files
+        self.audience_writes = audience_writes  # paths (fullmatch) of the writes an audience may make
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -112,6 +119,7 @@ class GuardMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         websocket = scope["type"] == "websocket"
         mutating = not websocket and scope["method"] not in SAFE_METHODS
+        audience = bool(mutating and self.audience_writes and self.audience_writes.fullmatch(scope["path"]))
         host, origin = headers.get("host", ""), headers.get("origin")
         if host not in self.hosts:
             await refuse(scope, send, 400, f"Host {host!r} is not allowed")
@@ -119,12 +127,12 @@ class GuardMiddleware:
         if (websocket or mutating) and origin is not None and urlsplit(origin).netloc not in self.hosts:
             await refuse(scope, send, 403, f"Origin {origin!r} is not allowed")
             return
-        if not websocket and scope["method"] == "GET" and scope["path"] == "/" and scope["query_string"]:
+        if not websocket and scope["method"] == "GET" and scope["query_string"]:
             query = parse_qs(scope["query_string"].decode("latin-1"))
-            if "token" in query or "view" in query:
+            if ("token" in query or "view" in query) and LOGIN_PAGES.fullmatch(scope["path"]):
                 await self._login(scope, send, query)
                 return
-        problem = self._access(scope, headers, mutating)
+        problem = self._access(scope, headers, mutating and not audience)
         if problem is not None:
             await refuse(scope, send, *problem)
             return
@@ -133,6 +141,7 @@ class GuardMiddleware:
             return
         if mutating:
             limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+            limit = AUDIENCE_BODY_BYTES if audience else limit
             body = await read_body(receive, limit)
             if body is None:
                 await refuse(scope, send, 413, f"request body over the limit of {limit:,} bytes")
@@ -147,7 +156,7 @@ class GuardMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     def _access(self, scope: Scope, headers: dict[str, str], mutating: bool) -> tuple[int, str] | None:
-        """None when the request may go on, else (status, why)."""
+        """None when the request may go on, else (status, why). An audience write counts as viewing."""
         presenter = bearer(headers) or cookie(headers, PRESENTER_COOKIE)
         if mutating and self.token is not None:
             if presenter is None:
@@ -161,7 +170,8 @@ class GuardMiddleware:
         return None
 
     async def _login(self, scope: Scope, send: Send, query: dict[str, list[str]]) -> None:
-        """The presenter URL (/?token=T) and the audience URL (/?view=V) store their token in a cookie."""
+        """The presenter URL (/?token=T) and the audience URL (/?view=V, or /join/CODE?view=V) store their
+        token in a cookie, then send the browser to the same page without it."""
         given_token, given_view = query.get("token", [None])[0], query.get("view", [None])[0]
         if same(given_token, self.token):
             name, value = PRESENTER_COOKIE, given_token
@@ -171,11 +181,12 @@ class GuardMiddleware:
             await refuse(scope, send, 403, "wrong token")
             return
         set_cookie = f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode()
+        location = quote(scope["path"]).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 303,
-                "headers": [(b"location", b"/"), (b"set-cookie", set_cookie), *SECURITY_HEADERS],
+                "headers": [(b"location", location), (b"set-cookie", set_cookie), *SECURITY_HEADERS],
             }
         )
         await send({"type": "http.response.body", "body": b""})

@@ -10,12 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, api, pages, ws
+from app import __version__, api, pages, presenter_api, ws
 from app.config import Settings
 from app.errors import InvalidRequest, LimitExceeded, RunActive, RunNotActive, UnknownRun, UnknownScenario
 from app.export import ImportProblem
 from app.history import History
 from app.hub import Hub
+from app.presenter import Presenters
 from app.reaper import Reaper
 from app.runs import RunManager, warm_up
 from app.security import GuardMiddleware, allowed_hosts
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     reaper = Reaper()
     history = History(settings.data_dir) if settings.data_dir is not None else None
     manager = RunManager(settings, hub, reaper=reaper, history=history)
+    presenters = Presenters()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,13 +40,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.to_thread(history.close)  # commits what is queued
         reaper.stop()
         hub.close()
+        presenters.close()
 
     app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.hub = hub
     app.state.manager = manager
+    app.state.presenters = presenters
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(presenter_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
     app.add_middleware(
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         viewer_token=settings.viewer_token,
         max_body_bytes=settings.limits.max_body_bytes,
         body_limits={"/api/runs/import": settings.limits.max_import_bytes},
+        audience_writes=presenter_api.AUDIENCE_WRITES,
     )
 
     @app.exception_handler(UnknownScenario)

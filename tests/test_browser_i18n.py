@@ -53,7 +53,7 @@ def test_switch_to_chinese_is_remembered_and_runs_in_chinese(live_server: Any, b
     page.locator("#param-workers").wait_for()
     expect(page.locator("#lang-zh")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#scenarios-h")).to_have_text("情境")
-    expect(page.locator(".btn-run")).to_have_text("▶ 執行 Run")
+    expect(page.locator("#scenario-panel .btn-run")).to_have_text("▶ 執行 Run")
 
     # A race started from the dashboard in Chinese: run header and counters speak Chinese.
     page.locator("#param-workers").fill("2")

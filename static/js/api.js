@@ -33,8 +33,25 @@ async function request(path, init) {
   return body;
 }
 
-/** @returns {Promise<any[]>} every run object, newest first */
-export const listRuns = () => request("/api/runs");
+/**
+ * @param {{scenario?: string, status?: string}} [filter] only this scenario's / this status's runs
+ * @returns {Promise<any[]>} run objects, newest first
+ */
+export function listRuns(filter = {}) {
+  const query = new URLSearchParams();
+  if (filter.scenario) query.set("scenario", filter.scenario);
+  if (filter.status) query.set("status", filter.status);
+  const q = query.toString();
+  return request(`/api/runs${q ? `?${q}` : ""}`);
+}
+
+/**
+ * Forget a finished run and its events (204); rejects with ApiError 409 while it is active, 404 when it
+ * is already gone, 401 / 403 without the presenter token.
+ * @param {string} id
+ * @returns {Promise<null>}
+ */
+export const deleteRun = (id) => request(`/api/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
 
 /** @returns {Promise<any[]>} every scenario object */
 export const listScenarios = () => request("/api/scenarios");

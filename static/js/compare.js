@@ -8,7 +8,8 @@
 import { HelpDialog } from "./components/help-dialog.js";
 import { byId, h, replace } from "./dom.js";
 import { fmtInt, fmtMs, fmtValue } from "./format.js";
-import { initI18n, onLang, t } from "./i18n.js";
+import { initI18n, onLang, statusWord, t } from "./i18n.js";
+import { initPresence } from "./presence/index.js";
 import { installShortcuts, toggleFullscreen } from "./shortcuts.js";
 import { initTheme, toggleProjector } from "./theme.js";
 import "./timeline/timeline.js";
@@ -92,7 +93,7 @@ function fmtParams(params) {
 function rows(a, b) {
   /** @type {Array<{key: string, label: string, get: (s: Summary) => any, fmt: (v: any) => string, better: string}>} */
   const out = [
-    { key: "status", label: t("cmp.status"), get: (s) => s.end?.status ?? "–", fmt: String, better: "" },
+    { key: "status", label: t("cmp.status"), get: (s) => s.end?.status ?? "–", fmt: statusWord, better: "" },
     { key: "duration", label: t("cmp.duration"), get: (s) => s.durationNs, fmt: fmtMs, better: "low" },
     { key: "events", label: t("cmp.events"), get: (s) => s.events, fmt: fmtInt, better: "" },
     { key: "rate", label: t("cmp.rate"), get: (s) => s.rate, fmt: (v) => fmtInt(Math.round(v)), better: "high" },
@@ -161,6 +162,7 @@ function boot() {
   // One time axis: whatever window one shows (zoom, pan, fit), the other shows too.
   tl.a.addEventListener("mp:view", (ev) => tl.b.setView(/** @type {CustomEvent} */ (ev).detail));
   tl.b.addEventListener("mp:view", (ev) => tl.a.setView(/** @type {CustomEvent} */ (ev).detail));
+  initPresence({ path: () => `/compare?a=${ids.a}&b=${ids.b}`, go: (path) => location.assign(path), timelines: [tl.a, tl.b] });
   const fitHeight = () => {
     const hgt = Math.max(130, Math.round((window.innerHeight - 330) / 2));
     tl.a.fitHeight = tl.b.fitHeight = hgt;

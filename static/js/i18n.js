@@ -7,6 +7,7 @@
 // - text that depends on state: call t("key", {name: value}) in the widget's render() and re-render on onLang().
 // "{name}" in a string is replaced by vars.name. Numbers, units and parameter names stay as they are.
 
+import * as panels from "./i18n-panels.js";
 import { getLang, onLang, setLang } from "./lang.js";
 
 export { getLang, onLang, setLang };
@@ -148,6 +149,52 @@ const EN = {
   "cmp.link": "⇆ Compare side by side",
   "side.compare": "⇆ Compare 2",
   "side.pick": "Pick {id} for comparison",
+  "present.start": "▣ Present",
+  "present.startTitle": "Present: the audience follows what this page shows, joining with a code or a QR code",
+  "present.presenting": "Presenting",
+  "present.joinWith": "Join code",
+  "present.qr": "QR code of the join link",
+  "present.screen": "⛶ Join screen",
+  "present.screenH": "Follow along: scan the code, or type it",
+  "present.followers": "{n} following",
+  "present.stop": "■ Stop presenting",
+  "present.hide": "▴ Hide",
+  "present.hideTitle": "Hide this card; the Presenting button above brings it back",
+  "present.chipTitle": "Show or hide the join code and the poll",
+  "poll.dismiss": "✕ Hide",
+  "present.failed": "Could not start presenting: {error}",
+  "follow.join": "⇥ Join",
+  "follow.joinTitle": "Follow a presenter's screen with a join code",
+  "follow.joinH": "Join a presentation",
+  "follow.code": "Join code",
+  "follow.unknown": "No presentation has the code {code}.",
+  "follow.following": "Following",
+  "follow.readOnly": "read-only",
+  "follow.leave": "Leave",
+  "follow.ended": "The presentation has ended.",
+  "poll.open": "? Ask the audience",
+  "poll.tag": "Predict the result",
+  "poll.tagOpen": "Poll · open",
+  "poll.tagClosed": "Poll · closed",
+  "poll.question": "Question",
+  "poll.defaultQuestion": "What will the counter be?",
+  "poll.kind": "Kind of answer",
+  "poll.kindNumber": "A number",
+  "poll.kindChoice": "Choices",
+  "poll.choices": "Choices",
+  "poll.choicesHint": "choices, separated by |",
+  "poll.ask": "Ask",
+  "poll.cancel": "Cancel",
+  "poll.close": "■ Close the poll",
+  "poll.rightAnswer": "Right answer",
+  "poll.show": "Show",
+  "poll.new": "New question",
+  "poll.answers": "{n} answers",
+  "poll.median": "median {v}",
+  "poll.right": "right answer {v}: {n} exact",
+  "poll.yourAnswer": "Your answer",
+  "poll.send": "Send",
+  "poll.sent": "Sent: {v}. You can change it until the poll closes.",
 };
 
 /** @type {Record<string, string>} Traditional characters; the tutorial's words (進程, 進程池, 鎖, 隊列). */
@@ -275,9 +322,9 @@ const ZH = {
   "cmp.duration": "總時間",
   "cmp.events": "事件數",
   "cmp.rate": "事件 / 秒",
-  "cmp.procs": "行程數",
+  "cmp.procs": "進程數",
   "cmp.lost": "遺失的更新",
-  "cmp.queue": "佇列最大深度",
+  "cmp.queue": "隊列最大深度",
   "cmp.lockWait": "等待鎖的時間",
   "cmp.result": "結果：{name}",
   "cmp.status": "狀態",
@@ -287,9 +334,64 @@ const ZH = {
   "cmp.link": "⇆ 並排比較",
   "side.compare": "⇆ 比較 2 次",
   "side.pick": "選擇 {id} 來比較",
+  "present.start": "▣ 簡報",
+  "present.startTitle": "簡報：觀眾用加入代碼或 QR code 跟著看這個頁面",
+  "present.presenting": "簡報中",
+  "present.joinWith": "加入代碼",
+  "present.qr": "加入連結的 QR code",
+  "present.screen": "⛶ 加入畫面",
+  "present.screenH": "一起跟著看：掃描 QR code，或輸入代碼",
+  "present.followers": "{n} 人跟隨中",
+  "present.stop": "■ 結束簡報",
+  "present.hide": "▴ 隱藏",
+  "present.hideTitle": "隱藏這張卡片；按上方的「簡報中」按鈕可以再顯示",
+  "present.chipTitle": "顯示或隱藏加入代碼與投票",
+  "poll.dismiss": "✕ 隱藏",
+  "present.failed": "無法開始簡報：{error}",
+  "follow.join": "⇥ 加入",
+  "follow.joinTitle": "用加入代碼跟著講者的畫面",
+  "follow.joinH": "加入簡報",
+  "follow.code": "加入代碼",
+  "follow.unknown": "沒有代碼為 {code} 的簡報。",
+  "follow.following": "跟隨",
+  "follow.readOnly": "唯讀",
+  "follow.leave": "離開",
+  "follow.ended": "簡報已結束。",
+  "poll.open": "? 向觀眾提問",
+  "poll.tag": "預測結果",
+  "poll.tagOpen": "投票 · 進行中",
+  "poll.tagClosed": "投票 · 已結束",
+  "poll.question": "問題",
+  "poll.defaultQuestion": "計數器最後會是多少？",
+  "poll.kind": "回答的形式",
+  "poll.kindNumber": "數字",
+  "poll.kindChoice": "選項",
+  "poll.choices": "選項",
+  "poll.choicesHint": "選項，以 | 分隔",
+  "poll.ask": "提問",
+  "poll.cancel": "取消",
+  "poll.close": "■ 結束投票",
+  "poll.rightAnswer": "正確答案",
+  "poll.show": "公布",
+  "poll.new": "新問題",
+  "poll.answers": "{n} 個回答",
+  "poll.median": "中位數 {v}",
+  "poll.right": "正確答案 {v}：{n} 人完全答對",
+  "poll.yourAnswer": "你的答案",
+  "poll.send": "送出",
+  "poll.sent": "已送出：{v}。投票結束前都可以修改。",
 };
 
-const TABLES = { en: EN, zh: ZH };
+const TABLES = { en: { ...EN, ...panels.EN }, zh: { ...ZH, ...panels.ZH } };
+
+/**
+ * Every string of one language (i18n-panels.js included), for tests and tools.
+ * @param {"en"|"zh"} lang
+ * @returns {Readonly<Record<string, string>>}
+ */
+export function strings(lang) {
+  return TABLES[lang];
+}
 
 /**
  * The text for `key` in the current language, "{name}" replaced by vars.name.
@@ -298,8 +400,18 @@ const TABLES = { en: EN, zh: ZH };
  * @returns {string}
  */
 export function t(key, vars) {
-  const text = TABLES[getLang()][key] ?? EN[key] ?? key;
+  const text = TABLES[getLang()][key] ?? TABLES.en[key] ?? key;
   return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
+}
+
+/**
+ * A run status in the current language ("failed" -> "失敗"); one without a word stays as it is.
+ * @param {string} status
+ * @returns {string}
+ */
+export function statusWord(status) {
+  const key = `status.${status}`;
+  return key in TABLES.en ? t(key) : status;
 }
 
 /** @returns {string} the BCP 47 tag of the current language, for lang attributes */

@@ -30,7 +30,10 @@ export function setLang(lang) {
 /**
  * Call `fn` whenever the language changes.
  * @param {(lang: Lang) => void} fn
+ * @returns {() => void} stops calling it (for a widget that goes away, e.g. a state view)
  */
 export function onLang(fn) {
-  document.addEventListener(EVENT, (ev) => fn(/** @type {CustomEvent} */ (ev).detail));
+  const listener = (/** @type {Event} */ ev) => fn(/** @type {CustomEvent} */ (ev).detail);
+  document.addEventListener(EVENT, listener);
+  return () => document.removeEventListener(EVENT, listener);
 }

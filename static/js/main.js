@@ -15,6 +15,7 @@ import { StatePanel } from "./components/state-panel.js";
 import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
 import { initI18n, onLang, t } from "./i18n.js";
+import { initPresence } from "./presence/index.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
 import { installShortcuts, toggleFullscreen } from "./shortcuts.js";
@@ -55,6 +56,8 @@ const runExplain = { box: byId("run-explain"), text: new Explanation(byId("run-e
 const scenarioCache = new Map();
 /** @type {{id: string, stream: RunStream|null}} */
 const current = { id: "", stream: null };
+/** Presenter follow (presence/index.js): told when the page changes; set in boot(). */
+let presence = { changed: () => {} };
 
 /** @param {string} id @returns {Promise<any>} */
 function scenario(id) {
@@ -85,6 +88,7 @@ function route(path) {
     document.title = "mpscope";
     sourcePanel.show(null);
   }
+  presence.changed();
 }
 
 /** @param {string} id */
@@ -232,13 +236,13 @@ function boot() {
   interceptLinks(navigate);
   window.addEventListener("popstate", () => route(location.pathname));
   connectLobby(
-    (runs) => {
-      runList.merge(runs);
+    (runs, snapshot) => {
+      runList.merge(runs, snapshot);
       const mine = runs.find((r) => r.id === current.id);
       if (mine) {
         runHeader.setRun(mine);
         runCounters.setRun(mine);
-      }
+      } else if (snapshot && current.id) runHeader.setRun({ id: current.id, deleted: true }); // gone while offline
     },
     (state) => {
       connDot.dataset.state = state;
@@ -253,6 +257,13 @@ function boot() {
       scenarioList.select(r.page === "scenario" ? r.id : "");
     })
     .catch((err) => scenarioList.fail(t("side.loadFailed", { error: err instanceof Error ? err.message : String(err) })));
+  presence = initPresence({
+    path: () => location.pathname,
+    go: (path) => (path.startsWith("/compare") ? location.assign(path) : navigate(path)),
+    timelines: [timeline],
+    replay: replayBar,
+    result: () => runHeader.result ?? runHeader.run.result,
+  });
   const start = initialPath(document.body);
   if (start !== location.pathname) history.replaceState(null, "", start);
   route(start);

@@ -10,7 +10,7 @@ import { onLang, t } from "../i18n.js";
 import { ACTIVE, badge } from "./run-list.js";
 import "./export-menu.js";
 
-const RANK = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
+const RANK = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2, interrupted: 2 };
 
 export class RunHeader {
   /**
@@ -47,12 +47,19 @@ export class RunHeader {
     /** @type {string|(() => string)} */
     this.message = "";
     this.missing = false;
+    this.deleted = false;
     this.render();
   }
 
-  /** @param {any} run a run object (REST or lobby) */
+  /** @param {any} run a run object (REST or lobby; the lobby's {id, deleted: true} once it is deleted) */
   setRun(run) {
     if (run.id !== this.runId) return;
+    if (run.deleted) {
+      if (this.missing) return; // "there is no run X" says it already
+      this.deleted = true; // its files are gone: no export; what the page loaded stays on screen
+      this.setMessage(() => t("run.deleted"));
+      return;
+    }
     this.run = { ...this.run, ...run };
     this.schedule();
   }
@@ -181,7 +188,7 @@ export class RunHeader {
     this.root.dataset.paused = String(paused);
     e.again.hidden = !scenario || this.missing;
     e.edit.hidden = !scenario || this.missing;
-    e.exportMenu.hidden = this.missing || ACTIVE.has(status); // a finished run's files only
+    e.exportMenu.hidden = this.missing || this.deleted || ACTIVE.has(status); // a finished run's files only
     e.exportMenu.setAttribute("run", this.runId);
     if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
     const message = typeof this.message === "function" ? this.message() : this.message;

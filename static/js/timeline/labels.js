@@ -1,6 +1,7 @@
 // timeline/labels.js: the text around the timeline's marks: the time axis with its grid, the lane
 // labels (process name, pid, exit code) and the exit code after each lifetime bar.
 
+import { t } from "../i18n.js";
 import { niceStep } from "./viewport.js";
 
 /** @typedef {import("./render.js").Frame} Frame */
@@ -20,13 +21,13 @@ export function drawGrid(f) {
   ctx.fillRect(labelW, 0, width - labelW, axisH);
   ctx.textBaseline = "middle";
   ctx.textAlign = "center";
-  for (let t = Math.ceil(vp.t0 / step) * step; t <= vp.t1; t += step) {
-    const x = Math.round(labelW + vp.x(t)) + 0.5;
+  for (let at = Math.ceil(vp.t0 / step) * step; at <= vp.t1; at += step) {
+    const x = Math.round(labelW + vp.x(at)) + 0.5;
     ctx.fillStyle = colors.grid;
     ctx.fillRect(x, axisH, 1, height - axisH);
     ctx.fillStyle = colors.axis;
     ctx.fillRect(x, axisH - 7, 1, 7);
-    const text = label(t, decimals);
+    const text = label(at, decimals);
     const half = ctx.measureText(text).width / 2;
     if (x - half > labelW + 2 && x + half < width - 2) ctx.fillText(text, x, axisH / 2 - 2);
   }
@@ -48,7 +49,7 @@ export function drawExit(f, lane, x, y, h) {
   ctx.font = `700 ${Math.round(13 * fs)}px ${colors.font}`;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  const text = `exit ${lane.exitcode}`;
+  const text = t("tl.exit", { code: String(lane.exitcode) });
   const w = ctx.measureText(text).width;
   const right = f.labelW + f.vp.width;
   let tx = x + 6;
@@ -75,7 +76,7 @@ export function drawLabels(f) {
     const thread = lane.thread;
     const indent = thread ? 22 : 12;
     const name = thread ? `↳ ${lane.proc.split("/").slice(1).join("/")}` : lane.proc;
-    const exit = lane.exitcode === null ? "" : ` · exit ${lane.exitcode}`;
+    const exit = lane.exitcode === null ? "" : ` · ${t("tl.exitLane", { code: String(lane.exitcode) })}`; // short: the column is narrow
     ctx.font = `700 ${Math.round((two ? 16 : 15) * fs)}px ${colors.font}`;
     ctx.fillStyle = colors.text;
     const nameY = two ? y + laneH * 0.36 : y + laneH / 2;
@@ -85,12 +86,14 @@ export function drawLabels(f) {
       const x = indent + ctx.measureText(shown).width + 8;
       ctx.font = `500 ${Math.round(12 * fs)}px ${colors.font}`;
       ctx.fillStyle = lane.exitcode ? colors.bad : colors.muted;
-      const rest = `${lane.pid}${lane.exitcode ? ` · exit ${lane.exitcode}` : ""}`;
+      const rest = `${lane.pid}${lane.exitcode ? exit : ""}`;
       if (x + ctx.measureText(rest).width < labelW - 6) ctx.fillText(rest, x, nameY + 1);
     } else {
       ctx.font = `500 ${Math.round(13 * fs)}px ${colors.font}`;
       ctx.fillStyle = lane.exitcode ? colors.bad : colors.muted;
-      ctx.fillText(fit(ctx, `pid ${lane.pid}${exit}`, labelW - indent - 8), indent, y + laneH * 0.72);
+      const max = labelW - indent - 8;
+      const full = `pid ${lane.pid}${exit}`; // without "pid " when narrow: the exit code matters more
+      ctx.fillText(fit(ctx, ctx.measureText(full).width <= max ? full : `${lane.pid}${exit}`, max), indent, y + laneH * 0.72);
     }
   }
   ctx.fillStyle = colors.axis;

@@ -39,26 +39,26 @@ const KIND_CATEGORY = {
 
 const PREFIX_CATEGORY = { value: "write", array: "array", queue: "queue", pipe: "pipe", manager: "manager" };
 
-/** Tick categories in legend order, with their CSS colour variable and legend label. */
+/** Tick categories in legend order, with their CSS colour variable and legend label (an i18n key). */
 export const CATEGORIES = [
-  { id: "read", css: "--tl-read", label: "value read" },
-  { id: "write", css: "--tl-write", label: "value write" },
-  { id: "array", css: "--tl-array", label: "array read/write" },
-  { id: "queue", css: "--tl-queue", label: "queue put/get" },
-  { id: "pipe", css: "--tl-pipe", label: "pipe send/recv" },
-  { id: "manager", css: "--tl-manager", label: "manager call" },
-  { id: "thread", css: "--tl-thread", label: "thread start/exit" },
-  { id: "log", css: "--tl-log", label: "log" },
-  { id: "error", css: "--tl-error", label: "error, timeout, deadlock" },
-  { id: "other", css: "--tl-other", label: "other" },
+  { id: "read", css: "--tl-read", label: "tl.read" },
+  { id: "write", css: "--tl-write", label: "tl.write" },
+  { id: "array", css: "--tl-array", label: "tl.array" },
+  { id: "queue", css: "--tl-queue", label: "tl.queue" },
+  { id: "pipe", css: "--tl-pipe", label: "tl.pipe" },
+  { id: "manager", css: "--tl-manager", label: "tl.manager" },
+  { id: "thread", css: "--tl-thread", label: "tl.thread" },
+  { id: "log", css: "--tl-log", label: "tl.log" },
+  { id: "error", css: "--tl-error", label: "tl.error" },
+  { id: "other", css: "--tl-other", label: "tl.other" },
 ];
 
-/** Bars in legend order. `hatch` bars are drawn with diagonal stripes. */
+/** Bars in legend order (label: an i18n key). `hatch` bars are drawn with diagonal stripes. */
 export const BARS = [
-  { span: SPAN.LIFE, css: "--tl-life", label: "process alive" },
-  { span: SPAN.HOLD, css: "--tl-hold", label: "lock held" },
-  { span: SPAN.WAIT, css: "--tl-wait", label: "waiting (lock, full or empty queue)", hatch: true },
-  { span: SPAN.TASK, css: "--tl-task", label: "pool task" },
+  { span: SPAN.LIFE, css: "--tl-life", label: "tl.life" },
+  { span: SPAN.HOLD, css: "--tl-hold", label: "tl.hold" },
+  { span: SPAN.WAIT, css: "--tl-wait", label: "tl.wait", hatch: true },
+  { span: SPAN.TASK, css: "--tl-task", label: "tl.task" },
 ];
 
 const CATEGORY_INDEX = new Map(CATEGORIES.map((c, i) => [c.id, i]));

@@ -4,6 +4,7 @@
 // (bench/browser.py measures it).
 
 import { fmtValue } from "../format.js";
+import { t } from "../i18n.js";
 import { lowerBound, upperBound } from "./arrays.js";
 import { drawExit, drawGrid, drawLabels } from "./labels.js";
 import { CATEGORIES, NO_TICK, SPAN } from "./palette.js";
@@ -326,7 +327,7 @@ function drawMarkers(f, lane, y, h, tickBottom) {
       ctx.fill();
     }
     if (!pills) continue;
-    const text = `lost ${sum}`;
+    const text = t("tl.lostPill", { n: sum });
     const w = ctx.measureText(text).width + 10;
     const px = Math.min(x0 + tri + 2, labelW + vp.width - w);
     ctx.fillStyle = colors.lost;

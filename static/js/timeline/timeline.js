@@ -9,9 +9,12 @@
 // Linked timelines (the compare page): set fitEnd (ns) so that "fit all" spans the same time, listen
 // for "mp:view" (detail {t0, nsPerPx}: the window after a redraw that changed it) and pass it to the
 // other timeline's setView(). fitHeight (px) > 0 caps the canvas height instead of the window's.
+// Across screens of other widths (presenter follow): `span` is the visible {t0, t1} (null while it fits
+// everything) and showSpan() shows such a span at this timeline's own width.
 
 import { h } from "../dom.js";
 import { fmtMs } from "../format.js";
+import { onLang, t } from "../i18n.js";
 import { attachInput } from "./interact.js";
 import { buildLegend } from "./legend.js";
 import { readColors } from "./palette.js";
@@ -50,6 +53,22 @@ export class MpTimeline extends HTMLElement {
     this.fitHeight = 0;
     /** @type {{t0: number, nsPerPx: number}} the window last announced with "mp:view" */
     this.shown = { t0: NaN, nsPerPx: NaN };
+    /** @type {{t0: number, t1: number}|null} a span to show once the plot's width is known */
+    this.pendingSpan = null;
+  }
+
+  /** @returns {{t0: number, t1: number}|null} the visible time span (ns), null while fitting all */
+  get span() {
+    return this.autoFit ? null : { t0: this.vp.t0, t1: this.vp.t1 };
+  }
+
+  /** Show [t0, t1] across the plot, whatever its width; null: fit all. @param {{t0: number, t1: number}|null} span */
+  showSpan(span) {
+    if (!span) return this.fitAll();
+    this.autoFit = false;
+    this.setFollow(false);
+    this.pendingSpan = span;
+    this.invalidate();
   }
 
   /**
@@ -69,15 +88,20 @@ export class MpTimeline extends HTMLElement {
   connectedCallback() {
     if (this.built) return;
     this.built = true;
+    // Words are i18n keys; translate() (i18n.js) refills them on a language switch.
     const btn = (/** @type {string} */ text, /** @type {string} */ title, /** @type {() => void} */ fn) =>
-      h("button", { type: "button", class: "tl-btn", title, "aria-label": title, on: { click: fn } }, text);
-    this.followBtn = btn("● Follow live", "Follow live: keep the newest events in view", () => this.setFollow(!this.follow));
+      h("button", {
+        type: "button", class: "tl-btn", title: t(title), "aria-label": t(title), on: { click: fn },
+        "data-i18n": text.startsWith("tl.") ? text : null, "data-i18n-title": title, "data-i18n-aria-label": title,
+      }, text.startsWith("tl.") ? t(text) : text);
+    this.followBtn = btn("tl.follow", "tl.followTitle", () => this.setFollow(!this.follow));
     this.rangeEl = h("span", { class: "tl-range", "aria-live": "off" });
     this.canvas = h("canvas", {
       class: "tl-canvas",
       tabindex: "0",
       role: "img",
-      "aria-label": "Timeline: one lane per process. Wheel or +/- to zoom, drag to pan.",
+      "aria-label": t("tl.canvas"),
+      "data-i18n-aria-label": "tl.canvas",
     });
     this.tooltip = h("div", { class: "tl-tooltip", role: "tooltip", hidden: true });
     this.wrap = h("div", { class: "tl-wrap" }, this.canvas, this.tooltip);
@@ -88,11 +112,11 @@ export class MpTimeline extends HTMLElement {
         { class: "tl-toolbar" },
         h(
           "div",
-          { class: "tl-buttons", role: "group", "aria-label": "Timeline zoom" },
-          btn("−", "Zoom out", () => this.zoomBy(1 / 1.6)),
-          btn("+", "Zoom in", () => this.zoomBy(1.6)),
-          btn("⤢ Fit all", "Fit all: show the whole run", () => this.fitAll()),
-          btn("↔ Action", "Zoom to the action: from the first to the last lock, read, write or message", () => this.fitAction()),
+          { class: "tl-buttons", role: "group", "aria-label": t("tl.zoom"), "data-i18n-aria-label": "tl.zoom" },
+          btn("−", "tl.zoomOut", () => this.zoomBy(1 / 1.6)),
+          btn("+", "tl.zoomIn", () => this.zoomBy(1.6)),
+          btn("tl.fit", "tl.fitTitle", () => this.fitAll()),
+          btn("tl.action", "tl.actionTitle", () => this.fitAction()),
           this.followBtn,
         ),
         this.rangeEl,
@@ -121,6 +145,11 @@ export class MpTimeline extends HTMLElement {
       this.invalidate();
     });
     new ResizeObserver(() => this.invalidate()).observe(this.wrap);
+    onLang(() => {
+      this.legendKey = ""; // the legend and the canvas's words are rebuilt in the new language
+      if (this.tooltip) this.tooltip.hidden = true;
+      this.invalidate();
+    });
     this.setFollow(true);
     this.invalidate();
   }
@@ -129,6 +158,7 @@ export class MpTimeline extends HTMLElement {
   reset() {
     this.store = new EventStore();
     this.autoFit = true;
+    this.pendingSpan = null;
     this.live = false;
     this.cursor = null;
     this.selected = "";
@@ -208,6 +238,7 @@ export class MpTimeline extends HTMLElement {
 
   fitAll() {
     this.autoFit = true;
+    this.pendingSpan = null;
     this.invalidate();
   }
 
@@ -264,6 +295,11 @@ export class MpTimeline extends HTMLElement {
     }
     const labelW = this.labelW();
     this.vp.width = width - labelW;
+    if (this.pendingSpan) {
+      this.vp.t0 = this.pendingSpan.t0;
+      this.vp.nsPerPx = Math.max(1e-3, (this.pendingSpan.t1 - this.pendingSpan.t0) / this.vp.width);
+      this.pendingSpan = null;
+    }
     if (this.autoFit) this.vp.fit(Math.max(this.fitEnd, this.cursor ? Math.max(this.cursor.end, store.now) : store.now));
     else if (this.follow && this.live && this.vp.x(store.now) > this.vp.width * 0.97)
       this.vp.showAt(store.now, 0.9);

@@ -2,6 +2,7 @@
 
 import { h, replace } from "../dom.js";
 import { fmtMs, fmtValue } from "../format.js";
+import { t } from "../i18n.js";
 import { lowerBound } from "./arrays.js";
 import { BARS, SPAN } from "./palette.js";
 
@@ -62,9 +63,8 @@ export function renderTooltip(el, hit, store) {
       rows.length ? h("dl", {}, ...rows.flat()) : null,
       h("div", { class: "tt-meta", text: `t = ${fmtMs(ev.t)} · seq ${ev.seq}` }),
       lost
-        ? h("div", { class: "tt-lost" },
-            `Lost update: wrote ${fmtValue(ev.data.value)} over ${fmtValue(lost.over)}, `,
-            `overwriting ${lost.lost} update${lost.lost > 1 ? "s" : ""}`)
+        ? h("div", { class: "tt-lost",
+            text: t(lost.lost > 1 ? "tl.lostTipMany" : "tl.lostTip", { value: fmtValue(ev.data.value), over: fmtValue(lost.over), n: lost.lost }) })
         : null,
     );
     return;
@@ -73,7 +73,7 @@ export function renderTooltip(el, hit, store) {
   const bar = BARS.find((b) => b.span === span.type);
   replace(
     el,
-    h("div", { class: "tt-kind", text: `${bar?.label ?? "bar"}${span.label ? ` · ${span.label}` : ""}` }),
+    h("div", { class: "tt-kind", text: `${t(bar?.label ?? "tl.bar")}${span.label ? ` · ${span.label}` : ""}` }),
     who,
     h("div", { class: "tt-meta", text: `${fmtMs(span.start)} → ${fmtMs(span.end)} (${fmtMs(span.end - span.start)})` }),
   );

@@ -7,7 +7,8 @@
 // arrows are drawn).
 
 import { h } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { t } from "../i18n.js";
+import { liveView, noResult, words } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PROCS = ["A", "B"];
@@ -43,13 +44,14 @@ export function createView(container) {
     ...LOCKS.map((l) => s("g", { class: "dl-lock" },
       s("rect", { x: POS[l][0] - 50, y: POS[l][1] - 22, width: 100, height: 44, rx: 8 }),
       s("text", { x: POS[l][0], y: POS[l][1] + 8, class: "dl-lock-name" }, l))));
-  const svg = s("svg", { class: "dl-graph", viewBox: "0 0 340 240", role: "img", "aria-label": "wait-for graph" }, markers, edges, nodes);
+  const svg = s("svg", { class: "dl-graph", viewBox: "0 0 340 240", role: "img", "aria-label": t("dl.graph"), "data-i18n-aria-label": "dl.graph" }, markers, edges, nodes);
   const verdict = h("div", { class: "dl-verdict pending", role: "status", "aria-live": "polite" });
   const detail = h("div", { class: "dl-detail" });
   const legend = h("div", { class: "dl-legend" },
-    h("span", { class: "dl-key held" }, "held by"), h("span", { class: "dl-key waits" }, "waits for"));
+    words("dl.heldBy", "span", "dl-key held"), words("dl.waitsFor", "span", "dl-key waits"));
   const order = h("div", { class: "dl-order" },
-    h("span", {}, h("b", { text: "A" }), " takes ", orders.A), h("span", {}, h("b", { text: "B" }), " takes ", orders.B));
+    h("span", {}, h("b", { text: "A" }), " ", words("dl.takes"), " ", orders.A),
+    h("span", {}, h("b", { text: "B" }), " ", words("dl.takes"), " ", orders.B));
   const root = h("div", { class: "view view-deadlock", dataset: { view: "deadlock" } }, svg, legend, order, verdict, detail);
   container.append(root);
 
@@ -73,22 +75,22 @@ export function createView(container) {
     const final = Boolean(st.result);
     const cycle = st.result?.cycle ?? st.cycleData;
     let cls = "pending";
-    let text = st.started ? "Running…" : "Waiting for the run…";
+    let text = t(st.started ? "view.running" : "view.waiting");
     if (cycle) {
       cls = "bad";
-      text = `Deadlock: ${cycle.map((/** @type {string[]} */ c) => `${c[0]} → ${c[2]}`).join(" → ")} → ${cycle[0][0]}`;
+      text = t("dl.deadlock", { cycle: `${cycle.map((/** @type {string[]} */ c) => `${c[0]} → ${c[2]}`).join(" → ")} → ${cycle[0][0]}` });
     } else if (final) {
       cls = "good";
-      text = fix ? "No cycle ✓ everyone takes lock1 first" : "No cycle this time: lucky timing";
+      text = t(fix ? "dl.fixed" : "dl.lucky");
     } else if (st.ended) {
-      text = `No result (${st.endStatus})`;
+      text = noResult(st.endStatus);
     }
     verdict.className = `dl-verdict ${cls}`;
     verdict.textContent = text;
 
-    const parts = PROCS.map((p) => `${p}: ${st.rounds[p]} round${st.rounds[p] === 1 ? "" : "s"}`);
-    if (st.timeouts.length) parts.push(`timed out: ${st.timeouts.map((t) => `${t.proc} after ${t.ms} ms`).join(", ")}`);
-    if (st.result?.gave_up?.length) parts.push(`gave up: ${st.result.gave_up.join(", ")}`);
+    const parts = PROCS.map((p) => t(st.rounds[p] === 1 ? "dl.round" : "dl.rounds", { p, n: st.rounds[p] }));
+    if (st.timeouts.length) parts.push(t("dl.timedOut", { list: st.timeouts.map((o) => t("dl.after", { proc: o.proc, ms: o.ms })).join(", ") }));
+    if (st.result?.gave_up?.length) parts.push(t("dl.gaveUp", { list: st.result.gave_up.join(", ") }));
     detail.textContent = parts.join(" · ");
 
     root.dataset.final = String(final);
@@ -180,8 +182,8 @@ function apply(st, ev) {
       let best = null;
       let bestT = -Infinity;
       for (const q of PROCS) {
-        const t = st.held[q].get(lock);
-        if (t !== undefined && t > bestT) [best, bestT] = [q, t];
+        const at = st.held[q].get(lock);
+        if (at !== undefined && at > bestT) [best, bestT] = [q, at];
       }
       g.holder[lock] = best;
     }

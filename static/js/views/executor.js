@@ -6,6 +6,7 @@
 // finished, from pool.task.end events), data-died (workers that exited with a non-zero code).
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { liveView } from "./live-view.js";
 
 const SIDES = [
@@ -29,7 +30,7 @@ export function createView(container) {
       detail: h("div", { class: "ex-detail mono" }),
     };
     e.box.append(
-      h("h4", { class: "ex-title" }, side.title, h("span", { class: "ex-class mono", text: side.cls })),
+      h("h4", { class: "ex-title" }, h("span", { translate: "no", text: side.title }), h("span", { class: "ex-class mono", text: side.cls })),
       e.outcome, e.detail, e.secs, e.done);
     els[side.id] = e;
     return e.box;
@@ -49,24 +50,24 @@ export function createView(container) {
       const outcome = st.result?.[side.id] ?? end;
       const done = st.done[side.id];
       let cls = "pending";
-      let text = st.running === side.id ? "running…" : "–";
+      let text = st.running === side.id ? t("ex.running") : "–";
       let detail = "";
       if (outcome && "results" in outcome) {
         cls = "good";
-        text = "✓ results";
+        text = t("ex.results");
         detail = `${JSON.stringify(outcome.results).slice(0, 40)}`;
       } else if (outcome && "error" in outcome) {
         const timedOut = String(outcome.error).startsWith("timed out");
         cls = timedOut ? "warn" : "bad";
-        text = timedOut ? "✗ timed out" : "✗ broken";
-        detail = timedOut ? `after ${fmtS(st.params.pool_timeout_ms / 1000)}` : String(outcome.error).split(":")[0];
+        text = t(timedOut ? "ex.timedOut" : "ex.broken");
+        detail = timedOut ? t("ex.after", { time: fmtS(st.params.pool_timeout_ms / 1000) }) : String(outcome.error).split(":")[0];
         e.box.title = String(outcome.error);
       }
       e.box.className = `ex-side ${cls}`;
       e.outcome.textContent = text;
       e.secs.textContent = end && typeof end.seconds === "number" ? `${end.seconds.toFixed(2)} s` : "";
-      e.done.textContent = `${done}${Number.isFinite(tasks) ? `/${tasks}` : ""} tasks done`;
-      if (st.died[side.id]) e.done.append(h("span", { class: "ex-died", text: `${st.died[side.id]} worker died` }));
+      e.done.textContent = t("ex.done", { done: `${done}${Number.isFinite(tasks) ? `/${tasks}` : ""}` });
+      if (st.died[side.id]) e.done.append(h("span", { class: "ex-died", text: t("ex.died", { n: st.died[side.id] }) }));
       e.detail.textContent = detail;
       root.dataset[side.id] = outcome ? ("results" in outcome ? "results" : "error") : "";
       root.dataset[`${side.id}Done`] = String(done);
@@ -75,15 +76,13 @@ export function createView(container) {
     const killed = st.result ? st.result.killed_task !== null : Boolean(st.params.kill_worker);
     if (final && killed) {
       verdict.className = "ex-verdict bad";
-      verdict.textContent = st.result.broken_pool
-        ? "Executor fails fast; Pool would wait forever: bound the wait"
-        : "A worker died";
+      verdict.textContent = t(st.result.broken_pool ? "ex.failFast" : "ex.aWorkerDied");
     } else if (final) {
       verdict.className = "ex-verdict good";
-      verdict.textContent = "Same results from both ✓";
+      verdict.textContent = t("ex.same");
     } else {
       verdict.className = "ex-verdict pending";
-      verdict.textContent = st.started ? (killed ? "One worker will die mid-task…" : "Running…") : "Waiting for the run…";
+      verdict.textContent = t(st.started ? (killed ? "ex.willDie" : "view.running") : "view.waiting");
     }
     Object.assign(root.dataset, {
       final: String(final),
@@ -150,5 +149,5 @@ function apply(st, ev) {
 
 /** @param {number} x seconds */
 function fmtS(x) {
-  return Number.isFinite(x) ? `${+x.toFixed(2)} s` : "the timeout";
+  return Number.isFinite(x) ? `${+x.toFixed(2)} s` : t("ex.theTimeout");
 }

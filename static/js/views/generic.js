@@ -3,6 +3,7 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
+import { onLang, t } from "../i18n.js";
 
 /**
  * @param {HTMLElement} container
@@ -27,21 +28,23 @@ export function createView(container) {
     replace(
       root,
       h("div", { class: "big-row" },
-        big("Processes", fmtInt(state.procs.size)),
-        big("Exited", fmtInt(state.exited)),
-        big("Events", fmtInt(state.count))),
-      values.length ? section("Shared values", h("dl", { class: "kv kv-big" },
-        ...values.flatMap(([k, v]) => [h("dt", { class: "mono", text: k }), h("dd", { class: "mono", text: fmtValue(v, 40) })]))) : null,
+        big(t("gen.processes"), fmtInt(state.procs.size)),
+        big(t("gen.exited"), fmtInt(state.exited)),
+        big(t("gen.events"), fmtInt(state.count))),
+      values.length ? section(t("gen.values"), h("dl", { class: "kv kv-big" },
+        ...values.flatMap(([k, v]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "mono", text: fmtValue(v, 40) })]))) : null,
       ...arrays.map(([name, arr]) => section(`Array ${name}`, h("ol", { class: "cells mono" },
         ...Array.from({ length: Math.min(64, arr.length) }, (_, i) => h("li", { title: `[${i}]`, text: arr[i] === undefined ? "·" : fmtValue(arr[i], 8) }))))),
-      queues.length ? section("Queues", h("dl", { class: "kv" },
-        ...queues.flatMap(([k, q]) => [h("dt", { class: "mono", text: k }), h("dd", { text: `${q.put} put · ${q.got} got${q.depth === undefined ? "" : ` · depth ${q.depth}`}` })]))) : null,
-      section("Events by kind", h("dl", { class: "kv" },
-        ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
-      state.result !== undefined ? section("Result", h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
+      queues.length ? section(t("gen.queues"), h("dl", { class: "kv" },
+        ...queues.flatMap(([k, q]) => [h("dt", { class: "mono", translate: "no", text: k }),
+          h("dd", { text: `${t("queue.putGot", { put: q.put, got: q.got })}${q.depth === undefined ? "" : ` · ${t("gen.depth", { n: q.depth })}`}` })]))) : null,
+      section(t("gen.kinds"), h("dl", { class: "kv" },
+        ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
+      state.result !== undefined ? section(t("gen.result"), h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
     );
   }
 
+  const off = onLang(schedule);
   return {
     onEvents(events) {
       for (const ev of events) apply(state, ev);
@@ -52,6 +55,7 @@ export function createView(container) {
       schedule();
     },
     destroy() {
+      off();
       cancelAnimationFrame(raf);
       root.remove();
     },

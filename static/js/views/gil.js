@@ -6,11 +6,13 @@
 // data-cpu-verdict / data-io-verdict ("processes-faster", "about-equal", "threads-faster", "").
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { liveView } from "./live-view.js";
 
+/** title and what: i18n keys */
 const JOBS = [
-  { id: "cpu", title: "CPU-bound", short: "CPU", what: "a pure-Python loop: sum of squares" },
-  { id: "io", title: "I/O-bound", short: "I/O", what: "time.sleep: waiting, as for a network or a disk" },
+  { id: "cpu", title: "gil.cpu", short: "CPU", what: "gil.cpuWhat" },
+  { id: "io", title: "gil.io", short: "I/O", what: "gil.ioWhat" },
 ];
 const KINDS = ["threads", "processes"];
 const CLEAR = 1.3; // a ratio at least this big is a clear difference
@@ -26,16 +28,16 @@ export function createView(container) {
   const verdicts = {};
   const charts = JOBS.map((job) =>
     h("section", { class: "gil-job", dataset: { job: job.id } },
-      h("h4", { class: "gil-job-title", title: job.what }, job.title),
+      h("h4", { class: "gil-job-title", title: t(job.what), "data-i18n": job.title, "data-i18n-title": job.what }, t(job.title)),
       h("div", { class: "gil-bars" },
         ...KINDS.map((kind) => {
           const c = {
             bar: h("div", { class: `gil-bar ${kind}` }),
             secs: h("div", { class: "gil-secs" }),
-            busy: h("div", { class: "gil-busy", title: "CPU seconds used per second: cores kept busy together" }),
+            busy: h("div", { class: "gil-busy", title: t("gil.busyTitle"), "data-i18n-title": "gil.busyTitle" }),
             col: h("div", { class: "gil-col", dataset: { kind } }),
           };
-          c.col.append(c.secs, h("div", { class: "gil-well" }, c.bar), h("div", { class: "gil-kind", text: kind }), c.busy);
+          c.col.append(c.secs, h("div", { class: "gil-well" }, c.bar), h("div", { class: "gil-kind", "data-i18n": `gil.${kind}`, text: t(`gil.${kind}`) }), c.busy);
           cols[`${job.id}-${kind}`] = c;
           return c.col;
         }))));
@@ -53,7 +55,7 @@ export function createView(container) {
   function render(s) {
     const workers = Number(s.result?.workers ?? s.params.workers);
     const cores = s.result?.cores;
-    coresEl.textContent = `${Number.isFinite(workers) ? workers : "–"} workers · ${cores ? `${cores} CPU cores` : "cores: –"}`;
+    coresEl.textContent = `${t("gil.workers", { n: Number.isFinite(workers) ? workers : "–" })} · ${cores ? t("gil.cores", { n: cores }) : t("gil.coresUnknown")}`;
     root.dataset.cores = String(cores ?? "");
     for (const job of JOBS) {
       const secs = KINDS.map((kind) => s.seconds[`${job.id}-${kind}`]);
@@ -69,7 +71,7 @@ export function createView(container) {
         root.dataset[camel(phase)] = x === undefined ? "" : String(x);
         // CPU seconds the workers used per wall second: how many cores they kept busy together.
         const busy = x ? (coresBusy(s, phase) / x).toFixed(1) : "";
-        c.busy.textContent = busy ? `${busy} cores` : "";
+        c.busy.textContent = busy ? t("gil.busy", { n: busy }) : "";
         c.busy.dataset.cores = busy;
       });
       const v = verdict(job.id, secs[0], secs[1]);
@@ -89,21 +91,21 @@ export function createView(container) {
 
 /**
  * @param {string} job
- * @param {number|undefined} t threads' seconds
+ * @param {number|undefined} th threads' seconds
  * @param {number|undefined} p processes' seconds
  */
-function verdict(job, t, p) {
-  if (t === undefined || p === undefined) return { id: "", cls: "pending", text: "Waiting for both phases…", why: "" };
-  const ratio = Math.max(t, p) / Math.max(Math.min(t, p), 1e-9);
+function verdict(job, th, p) {
+  if (th === undefined || p === undefined) return { id: "", cls: "pending", text: t("gil.waitBoth"), why: "" };
+  const ratio = Math.max(th, p) / Math.max(Math.min(th, p), 1e-9);
   if (ratio < CLEAR) {
-    const why = job === "io" ? "waiting threads release the GIL" : "no parallel speed-up here";
-    return { id: "about-equal", cls: job === "io" ? "good" : "even", text: "About equal", why };
+    const why = t(job === "io" ? "gil.ioWhy" : "gil.cpuWhyEqual");
+    return { id: "about-equal", cls: job === "io" ? "good" : "even", text: t("gil.equal"), why };
   }
-  if (t > p) {
-    const why = job === "cpu" ? "threads take turns holding the GIL" : "";
-    return { id: "processes-faster", cls: "good", text: `Processes ${ratio.toFixed(1)}× faster`, why };
+  if (th > p) {
+    const why = job === "cpu" ? t("gil.cpuWhy") : "";
+    return { id: "processes-faster", cls: "good", text: t("gil.procFaster", { r: ratio.toFixed(1) }), why };
   }
-  return { id: "threads-faster", cls: "even", text: `Threads ${ratio.toFixed(1)}× faster`, why: "processes cost more to start and stop" };
+  return { id: "threads-faster", cls: "even", text: t("gil.threadFaster", { r: ratio.toFixed(1) }), why: t("gil.startCost") };
 }
 
 /** CPU seconds used by the workers of one phase: the last cpu_s of each of its lanes, summed. */

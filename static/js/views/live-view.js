@@ -1,21 +1,27 @@
 // views/live-view.js: the lifecycle every state view shares: its state folded from the events, at
-// most one render per animation frame, and the View interface the state panel calls.
+// most one render per animation frame, a render on every language switch, and the View interface the
+// state panel calls. Also the few word helpers every view uses.
+
+import { h } from "../dom.js";
+import { onLang, statusWord, t } from "../i18n.js";
 
 /**
  * @template S
  * @param {HTMLElement} root the view's root element, already in the page
  * @param {() => S} emptyState the state before any event
  * @param {(s: S, ev: import("../run-stream.js").RunEvent) => void} apply folds one event into the state
- * @param {(s: S) => void} render draws the state
+ * @param {(s: S) => void} render draws the state (its words with t(): it runs again on a language switch)
  * @param {() => void} [onReset] also called on reset (e.g. for a view's own sub-widgets)
+ * @param {() => void} [onDestroy] also called on destroy
  * @returns {import("./index.js").View}
  */
-export function liveView(root, emptyState, apply, render, onReset) {
+export function liveView(root, emptyState, apply, render, onReset, onDestroy) {
   let s = emptyState();
   let raf = 0;
   const schedule = () => {
     if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render(s)));
   };
+  const off = onLang(schedule);
   render(s);
   return {
     onEvents(events) {
@@ -28,8 +34,30 @@ export function liveView(root, emptyState, apply, render, onReset) {
       schedule();
     },
     destroy() {
+      off();
+      onDestroy?.();
       cancelAnimationFrame(raf);
       root.remove();
     },
   };
+}
+
+/**
+ * Static words in a view: a span that i18n.js's translate() refills on every language switch.
+ * @param {string} key
+ * @param {string} [tag]
+ * @param {string} [cls]
+ * @returns {HTMLElement}
+ */
+export function words(key, tag = "span", cls = undefined) {
+  return h(/** @type {"span"} */ (tag), { class: cls, "data-i18n": key, text: t(key) });
+}
+
+/**
+ * "No result (failed)": what a view says when its run ended without a result.
+ * @param {string} status
+ * @returns {string}
+ */
+export function noResult(status) {
+  return t("view.noResult", { status: statusWord(status) });
 }

@@ -5,8 +5,9 @@
 // data-proxy-p50, data-value-p50, data-ratio, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { liveView, noResult, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
+import { t } from "../i18n.js";
 
 const SHOW_LIST = 12;
 const SHOW_DICT = 6;
@@ -31,11 +32,11 @@ export function createView(container) {
   const root = h("div", { class: "view view-manager", dataset: { view: "manager" } },
     el.server,
     h("div", { class: "m-costs" },
-      h("div", { class: "m-cost proxy" }, h("div", { class: "m-label", text: "proxy call" }), el.proxy, h("div", { class: "m-how", text: "round trip to the server" })),
-      h("div", { class: "m-cost value" }, h("div", { class: "m-label", text: "Value op" }), el.value, h("div", { class: "m-how", text: "shared memory + lock" }))),
+      h("div", { class: "m-cost proxy" }, words("mgr.proxy", "div", "m-label"), el.proxy, words("mgr.proxyHow", "div", "m-how")),
+      h("div", { class: "m-cost value" }, words("mgr.value", "div", "m-label"), el.value, words("mgr.valueHow", "div", "m-how"))),
     el.ratio,
     el.verdict,
-    h("section", { class: "view-section" }, h("h4", { text: "Calls to the manager, per worker" }), el.workers),
+    h("section", { class: "view-section" }, words("mgr.calls", "h4"), el.workers),
     h("section", { class: "view-section" }, el.listHead, el.list),
     h("section", { class: "view-section" }, el.dictHead, el.dict),
   );
@@ -54,12 +55,12 @@ export function createView(container) {
     el.server.className = `m-server${alive ? " alive" : ""}`;
     replace(el.server,
       h("span", { class: "m-server-name mono", text: "manager" }),
-      h("span", { class: "m-server-what", text: "server process" }),
-      h("span", { class: "m-server-pid mono", text: s.serverPid === null ? "not started" : `pid ${s.serverPid}` }),
-      h("span", { class: "m-server-state", text: s.serverPid === null ? "" : alive ? "running" : `exited ${s.serverExit}` }));
+      h("span", { class: "m-server-what", text: t("mgr.server") }),
+      h("span", { class: "m-server-pid mono", text: s.serverPid === null ? t("mgr.notStarted") : `pid ${s.serverPid}` }),
+      h("span", { class: "m-server-state", text: s.serverPid === null ? "" : alive ? t("mgr.running") : t("mgr.exited", { code: String(s.serverExit) }) }));
     el.proxy.textContent = fmtUs(proxyP50);
     el.value.textContent = fmtUs(valueP50);
-    el.ratio.textContent = ratio === null ? "median of each" : `proxy call: ${fmtRatio(ratio)}× slower`;
+    el.ratio.textContent = ratio === null ? t("mgr.medians") : t("mgr.slower", { ratio: fmtRatio(ratio) });
 
     const workers = [...s.workers.entries()].sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }));
     const most = Math.max(1, ...workers.map(([, n]) => n));
@@ -68,28 +69,30 @@ export function createView(container) {
       bar.style.width = `${(100 * n) / most}%`;
       return h("li", {}, h("span", { class: "m-worker mono", text: name }), h("span", { class: "m-bar-box" }, bar), h("span", { class: "m-count mono", text: fmtInt(n) }));
     }));
-    if (!workers.length) el.workers.append(h("li", { class: "dim", text: "no calls yet" }));
+    if (!workers.length) el.workers.append(h("li", { class: "dim", text: t("mgr.noCalls") }));
 
     const listLen = final ? r.list.length : s.list.length;
     const dictLen = final ? Object.keys(r.dict).length : s.dict.size;
-    el.listHead.textContent = `shared_list · ${fmtInt(listLen)} items`;
+    el.listHead.textContent = t("mgr.items", { n: fmtInt(listLen) });
     const tail = s.list.slice(-SHOW_LIST);
     replace(el.list,
       s.list.length > SHOW_LIST ? h("li", { class: "more", text: `… ${fmtInt(s.list.length - SHOW_LIST)}` }) : null,
       ...tail.map((item) => h("li", { text: item })));
-    el.dictHead.textContent = `shared_dict · ${fmtInt(dictLen)} keys`;
+    el.dictHead.textContent = t("mgr.keys", { n: fmtInt(dictLen) });
     const entries = [...s.dict.entries()].slice(-SHOW_DICT);
     replace(el.dict, ...entries.flatMap(([k, v]) => [h("dt", { text: `${k}:` }), h("dd", { text: String(v) })]));
-    if (s.dict.size > SHOW_DICT) el.dict.prepend(h("div", { class: "more", text: `… ${fmtInt(s.dict.size - SHOW_DICT)} more` }));
+    if (s.dict.size > SHOW_DICT) el.dict.prepend(h("div", { class: "more", text: t("mgr.more", { n: fmtInt(s.dict.size - SHOW_DICT) }) }));
 
     if (final) {
       const expected = Number(s.params.workers) * Number(s.params.ops);
       const ok = listLen === expected && dictLen === expected;
       el.verdict.className = `m-verdict ${ok ? "good" : "bad"}`;
-      el.verdict.textContent = ok ? `List has all ${fmtInt(expected)} items, dict all ${fmtInt(expected)} keys ✓` : `Expected ${fmtInt(expected)}: list ${fmtInt(listLen)}, dict ${fmtInt(dictLen)}`;
+      el.verdict.textContent = ok
+        ? t("mgr.ok", { n: fmtInt(expected) })
+        : t("mgr.bad", { n: fmtInt(expected), list: fmtInt(listLen), dict: fmtInt(dictLen) });
     } else {
       el.verdict.className = "m-verdict pending";
-      el.verdict.textContent = s.ended ? `No result (${s.endStatus})` : s.started ? `${fmtInt(s.calls)} proxy calls so far` : "Waiting for the run…";
+      el.verdict.textContent = s.ended ? noResult(s.endStatus) : s.started ? t("mgr.soFar", { n: fmtInt(s.calls) }) : t("view.waiting");
     }
     Object.assign(root.dataset, {
       serverPid: String(s.serverPid ?? ""),

@@ -6,6 +6,8 @@
 
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
+import { onLang, t } from "../i18n.js";
+import { noResult } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -26,7 +28,7 @@ export function createView(container) {
     verdict: h("div", { class: "p-verdict", role: "status", "aria-live": "polite" }),
   };
   const root = h("div", { class: "view view-pipe", dataset: { view: "pipe" } },
-    h("div", { class: "p-label" }, "Pipe ", h("code", { text: "conn.send() → conn.recv()" })),
+    h("div", { class: "p-label" }, h("span", { translate: "no", text: "Pipe" }), " ", h("code", { text: "conn.send() → conn.recv()" })),
     // Stacked like the timeline's lanes: the first process on top, messages travel down (and back up).
     h("div", { class: "p-ends" },
       h("div", { class: "p-end" }, el.left, el.leftCount),
@@ -56,10 +58,12 @@ export function createView(container) {
     const replies = pingPong ? (final ? r.replies ?? A.received : A.received) : null;
     el.left.textContent = a;
     el.right.textContent = b;
-    el.leftCount.textContent = pingPong ? `sent ${fmtInt(sent)} · got back ${fmtInt(replies)}` : `sent ${fmtInt(sent)}`;
-    el.rightCount.textContent = pingPong ? `received ${fmtInt(received)} · sent back ${fmtInt(B.sent)}` : `received ${fmtInt(received)}`;
+    el.leftCount.textContent = pingPong ? t("pipe.sentBack", { sent: fmtInt(sent), back: fmtInt(replies) }) : t("pipe.sent", { sent: fmtInt(sent) });
+    el.rightCount.textContent = pingPong
+      ? t("pipe.receivedBack", { received: fmtInt(received), back: fmtInt(B.sent) })
+      : t("pipe.received", { received: fmtInt(received) });
     el.forward.textContent = `↓ ${fmtInt(sent)}`;
-    el.back.textContent = pingPong ? `${fmtInt(replies)} ↑` : "one-way";
+    el.back.textContent = pingPong ? `${fmtInt(replies)} ↑` : t("pipe.oneWay");
     el.back.classList.toggle("off", !pingPong);
     const inFlight = Math.max(0, A.sent - B.received) + (pingPong ? Math.max(0, B.sent - A.received) : 0);
 
@@ -72,20 +76,20 @@ export function createView(container) {
     // The measured value from the result; while running, the same median from the events' times.
     const live = median(pingPong ? s.rtt : s.oneWay);
     const p50 = final ? (pingPong ? r.round_trip_us_p50 : r.one_way_us_p50) : live;
-    el.metricLabel.textContent = pingPong ? "Round trip (median)" : "Send → receive (median)";
+    el.metricLabel.textContent = t(pingPong ? "pipe.rtt" : "pipe.latency");
     el.metric.textContent = p50 === null || p50 === undefined ? "–" : fmtUs(p50);
     const delay = Number(s.params.delay_ms);
-    el.pause.textContent = Number.isFinite(delay) && delay > 0 ? `pause between messages: ${fmtInt(delay)} ms` : "no pause between messages";
+    el.pause.textContent = Number.isFinite(delay) && delay > 0 ? t("pipe.pause", { ms: fmtInt(delay) }) : t("pipe.noPause");
 
     if (final) {
       const ok = r.sent === r.received && (!pingPong || r.replies === r.sent);
       el.verdict.className = `p-verdict ${ok ? "good" : "bad"}`;
       el.verdict.textContent = ok
-        ? `All ${fmtInt(r.sent)} messages arrived${pingPong ? " and came back" : ""} ✓`
-        : `Sent ${fmtInt(r.sent)} · received ${fmtInt(r.received)}`;
+        ? t(pingPong ? "pipe.allBack" : "pipe.allArrived", { n: fmtInt(r.sent) })
+        : t("pipe.sentReceived", { sent: fmtInt(r.sent), received: fmtInt(r.received) });
     } else {
       el.verdict.className = "p-verdict pending";
-      el.verdict.textContent = s.ended ? `No result (${s.endStatus})` : s.started ? `${fmtInt(inFlight)} in flight` : "Waiting for the run…";
+      el.verdict.textContent = s.ended ? noResult(s.endStatus) : s.started ? t("pipe.inFlight", { n: fmtInt(inFlight) }) : t("view.waiting");
     }
     Object.assign(root.dataset, {
       mode: pingPong ? "ping-pong" : "one-way",
@@ -99,6 +103,7 @@ export function createView(container) {
   }
 
   render();
+  const off = onLang(schedule);
   return {
     onEvents(events) {
       animate = events.length <= 20 && !s.ended;
@@ -110,6 +115,7 @@ export function createView(container) {
       schedule();
     },
     destroy() {
+      off();
       cancelAnimationFrame(raf);
       root.remove();
     },

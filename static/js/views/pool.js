@@ -9,15 +9,12 @@
 import { h, replace } from "../dom.js";
 import { liveView } from "./live-view.js";
 import { fmtInt } from "../format.js";
+import { statusWord, t } from "../i18n.js";
 
 const PREFIX = /^(ForkServer|Spawn|Fork)?PoolWorker-/;
 
-/** @type {Record<string, string>} */
-const METHOD_NOTES = {
-  map: "all results at once, in task order, after the last task",
-  imap: "one by one, in task order: each waits for the earlier ones",
-  imap_unordered: "one by one, as soon as each task finishes",
-};
+/** Pool methods with a note (i18n key pool.note.METHOD) on when their results come back. */
+const METHODS = new Set(["map", "imap", "imap_unordered"]);
 
 /**
  * @param {HTMLElement} container
@@ -30,7 +27,7 @@ export function createView(container) {
     workersLabel: h("h4", {}),
     workers: h("ol", { class: "pl-workers" }),
     resultsLabel: h("h4", {}),
-    results: h("ol", { class: "pl-results mono", "aria-label": "results in arrival order" }),
+    results: h("ol", { class: "pl-results mono", "aria-label": t("pool.resultsAria"), "data-i18n-aria-label": "pool.resultsAria" }),
     note: h("p", { class: "pl-note" }),
   };
   const root = h("div", { class: "view view-pool", dataset: { view: "pool" } },
@@ -49,20 +46,20 @@ export function createView(container) {
     const method = String(p.method ?? "");
     const n = Number(p.n) || 0;
     el.method.textContent = method ? `${method}()` : "–";
-    el.chunk.textContent = s.result?.chunksize ?? (p.chunksize ? String(p.chunksize) : s.started ? "default" : "–");
-    el.note.textContent = METHOD_NOTES[method] ?? "";
+    el.chunk.textContent = s.result?.chunksize ?? (p.chunksize ? String(p.chunksize) : s.started ? t("pool.default") : "–");
+    el.note.textContent = METHODS.has(method) ? t(`pool.note.${method}`) : "";
 
     const workers = [...s.workers.values()];
     const prefix = workers.length ? (workers[0].name.match(PREFIX)?.[0] ?? "") : "";
-    replace(el.workersLabel, `Pool workers · ${fmtInt(workers.length)}`, prefix ? h("code", { class: "pl-prefix", text: ` ${prefix}N` }) : null);
+    replace(el.workersLabel, t("pool.workers", { n: fmtInt(workers.length) }), prefix ? h("code", { class: "pl-prefix", text: ` ${prefix}N` }) : null);
     const dense = n > 40;
     replace(el.workers, ...workers.map((w) =>
       h("li", { class: `pl-worker${w.replaced ? " replaced" : ""}`, dataset: { proc: w.name, count: String(w.tasks.length) } },
         h("span", { class: "pl-wname mono", title: w.name, text: short(w.name) }),
         h("span", { class: `pl-tasks${dense ? " dense" : ""}` },
-          ...w.tasks.map((t) => h("span", { class: `pl-task${s.running.has(t) ? " running" : ""}`, text: String(t) }))),
-        h("span", { class: "pl-count mono", title: "tasks run", text: String(w.tasks.length) }),
-        w.replaced ? h("span", { class: "pl-replaced", text: "exited" }) : null)));
+          ...w.tasks.map((task) => h("span", { class: `pl-task${s.running.has(task) ? " running" : ""}`, text: String(task) }))),
+        h("span", { class: "pl-count mono", title: t("pool.tasksRun"), text: String(w.tasks.length) }),
+        w.replaced ? h("span", { class: "pl-replaced", text: t("pool.exited") }) : null)));
 
     const order = s.order;
     let early = 0;
@@ -73,13 +70,13 @@ export function createView(container) {
       if (ahead) early++;
       arrived.add(task);
       while (arrived.has(due)) due++;
-      return h("li", { class: `pl-res${ahead ? " ooo" : ""}${dense ? " dense" : ""}`, title: `task ${task} → ${result}` },
+      return h("li", { class: `pl-res${ahead ? " ooo" : ""}${dense ? " dense" : ""}`, title: t("pool.task", { task, result }) },
         h("span", { class: "pl-res-task", text: String(task) }), dense ? null : h("span", { class: "pl-res-val", text: fmtInt(result) }));
     });
-    replace(el.resultsLabel, `Results as they arrived · ${fmtInt(order.length)}/${fmtInt(n)}`,
-      early ? h("span", { class: "pl-ooo-count", text: ` · ${fmtInt(early)} overtook` }) : null);
+    replace(el.resultsLabel, t("pool.results", { n: fmtInt(order.length), total: fmtInt(n) }),
+      early ? h("span", { class: "pl-ooo-count", text: ` · ${t("pool.overtook", { n: fmtInt(early) })}` }) : null);
     if (!order.length && s.started) {
-      replace(el.results, h("li", { class: "pl-wait", text: s.ended ? `no results (${s.endStatus})` : method === "map" ? "map() is waiting for every task…" : "waiting for the first result…" }));
+      replace(el.results, h("li", { class: "pl-wait", text: s.ended ? t("pool.noResults", { status: statusWord(s.endStatus) }) : t(method === "map" ? "pool.mapWaits" : "pool.firstResult") }));
     } else replace(el.results, ...chips);
 
     const final = Boolean(s.result && Array.isArray(s.result.results));

@@ -5,22 +5,14 @@
 // data-exitcodes, data-start-ms, data-mean-start-ms, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { t } from "../i18n.js";
+import { liveView, noResult, words } from "./live-view.js";
 
-const STAGES = [
-  { id: "created", label: "created", how: "Process() in the parent" },
-  { id: "started", label: "started", how: "the child's first act" },
-  { id: "running", label: "running", how: "worker() runs" },
-  { id: "exited", label: "exited", how: "exit code" },
-  { id: "joined", label: "joined", how: "join() returned" },
-];
+/** The lifecycle, in order; words: i18n keys proc.ID (the stage) and proc.IDHow (what marks it). */
+const STAGES = [{ id: "created" }, { id: "started" }, { id: "running" }, { id: "exited" }, { id: "joined" }];
 
-/** @type {Record<string, string>} what start() does under each start method */
-const METHOD_NOTES = {
-  fork: "fork: start() copies the parent process (os.fork); the child does not import anything again.",
-  spawn: "spawn: every start() launches a fresh Python interpreter, which imports the worker's module.",
-  forkserver: "forkserver: the first start() also launches the fork server; later ones ask it to fork.",
-};
+/** Start methods with a note (i18n key proc.note.METHOD) on what start() does under them. */
+const METHODS = new Set(["fork", "spawn", "forkserver"]);
 
 /**
  * @param {HTMLElement} container
@@ -36,12 +28,12 @@ export function createView(container) {
   };
   const root = h("div", { class: "view view-processes", dataset: { view: "processes" } },
     h("div", { class: "pv-top" },
-      h("div", { class: "pv-method" }, h("div", { class: "pv-label", text: "start method" }), el.method),
-      h("div", { class: "pv-mean" }, h("div", { class: "pv-label" }, "mean ", h("code", { text: "p.start()" })), el.mean)),
+      h("div", { class: "pv-method" }, h("div", { class: "pv-label", "data-i18n": "proc.method", text: t("proc.method") }), el.method),
+      h("div", { class: "pv-mean" }, h("div", { class: "pv-label" }, words("proc.mean"), " ", h("code", { text: "p.start()" })), el.mean)),
     h("table", { class: "pv-table" },
       h("thead", {}, h("tr", {},
-        h("th", { scope: "col", text: "process" }),
-        ...STAGES.map((s) => h("th", { scope: "col", title: s.how, text: s.label })),
+        h("th", { scope: "col", "data-i18n": "proc.process", text: t("proc.process") }),
+        ...STAGES.map((s) => h("th", { scope: "col", "data-i18n": `proc.${s.id}`, "data-i18n-title": `proc.${s.id}How`, title: t(`proc.${s.id}How`), text: t(`proc.${s.id}`) })),
         h("th", { scope: "col", class: "num" }, h("code", { text: "start()" })))),
       el.rows),
     el.note,
@@ -54,7 +46,7 @@ export function createView(container) {
   function render(s) {
     const method = s.result?.start_method ?? s.method;
     el.method.textContent = method || "–";
-    el.note.textContent = METHOD_NOTES[method] ?? "";
+    el.note.textContent = METHODS.has(method) ? t(`proc.note.${method}`) : "";
     const procs = [...s.procs.values()];
     const known = procs.map((p) => p.startMs).filter((ms) => typeof ms === "number");
     const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
@@ -71,7 +63,7 @@ export function createView(container) {
             text = String(p.exitcode);
             if (p.exitcode !== 0) cls += " bad";
           }
-          return h("td", { class: `pv-chip ${cls}`, title: `${st.label}: ${st.how}`, text });
+          return h("td", { class: `pv-chip ${cls}`, title: `${t(`proc.${st.id}`)}: ${t(`proc.${st.id}How`)}`, text });
         }),
         h("td", { class: "num mono pv-ms", text: typeof p.startMs === "number" ? fmtMs(p.startMs) : "" }));
     }));
@@ -79,8 +71,8 @@ export function createView(container) {
     const joined = procs.filter((p) => p.stage === "joined").length;
     el.done.className = `pv-done ${s.allDone ? "good" : "pending"}`;
     el.done.textContent = s.allDone
-      ? `所有進程執行完畢 · all ${procs.length} joined`
-      : s.ended ? `No result (${s.endStatus})` : s.started ? `${joined} / ${procs.length || "–"} joined` : "Waiting for the run…";
+      ? t("proc.allJoined", { n: procs.length })
+      : s.ended ? noResult(s.endStatus) : s.started ? t("proc.joinedOf", { joined, n: procs.length || "–" }) : t("view.waiting");
 
     const final = Boolean(s.result && Array.isArray(s.result.exitcodes));
     Object.assign(root.dataset, {

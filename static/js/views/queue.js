@@ -6,8 +6,9 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { liveView, noResult, words } from "./live-view.js";
 import { fmtInt, fmtMs } from "../format.js";
+import { t } from "../i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_SLOTS = 12; // more than this: a continuous bar instead of one box per slot
@@ -25,7 +26,7 @@ export function createView(container) {
     slots: h("div", { class: "q-slots", role: "img" }),
     spark: document.createElementNS(SVG, "svg"),
     procs: h("div", { class: "q-procs" }),
-    flow: h("ol", { class: "q-flow mono", "aria-label": "Recent hand-overs" }),
+    flow: h("ol", { class: "q-flow mono", "aria-label": t("queue.recent"), "data-i18n-aria-label": "queue.recent" }),
     verdict: h("div", { class: "q-verdict", role: "status", "aria-live": "polite" }),
   };
   el.spark.setAttribute("viewBox", `0 0 ${SPARK_W} ${SPARK_H}`);
@@ -34,14 +35,14 @@ export function createView(container) {
   el.spark.setAttribute("aria-hidden", "true");
   const root = h("div", { class: "view view-queue", dataset: { view: "queue" } },
     h("div", { class: "q-head" },
-      h("div", { class: "q-label" }, "Queue depth ", h("code", { text: "q.qsize()" })),
+      h("div", { class: "q-label" }, words("queue.depth"), " ", h("code", { text: "q.qsize()" })),
       h("div", { class: "q-depth" }, el.depth, el.max)),
     el.verdict,
     h("div", { class: "q-pipe" },
       h("span", { class: "q-end", text: "put →" }), el.slots, h("span", { class: "q-end", text: "→ get" })),
-    h("div", { class: "q-spark-box" }, el.spark, h("div", { class: "q-spark-label", text: "depth over time (dashed: maxsize)" })),
+    h("div", { class: "q-spark-box" }, el.spark, h("div", { class: "q-spark-label", "data-i18n": "queue.spark", text: t("queue.spark") })),
     el.procs,
-    h("section", { class: "view-section" }, h("h4", { text: "Hand-overs: put by → got by" }), el.flow),
+    h("section", { class: "view-section" }, words("queue.handovers", "h4"), el.flow),
   );
   container.append(root);
 
@@ -63,7 +64,7 @@ export function createView(container) {
     renderProcs(s);
     replace(el.flow, ...s.flow.slice(-5).reverse().map((f) =>
       h("li", {}, h("b", { text: f.item === null ? "None" : f.item }), " ", h("span", { class: "dim", text: f.from }), " → ", h("span", { text: f.to }))));
-    if (!s.flow.length) el.flow.append(h("li", { class: "dim", text: "nothing handed over yet" }));
+    if (!s.flow.length) el.flow.append(h("li", { class: "dim", text: t("queue.nothing") }));
 
     const r = s.result;
     const final = Boolean(r && typeof r.produced === "number");
@@ -71,13 +72,13 @@ export function createView(container) {
       const ok = r.produced === r.consumed && !r.lost?.length && !r.duplicated?.length;
       el.verdict.className = `q-verdict ${ok ? "good" : "bad"}`;
       el.verdict.textContent = ok
-        ? `All ${fmtInt(r.produced)} items arrived exactly once ✓`
-        : `Lost ${fmtInt(r.lost?.length ?? 0)} · duplicated ${fmtInt(r.duplicated?.length ?? 0)}`;
+        ? t("queue.allArrived", { n: fmtInt(r.produced) })
+        : t("queue.lostDup", { lost: fmtInt(r.lost?.length ?? 0), dup: fmtInt(r.duplicated?.length ?? 0) });
     } else {
       el.verdict.className = "q-verdict pending";
       el.verdict.textContent = s.ended
-        ? `No result (${s.endStatus})`
-        : s.started ? `${fmtInt(s.produced)} put · ${fmtInt(s.consumed)} got` : "Waiting for the run…";
+        ? noResult(s.endStatus)
+        : s.started ? t("queue.putGot", { put: fmtInt(s.produced), got: fmtInt(s.consumed) }) : t("view.waiting");
     }
     Object.assign(root.dataset, {
       depth: String(depth),
@@ -95,7 +96,7 @@ export function createView(container) {
 
   /** @param {ReturnType<typeof emptyState>} s @param {number} maxsize @param {number} depth */
   function renderSlots(s, maxsize, depth) {
-    el.slots.setAttribute("aria-label", `${depth} of ${maxsize} slots used`);
+    el.slots.setAttribute("aria-label", t("queue.slots", { depth, max: maxsize }));
     if (maxsize > MAX_SLOTS || !maxsize) {
       const pct = maxsize ? Math.min(100, (100 * depth) / maxsize) : 0;
       const bar = h("div", { class: "q-bar" });
@@ -145,20 +146,21 @@ export function createView(container) {
   /** @param {ReturnType<typeof emptyState>} s */
   function renderProcs(s) {
     const rows = [...s.procs.values()].sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
-    const lane = (/** @type {string} */ role, /** @type {string} */ title) => {
+    const lane = (/** @type {string} */ role, /** @type {string} */ titleKey) => {
       const mine = rows.filter((p) => p.role === role);
       if (!mine.length) return null;
-      return h("section", { class: "q-lane" }, h("h4", { text: title }),
+      return h("section", { class: "q-lane" }, h("h4", { text: t(titleKey) }),
         h("ul", {}, ...mine.map((p) => {
           const waiting = p.waiting !== null && !s.ended;
-          const what = role === "producer" ? "queue full" : "queue empty";
+          const blocked = t(role === "producer" ? "queue.blockedFull" : "queue.blockedEmpty");
+          const done = role === "producer" ? t("queue.nPut", { n: fmtInt(p.puts) }) : t("queue.nGot", { n: fmtInt(p.gets) });
           return h("li", { class: `q-proc${waiting ? " blocked" : ""}`, dataset: { proc: p.name } },
             h("span", { class: "q-proc-name mono", text: p.name }),
-            h("span", { class: "q-proc-state", text: waiting ? `blocked: ${what}` : `${fmtInt(role === "producer" ? p.puts : p.gets)} ${role === "producer" ? "put" : "got"}` }),
-            p.waits ? h("span", { class: "q-proc-waits", text: `waited ${fmtInt(p.waits)}× · ${fmtMs(p.waitedNs)}` }) : null);
+            h("span", { class: "q-proc-state", text: waiting ? blocked : done }),
+            p.waits ? h("span", { class: "q-proc-waits", text: t("queue.waited", { n: fmtInt(p.waits), time: fmtMs(p.waitedNs) }) }) : null);
         })));
     };
-    replace(el.procs, lane("producer", "Producers"), lane("consumer", "Consumers"));
+    replace(el.procs, lane("producer", "queue.producers"), lane("consumer", "queue.consumers"));
   }
 
   return liveView(root, emptyState, apply, render);

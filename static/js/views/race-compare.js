@@ -7,27 +7,65 @@
 import { createRun, listRuns } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
-import { t } from "../i18n.js";
+import { onLang, t } from "../i18n.js";
 
 /**
  * @param {HTMLElement} parent
- * @returns {{update(runId: string, params: Record<string, any>, result: any, startMethod: string): void, reset(): void}}
+ * @returns {{update(runId: string, params: Record<string, any>, result: any, startMethod: string): void, reset(): void, destroy(): void}}
  */
 export function createCompare(parent) {
   const box = h("div", { class: "race-versus", dataset: { withoutLost: "", withLost: "" } });
   box.hidden = true;
   parent.append(box);
   let shownFor = "";
+  /** @type {{without: any, withLock: any, locked: boolean, other: any, params: Record<string, any>, startMethod: string}|null} */
+  let shown = null;
+  /** @type {string} the error of a failed "Run it" (kept across a language switch) */
+  let failed = "";
+  const off = onLang(() => draw());
 
   /** @param {any} run @param {boolean} locked @param {boolean} current */
   function side(run, locked, current) {
-    const title = locked ? "With the Lock" : "Without a lock";
-    if (!run) return h("div", { class: "vs-side empty" }, h("div", { class: "vs-title", text: title }), h("div", { class: "vs-none", text: "not run yet" }));
+    const title = t(locked ? "vs.with" : "vs.without");
+    if (!run) return h("div", { class: "vs-side empty" }, h("div", { class: "vs-title", text: title }), h("div", { class: "vs-none", text: t("vs.notYet") }));
     const lost = run.result.lost;
     return h("div", { class: `vs-side ${lost > 0 ? "bad" : "good"}${current ? " current" : ""}` },
       h("div", { class: "vs-title", text: title }),
-      h("div", { class: "vs-lost mono", text: lost > 0 ? `lost ${fmtInt(lost)}` : "lost 0 ✓" }),
-      h("div", { class: "vs-of" }, `of ${fmtInt(run.result.expected)} · `, current ? "this run" : h("a", { href: `/runs/${run.id}`, text: `run ${run.id}` })));
+      h("div", { class: "vs-lost mono", text: lost > 0 ? t("vs.lost", { n: fmtInt(lost) }) : t("vs.lostNone") }),
+      h("div", { class: "vs-of" }, t("vs.of", { n: fmtInt(run.result.expected) }),
+        current ? t("vs.this") : h("a", { href: `/runs/${run.id}`, text: t("run.id", { id: run.id }) })));
+  }
+
+  /** (Re)build the box from what update() found, in the current language. */
+  function draw() {
+    if (!shown) return;
+    const { without, withLock, locked, other, params, startMethod } = shown;
+    const children = [side(without, false, !locked), h("div", { class: "vs-vs", text: "vs" }), side(withLock, true, locked)];
+    if (!other) {
+      const btn = h("button", { class: "btn", type: "button", text: failed ? t("run.startFailed", { error: failed }) : t(locked ? "vs.runWithout" : "vs.runWith") });
+      btn.addEventListener("click", async () => {
+        btn.disabled = true;
+        try {
+          const run = await createRun({ scenario: "race", params: { ...params, use_lock: !locked }, start_method: startMethod });
+          const link = h("a", { href: `/runs/${run.id}` });
+          box.append(link);
+          link.click(); // the router takes in-page links
+          link.remove();
+        } catch (err) {
+          btn.disabled = false;
+          failed = /** @type {Error} */ (err).message;
+          btn.textContent = t("run.startFailed", { error: failed });
+        }
+      });
+      children.push(h("div", { class: "vs-action" }, btn));
+    } else if (without && withLock) {
+      const href = `/compare?a=${encodeURIComponent(without.id)}&b=${encodeURIComponent(withLock.id)}`;
+      children.push(h("div", { class: "vs-action" }, h("a", { class: "btn vs-compare", href, "data-i18n": "cmp.link", text: t("cmp.link") })));
+    }
+    replace(box, h("div", { class: "vs-head", text: t("vs.head") }), h("div", { class: "vs-row" }, ...children));
+    box.dataset.withoutLost = without ? String(without.result.lost) : "";
+    box.dataset.withLost = withLock ? String(withLock.result.lost) : "";
+    box.hidden = false;
   }
 
   return {
@@ -44,35 +82,17 @@ export function createCompare(parent) {
       if (shownFor !== runId) return;
       const me = { id: runId, result };
       const [without, withLock] = locked ? [other, me] : [me, other];
-      const children = [side(without, false, !locked), h("div", { class: "vs-vs", text: "vs" }), side(withLock, true, locked)];
-      if (!other) {
-        const btn = h("button", { class: "btn", type: "button", text: locked ? "▶ Run it without the lock" : "▶ Run it with the Lock" });
-        btn.addEventListener("click", async () => {
-          btn.disabled = true;
-          try {
-            const run = await createRun({ scenario: "race", params: { ...params, use_lock: !locked }, start_method: startMethod });
-            const link = h("a", { href: `/runs/${run.id}` });
-            box.append(link);
-            link.click(); // the router takes in-page links
-            link.remove();
-          } catch (err) {
-            btn.disabled = false;
-            btn.textContent = `Could not start: ${/** @type {Error} */ (err).message}`;
-          }
-        });
-        children.push(h("div", { class: "vs-action" }, btn));
-      } else if (without && withLock) {
-        const href = `/compare?a=${encodeURIComponent(without.id)}&b=${encodeURIComponent(withLock.id)}`;
-        children.push(h("div", { class: "vs-action" }, h("a", { class: "btn vs-compare", href, "data-i18n": "cmp.link", text: t("cmp.link") })));
-      }
-      replace(box, h("div", { class: "vs-head", text: "Same race, without and with the Lock" }), h("div", { class: "vs-row" }, ...children));
-      box.dataset.withoutLost = without ? String(without.result.lost) : "";
-      box.dataset.withLost = withLock ? String(withLock.result.lost) : "";
-      box.hidden = false;
+      shown = { without, withLock, locked, other, params, startMethod };
+      failed = "";
+      draw();
     },
     reset() {
       shownFor = "";
+      shown = null;
       box.hidden = true;
+    },
+    destroy() {
+      off();
     },
   };
 }

@@ -4,8 +4,9 @@
 // result is in).
 
 import { h } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { liveView, noResult, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
+import { t } from "../i18n.js";
 import { createCompare } from "./race-compare.js";
 
 /**
@@ -24,11 +25,11 @@ export function createView(container) {
     bar: h("div", { class: "race-progress-bar" }),
   };
   const root = h("div", { class: "view view-race", dataset: { view: "race" } },
-    h("div", { class: "race-counter" }, h("div", { class: "race-label" }, "Shared counter ", h("code", { text: "counter.value" })), el.value),
+    h("div", { class: "race-counter" }, h("div", { class: "race-label" }, words("race.counter"), " ", h("code", { text: "counter.value" })), el.value),
     h("div", { class: "race-progress", "aria-hidden": "true" }, el.bar),
     h("dl", { class: "race-compare" },
-      h("div", {}, h("dt", { text: "Expected" }), el.expected, el.expectedHow),
-      h("div", {}, h("dt", { text: "Actual" }), el.actual, el.actualHow)),
+      h("div", {}, words("race.expected", "dt"), el.expected, el.expectedHow),
+      h("div", {}, words("race.actual", "dt"), el.actual, el.actualHow)),
     el.verdict,
     el.lock,
   );
@@ -46,9 +47,9 @@ export function createView(container) {
     const actual = final ? s.result.actual : s.current;
     el.value.textContent = fmtInt(actual ?? 0);
     el.expected.textContent = expected === null ? "–" : fmtInt(expected);
-    el.expectedHow.textContent = expected === null ? "" : `${fmtInt(workers)} workers × ${fmtInt(increments)}`;
+    el.expectedHow.textContent = expected === null ? "" : t("race.how", { workers: fmtInt(workers), increments: fmtInt(increments) });
     el.actual.textContent = actual === null ? "–" : fmtInt(actual);
-    el.actualHow.textContent = final ? "final value" : s.ended ? "no result" : "so far (live)";
+    el.actualHow.textContent = t(final ? "race.final" : s.ended ? "race.noResult" : "race.soFar");
     el.bar.style.width = `${expected ? Math.min(100, (100 * s.writes) / expected) : 0}%`;
 
     let lost;
@@ -57,16 +58,16 @@ export function createView(container) {
     if (final && expected !== null) {
       lost = expected - actual;
       cls = lost > 0 ? "bad" : "good";
-      text = lost > 0 ? `Lost updates: ${fmtInt(lost)}` : "No lost updates ✓";
+      text = lost > 0 ? t("race.lost", { n: fmtInt(lost) }) : t("race.noneLost");
     } else if (s.ended) {
       lost = Math.max(0, s.writes - (s.current ?? 0));
       cls = "pending";
-      text = `No result (${s.endStatus})${lost ? ` · lost so far: ${fmtInt(lost)}` : ""}`;
+      text = `${noResult(s.endStatus)}${lost ? ` · ${t("race.lostSoFarTail", { n: fmtInt(lost) })}` : ""}`;
     } else {
       // Every write is one increment: increments done minus the counter's value is what got lost.
       lost = Math.max(0, s.writes - (s.current ?? 0));
       cls = lost > 0 ? "bad" : "pending";
-      text = lost > 0 ? `Lost so far: ${fmtInt(lost)}` : s.started ? "Counting…" : "Waiting for the run…";
+      text = lost > 0 ? t("race.lostSoFar", { n: fmtInt(lost) }) : t(s.started ? "race.counting" : "view.waiting");
     }
     el.verdict.className = `race-verdict ${cls}`;
     el.verdict.textContent = text;
@@ -81,11 +82,11 @@ export function createView(container) {
     const useLock = s.result?.use_lock ?? p.use_lock;
     el.lock.className = `race-lock ${useLock ? "on" : "off"}`;
     el.lock.textContent = useLock
-      ? `Lock used: ${fmtInt(s.acquired)} acquisitions`
-      : "No lock: read and write are two steps";
+      ? t("race.lockUsed", { n: fmtInt(s.acquired) })
+      : t("race.noLock");
   }
 
-  return liveView(root, emptyState, apply, render, () => compare.reset());
+  return liveView(root, emptyState, apply, render, () => compare.reset(), () => compare.destroy());
 }
 
 function emptyState() {

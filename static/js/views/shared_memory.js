@@ -7,6 +7,8 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
+import { onLang, t } from "../i18n.js";
+import { noResult } from "./live-view.js";
 
 const COLOURS = 8; // .shm-w0 … .shm-w7 in views-basics.css
 
@@ -18,17 +20,17 @@ export function createView(container) {
   const el = {
     value: h("div", { class: "shm-value mono", text: "0" }),
     expected: h("div", { class: "shm-expected" }),
-    grid: h("ol", { class: "shm-grid mono", "aria-label": "shared Array squares" }),
+    grid: h("ol", { class: "shm-grid mono", "aria-label": t("shm.gridAria"), "data-i18n-aria-label": "shm.gridAria" }),
     legend: h("ul", { class: "shm-legend" }),
     verdict: h("div", { class: "shm-verdict", role: "status", "aria-live": "polite" }),
   };
   const root = h("div", { class: "view view-shm", dataset: { view: "shared_memory" } },
     h("div", { class: "shm-top" },
-      h("div", { class: "shm-label" }, "Value ", h("code", { text: "total.value" })),
+      h("div", { class: "shm-label" }, h("span", { translate: "no", text: "Value" }), " ", h("code", { text: "total.value" })),
       el.value,
       el.expected),
     el.verdict,
-    h("div", { class: "shm-label" }, "Array ", h("code", { text: "squares" }), h("span", { class: "shm-rule", text: "cell i = i × i" })),
+    h("div", { class: "shm-label" }, h("span", { translate: "no", text: "Array" }), " ", h("code", { text: "squares" }), h("span", { class: "shm-rule", "data-i18n": "shm.rule", text: t("shm.rule") })),
     el.grid,
     el.legend,
   );
@@ -69,20 +71,20 @@ export function createView(container) {
     const expectedValue = s.result?.expected_value ?? (s.size ? sumSquares(s.size) : null);
     const value = s.result && typeof s.result.value === "number" ? s.result.value : s.value;
     el.value.textContent = fmtInt(value);
-    el.expected.textContent = expectedValue === null ? "" : `expected 0² + 1² + … + ${s.size - 1}² = ${fmtInt(expectedValue)}`;
+    el.expected.textContent = expectedValue === null ? "" : t("shm.expected", { last: s.size - 1, value: fmtInt(expectedValue) });
 
     const counts = Array.from({ length: s.workers }, () => 0);
     for (const w of s.writer) if (w !== undefined && w < counts.length) counts[w]++;
     replace(el.legend, ...counts.map((n, w) =>
-      h("li", { class: `shm-w${w % COLOURS}` }, h("span", { class: "shm-swatch" }), h("span", { class: "mono", text: `P-${w}` }), ` ${fmtInt(n)} cells`)));
+      h("li", { class: `shm-w${w % COLOURS}` }, h("span", { class: "shm-swatch" }), h("span", { class: "mono", text: `P-${w}` }), ` ${t("shm.cells", { n: fmtInt(n) })}`)));
 
     const written = s.writer.filter((w) => w !== undefined).length;
     const final = Boolean(s.result && Array.isArray(s.result.array));
     const match = final && sameList(s.result.array, s.result.expected_array) && s.result.value === s.result.expected_value;
     el.verdict.className = `shm-verdict ${final ? (match ? "good" : "bad") : "pending"}`;
     el.verdict.textContent = final
-      ? match ? `Array = expected · total = ${fmtInt(s.result.value)} ✓` : "Array or total differs from expected ✗"
-      : s.ended ? `No result (${s.endStatus})` : s.started ? `${fmtInt(written)} / ${fmtInt(s.size)} cells written` : "Waiting for the run…";
+      ? match ? t("shm.match", { value: fmtInt(s.result.value) }) : t("shm.differs")
+      : s.ended ? noResult(s.endStatus) : s.started ? t("shm.written", { written: fmtInt(written), size: fmtInt(s.size) }) : t("view.waiting");
     Object.assign(root.dataset, {
       written: String(written),
       writers: Array.from({ length: s.size }, (_, i) => (s.writer[i] === undefined ? "" : String(s.writer[i]))).join(","),
@@ -94,6 +96,7 @@ export function createView(container) {
   }
 
   render();
+  const off = onLang(schedule);
   return {
     onEvents(events) {
       for (const ev of events) apply(s, ev);
@@ -104,6 +107,7 @@ export function createView(container) {
       schedule();
     },
     destroy() {
+      off();
       cancelAnimationFrame(raf);
       root.remove();
     },

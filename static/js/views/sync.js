@@ -5,6 +5,7 @@
 // (the most inside at once, from the events), data-entries, data-arrived, data-passed (barrier).
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { liveView } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -30,7 +31,7 @@ function s(tag, attrs = {}, ...children) {
  */
 export function createView(container) {
   const plot = s("g");
-  const svg = s("svg", { class: "sy-chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "workers inside the section over time" }, plot);
+  const svg = s("svg", { class: "sy-chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("sy.chart"), "data-i18n-aria-label": "sy.chart" }, plot);
   const max = h("span", { class: "sy-max mono" });
   const of = h("span", { class: "sy-of" });
   const verdict = h("div", { class: "sy-verdict pending", role: "status" });
@@ -38,11 +39,11 @@ export function createView(container) {
   const barrierText = h("span", { class: "sy-barrier-text" });
   const eventText = h("div", { class: "sy-event" });
   const root = h("div", { class: "view view-sync", dataset: { view: "sync" } },
-    h("div", { class: "sy-head" }, h("span", { class: "sy-label", text: "Most inside at once" }), max, of),
+    h("div", { class: "sy-head" }, h("span", { class: "sy-label", "data-i18n": "sy.most", text: t("sy.most") }), max, of),
     svg,
     verdict,
     eventText,
-    h("div", { class: "sy-barrier" }, h("span", { class: "sy-label", text: "Barrier" }), dots, barrierText),
+    h("div", { class: "sy-barrier" }, h("span", { class: "sy-label", translate: "no", text: "Barrier" }), dots, barrierText),
   );
   container.append(root);
 
@@ -57,34 +58,34 @@ export function createView(container) {
     let most = 0;
     /** @type {[number, number][]} */
     const series = [];
-    for (const [t, d] of steps) {
+    for (const [at, d] of steps) {
       inside += d;
       most = Math.max(most, inside);
-      series.push([t, inside]);
+      series.push([at, inside]);
     }
     drawChart(plot, series, k, Math.max(workers, Number.isFinite(k) ? k : 0, most, 1), st);
     max.textContent = String(most);
-    of.textContent = `limit k = ${Number.isFinite(k) ? k : "–"}`;
+    of.textContent = t("sy.limit", { k: Number.isFinite(k) ? k : "–" });
     max.className = `sy-max mono ${most > k ? "bad" : "good"}`;
 
     const final = Boolean(st.result);
     if (most > k) {
       verdict.className = "sy-verdict bad";
-      verdict.textContent = `${most} inside at once: more than k = ${k}!`;
+      verdict.textContent = t("sy.over", { n: most, k });
     } else if (final) {
       verdict.className = "sy-verdict good";
-      verdict.textContent = `Never more than k = ${k} inside ✓`;
+      verdict.textContent = t("sy.never", { k });
     } else {
       verdict.className = "sy-verdict pending";
-      verdict.textContent = st.started ? `At most k = ${k} may be inside` : "Waiting for the run…";
+      verdict.textContent = st.started ? t("sy.atMost", { k }) : t("view.waiting");
     }
     eventText.textContent = st.setT === null
-      ? `Start Event: ${st.eventWaiting} waiting…`
-      : `Start Event set at ${fmtS(st.setT)}: ${st.eventWaiting} were waiting for it`;
+      ? t("sy.eventWaiting", { n: st.eventWaiting })
+      : t("sy.eventSet", { t: fmtS(st.setT), n: st.eventWaiting });
 
     dots.replaceChildren(...Array.from({ length: workers }, (_, i) =>
       h("span", { class: `sy-dot ${i < st.passed ? "passed" : i < st.arrived ? "arrived" : ""}` })));
-    barrierText.textContent = st.passed ? `${st.passed}/${workers} through` : `${st.arrived}/${workers} arrived`;
+    barrierText.textContent = st.passed ? t("sy.through", { n: st.passed, workers }) : t("sy.arrived", { n: st.arrived, workers });
 
     Object.assign(root.dataset, {
       final: String(final),
@@ -117,13 +118,13 @@ function drawChart(g, series, k, top, st) {
     s("text", { class: "sy-tick", x: PAD.l - 6, y: y(0) + 5 }, "0"),
     s("text", { class: "sy-tick", x: PAD.l - 6, y: y(top) + 5 }, String(top)),
   ];
-  if (st.setT !== null) out.push(marker(x(st.setT), "start", "sy-mark-start"));
-  if (st.barrierT !== null) out.push(marker(x(st.barrierT), "barrier", "sy-mark-barrier"));
+  if (st.setT !== null) out.push(marker(x(st.setT), t("sy.markStart"), "sy-mark-start"));
+  if (st.barrierT !== null) out.push(marker(x(st.barrierT), t("sy.markBarrier"), "sy-mark-barrier"));
   if (series.length) {
     let d = `M${x(t0).toFixed(1)},${y(0).toFixed(1)}`;
     let prev = 0;
-    for (const [t, n] of series) {
-      d += ` H${x(t).toFixed(1)} V${y(n).toFixed(1)}`;
+    for (const [at, n] of series) {
+      d += ` H${x(at).toFixed(1)} V${y(n).toFixed(1)}`;
       prev = n;
     }
     d += ` H${(W - PAD.r).toFixed(1)} V${y(prev).toFixed(1)}`;
