@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from app.events import SUMMARY_KINDS, Event, WireEvent, encode_wire
+from app.events import SUMMARY_KINDS, Event, WireEvent, encode_wires
 from app.reporter import EventQueue
 
 # (events that change the run's summary, every event's JSON in seq order)
@@ -55,7 +55,7 @@ class Relay(threading.Thread):
 
     def _hand_off(self, batch: list[WireEvent]) -> None:
         seq, run = self.next_seq, self.run_id
-        encoded = [encode_wire(run, seq + i, wire) for i, wire in enumerate(batch)]
+        encoded = encode_wires(run, seq, batch)
         notable = [Event.from_wire(run, seq + i, w) for i, w in enumerate(batch) if w[3] in SUMMARY_KINDS]
         self.next_seq = seq + len(batch)
         self.deliver(notable, encoded)

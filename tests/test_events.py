@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from app.events import KINDS, Event, json_array
+from app.events import KINDS, Event, encode_wire, encode_wires, json_array
 
 VOCABULARY = """run.start run.end process.start process.exit lock.wait lock.acquired lock.released value.read
 value.write array.read array.write queue.put queue.get pipe.send pipe.recv manager.call pool.task.start
@@ -53,3 +53,19 @@ def test_json_array_joins_encoded_events() -> None:
     events = [Event("r", i, i, 1, "p", "log", {}) for i in range(3)]
     assert [e["seq"] for e in orjson.loads(json_array([e.to_json() for e in events]))] == [0, 1, 2]
     assert orjson.loads(json_array([])) == []
+
+
+def test_encode_wires_is_encode_wire_for_a_whole_batch() -> None:
+    tricky = [
+        (1, 10, "MainProcess", "log", {"msg": '},{"run":"abcd1234","seq":9'}),  # the boundary, as text
+        (2, 11, 'we"ird\nname', "value.write", {"name": "c", "value": 3, "obj": object()}),
+        (3, 12, "w", "lock.acquired", {"lock": "lock"}),
+    ]
+    expected = [encode_wire("abcd1234", 40 + i, w) for i, w in enumerate(tricky)]
+    assert encode_wires("abcd1234", 40, tricky) == expected
+    # An event whose data holds an event-shaped object: the split cannot be trusted, each is encoded alone.
+    copies = [{"run": "abcd1234", "seq": 1}, {"run": "abcd1234", "seq": 2}]  # the second one's `,{` fools it
+    nested = [(4, 13, "w", "log", {"copies": copies}), *tricky]
+    one_by_one = [encode_wire("abcd1234", i, w) for i, w in enumerate(nested)]
+    assert encode_wires("abcd1234", 0, nested) == one_by_one
+    assert encode_wires("abcd1234", 0, []) == []
