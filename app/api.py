@@ -151,7 +151,7 @@ async def resume_run(request: Request, run_id: str) -> dict[str, Any]:
     return manager(request).pause(run_id, False).to_dict()
 
 
-@router.post("/runs/{run_id}/cancel", responses={**NOT_FOUND, **GUARDED})
+@router.post("/runs/{run_id}/cancel", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
 async def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     return manager(request).cancel(run_id).to_dict()
 

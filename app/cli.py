@@ -1,4 +1,4 @@
-"""The `mpscope` command line: `mpscope serve`, and `export`/`import` against a running server."""
+"""The `mpscope` command line: `mpscope serve`, `export`/`import` against a running server, and `trace`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ import json
 import os
 import secrets
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from app import __version__
-from app.config import START_METHODS, Limits, Settings, is_loopback
-from app.history import default_data_dir
-from app.security import WILDCARDS, interface_addresses
+from app.config import START_METHODS, Limits, Settings, default_data_dir, is_loopback
+from app.trace import command as trace_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN); 'auto' makes one",
     )
     _client_commands(commands)
+    trace_command.add_parser(commands)
     return parser
 
 
@@ -138,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         return export(args)
     if args.command == "import":
         return import_(args)
+    if args.command == "trace":
+        return trace_command.run(args)
     return 2
 
 
@@ -209,6 +209,9 @@ def import_(args: argparse.Namespace) -> int:
 
 def _request(url: str, token: str | None, data: bytes | None = None) -> tuple[int, bytes, dict[str, str]]:
     """(status, body, headers) of one request; HTTP errors are answers too."""
+    import urllib.error  # here, not at the top: `mpscope trace` starts faster without it
+    import urllib.request
+
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -272,6 +275,8 @@ def serve(args: argparse.Namespace) -> int:
     if token:
         print(f"presenter URL (can start runs; keep it private): {base}?token={token}", flush=True)
     # The audience reaches a wildcard bind by this machine's LAN address, not by 127.0.0.1.
+    from app.security import WILDCARDS  # starlette: only the server needs it
+
     shared = [f"http://{ip}:{args.port}/" for ip in _lan_addresses()] if args.host in WILDCARDS else []
     for url in shared or [base]:
         print(
@@ -304,6 +309,8 @@ def _token(value: str | None) -> str | None:
 
 def _lan_addresses() -> list[str]:
     """This machine's non-loopback IPv4 addresses, for the URL an audience can open."""
+    from app.security import interface_addresses
+
     return sorted(a for a in interface_addresses() if "." in a and not a.startswith("127."))
 
 

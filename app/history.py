@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -43,11 +42,6 @@ INTERRUPTED_ERROR = "the server stopped while this run was in flight; its events
 
 class HistoryBusy(RuntimeError):
     """Another mpscope server holds this data directory."""
-
-
-def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mpscope"
 
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:

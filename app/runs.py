@@ -288,6 +288,8 @@ class RunManager:
     # -- stopping -----------------------------------------------------------------------------
     def cancel(self, run_id: str) -> Run:
         run = self.get(run_id)
+        if run.active and run.scenario == "trace":
+            raise RunNotActive(f"run {run_id} is a traced program: stop it where it runs (Ctrl-C)")
         self._stop(run, RunStatus.CANCELLED, None)
         return run
 

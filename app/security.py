@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -109,7 +110,7 @@ class GuardMiddleware:
         self.token = token
         self.viewer_token = viewer_token
         self.max_body_bytes = max_body_bytes
-        self.body_limits = body_limits or {}  # path -> its own cap, for the few routes that take files
+        self.body_limits = body_limits or {}  # path (glob) -> its own cap, for routes taking files
         self.audience_writes = audience_writes  # paths (fullmatch) of the writes an audience may make
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -140,7 +141,10 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         if mutating:
-            limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+            path = scope["path"]
+            limit = next(
+                (n for p, n in self.body_limits.items() if fnmatchcase(path, p)), self.max_body_bytes
+            )
             limit = AUDIENCE_BODY_BYTES if audience else limit
             body = await read_body(receive, limit)
             if body is None:

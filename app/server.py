@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, api, pages, presenter_api, ws
+from app import __version__, api, pages, presenter_api, trace_api, ws
 from app.config import Settings
 from app.errors import InvalidRequest, LimitExceeded, RunActive, RunNotActive, UnknownRun, UnknownScenario
 from app.export import ImportProblem
@@ -20,6 +20,7 @@ from app.presenter import Presenters
 from app.reaper import Reaper
 from app.runs import RunManager, warm_up
 from app.security import GuardMiddleware, allowed_hosts
+from app.traces import TraceRuns
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,12 +30,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     history = History(settings.data_dir) if settings.data_dir is not None else None
     manager = RunManager(settings, hub, reaper=reaper, history=history)
     presenters = Presenters()
+    traces = TraceRuns(manager)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reaper.start()
         warm_up()
         yield
+        traces.shutdown()
         await manager.shutdown()
         if history is not None:
             await asyncio.to_thread(history.close)  # commits what is queued
@@ -47,9 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.manager = manager
     app.state.presenters = presenters
+    app.state.traces = traces
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(presenter_api.router)
+    app.include_router(trace_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
     app.add_middleware(
@@ -58,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         token=settings.token,
         viewer_token=settings.viewer_token,
         max_body_bytes=settings.limits.max_body_bytes,
-        body_limits={"/api/runs/import": settings.limits.max_import_bytes},
+        body_limits={
+            "/api/runs/import": settings.limits.max_import_bytes,
+            "/api/traces/*/events": trace_api.MAX_BATCH_BYTES,
+        },
         audience_writes=presenter_api.AUDIENCE_WRITES,
     )
 

@@ -7,6 +7,7 @@ and a server that leaves processes behind when it is stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -28,6 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 # Variables that could let the fresh venv see the source tree or this test's environment.
 HIDDEN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MPSCOPE_TOKEN")
+
+
+TRACED = """\
+import multiprocessing as mp
+
+def work(counter, lock):
+    for _ in range(10):
+        with lock:
+            counter.value += 1
+
+if __name__ == "__main__":
+    ctx = mp.get_context("spawn")
+    counter, lock = ctx.Value("i", 0), ctx.Lock()
+    procs = [ctx.Process(target=work, args=(counter, lock)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    print(counter.value)
+"""
 
 
 def clean_env() -> dict[str, str]:
@@ -183,6 +204,15 @@ def test_wheel_installs_and_serves_outside_the_repo(tmp_path: Path, server_facto
     # The installed package is the one imported, not the source tree.
     where = run([str(venv / "bin" / "python"), "-c", "import app; print(app.__file__)"], cwd=elsewhere)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout + where.stderr
+
+    # `mpscope trace` from the wheel: its boot directory ships, and the program's processes load the
+    # instrumentation from the venv (a spawn child is a fresh interpreter: it needs sitecustomize).
+    program = elsewhere / "counter.py"
+    program.write_text(TRACED)
+    traced = run([str(venv / "bin" / "mpscope"), "trace", "--out", "t.ndjson", "counter.py"], cwd=elsewhere)
+    assert traced.returncode == 0 and traced.stdout == "20\n", traced.stdout + traced.stderr
+    kinds = [json.loads(line)["kind"] for line in (elsewhere / "t.ndjson").read_text().splitlines()]
+    assert kinds.count("lock.acquired") >= 20 and kinds.count("process.start") == 3, kinds
 
     version = run([str(venv / "bin" / "mpscope"), "--version"], cwd=elsewhere)
     assert version.returncode == 0, version.stderr

@@ -8,6 +8,7 @@
 // "{name}" in a string is replaced by vars.name. Numbers, units and parameter names stay as they are.
 
 import * as panels from "./i18n-panels.js";
+import * as traced from "./i18n-trace.js";
 import { getLang, onLang, setLang } from "./lang.js";
 
 export { getLang, onLang, setLang };
@@ -382,7 +383,7 @@ const ZH = {
   "poll.sent": "已送出：{v}。投票結束前都可以修改。",
 };
 
-const TABLES = { en: { ...EN, ...panels.EN }, zh: { ...ZH, ...panels.ZH } };
+const TABLES = { en: { ...EN, ...panels.EN, ...traced.EN }, zh: { ...ZH, ...panels.ZH, ...traced.ZH } };
 
 /**
  * Every string of one language (i18n-panels.js included), for tests and tools.

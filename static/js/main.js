@@ -127,6 +127,7 @@ function openRun(id) {
     if (known || !sid) return;
     known = sid;
     statePanel.use(sid);
+    if (sid === "trace") return; // a traced program: no scenario; its run.start says what it is
     scenario(sid)
       .then((s) => {
         if (current.id !== id) return;
@@ -137,6 +138,13 @@ function openRun(id) {
         document.title = `${s.title} · run ${id} · mpscope`;
       })
       .catch(() => {});
+  };
+  /** A traced program (`mpscope trace`): its name and its own source, from its run.start. @param {any} data */
+  const showTraced = (data) => {
+    if (current.id !== id) return;
+    runHeader.setTitle(String(data.title ?? "trace"));
+    sourcePanel.show({ id: `trace-${id}`, source: data.source, file: data.source_name });
+    document.title = `${data.title} · run ${id} · mpscope`;
   };
   const missing = () => {
     runHeader.setMissing();
@@ -149,6 +157,7 @@ function openRun(id) {
     onEvents: (events) => {
       const start = events.find((ev) => ev.kind === "run.start");
       if (start) useScenario(start.data.scenario);
+      if (start?.data.scenario === "trace") showTraced(start.data);
       const show = replayBar.add(events); // false while a replay decides what is shown
       if (show) timeline.addEvents(events);
       runHeader.onEvents(events);

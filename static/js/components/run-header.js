@@ -179,15 +179,17 @@ export class RunHeader {
     e.title.textContent = this.title || scenario || t("run.title");
     if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
     e.id.textContent = t("run.id", { id: this.runId });
-    e.cancel.hidden = !ACTIVE.has(status);
+    // A traced program (`mpscope trace`) runs in its user's terminal: stopped there, never re-run from here.
+    const traced = scenario === "trace";
+    e.cancel.hidden = !ACTIVE.has(status) || traced;
     // "Pause all workers": every process of the run waits at its next reported step until resumed.
     const paused = Boolean(run.paused) && ACTIVE.has(status);
-    e.pause.hidden = status !== "running";
+    e.pause.hidden = status !== "running" || traced;
     e.pause.textContent = t(paused ? "run.resume" : "run.pause");
     e.pause.setAttribute("aria-pressed", String(paused));
     this.root.dataset.paused = String(paused);
-    e.again.hidden = !scenario || this.missing;
-    e.edit.hidden = !scenario || this.missing;
+    e.again.hidden = !scenario || this.missing || traced;
+    e.edit.hidden = !scenario || this.missing || traced;
     e.exportMenu.hidden = this.missing || this.deleted || ACTIVE.has(status); // a finished run's files only
     e.exportMenu.setAttribute("run", this.runId);
     if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);

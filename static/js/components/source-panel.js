@@ -16,7 +16,8 @@ export class SourcePanel {
 
   /**
    * Show a scenario's source (the object from GET /api/scenarios/{id}); null hides the panel.
-   * @param {{id: string, source?: string}|null} scenario
+   * @param {{id: string, source?: string, file?: string}|null} scenario `file`: the name to show
+   *   (a traced program's script); default scenarios/{id}.py
    */
   show(scenario) {
     if (!scenario?.source) {
@@ -26,7 +27,7 @@ export class SourcePanel {
     this.root.hidden = false;
     if (this.shown === scenario.id) return;
     this.shown = scenario.id;
-    replace(this.summary, h("span", { "data-i18n": "source.code", text: t("source.code") }), " ", h("span", { class: "mono dim", text: `scenarios/${scenario.id}.py` }));
+    replace(this.summary, h("span", { "data-i18n": "source.code", text: t("source.code") }), " ", h("span", { class: "mono dim", text: scenario.file ?? `scenarios/${scenario.id}.py` }));
     replace(this.code, highlightPython(scenario.source));
   }
 }

@@ -28,6 +28,7 @@ const VIEWS = {
   queue: () => import("./queue.js"),
   pipe: () => import("./pipe.js"),
   manager: () => import("./manager.js"),
+  trace: () => import("./trace.js"), // a program run by `mpscope trace`
 };
 
 /**

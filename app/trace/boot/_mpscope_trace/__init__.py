@@ -1,0 +1,115 @@
+"""Instrumentation of multiprocessing for `mpscope trace` (loaded by boot/sitecustomize.py).
+
+Stdlib only, and loaded under this private name so that a program with its own `app` module is not
+affected. `install` patches the stdlib's classes in place (no subclasses: what the program pickles
+stays the stdlib's own types) and marks each primitive the program creates; only marked ones report.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import importlib.machinery
+import multiprocessing
+import os
+import sys
+from multiprocessing import context
+
+from _mpscope_trace import agent as _agent
+from _mpscope_trace import state
+
+TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["install"]
+FACTORIES = (
+    "Lock",
+    "RLock",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Condition",
+    "Event",
+    "Barrier",
+    "Queue",
+    "JoinableQueue",
+    "SimpleQueue",
+    "Pipe",
+    "Value",
+    "Array",
+)
+
+
+# Patched when first imported, in whichever process: importing them all up front cost every traced
+# process ~40 ms at start (a spawned Pool worker unpickles its target, and that import patches it).
+LAZY = {
+    "multiprocessing.pool": "pools",
+    "multiprocessing.managers": "managers",
+    "concurrent.futures.process": "executor",
+}
+
+
+def install(spec: str) -> None:
+    """`spec`: "T0:SOCKET" from the tracer (its CLOCK_MONOTONIC start in ns, and where to send)."""
+    if state.AGENT is not None:
+        return
+    t0, _, sock = spec.partition(":")
+    a = _agent.Agent(sock, int(t0))
+    state.AGENT = a
+    os.register_at_fork(after_in_child=a.after_fork)
+    atexit.register(a.finish, None)
+    from _mpscope_trace import pipes, process, queues, shared, sync
+
+    for module in (process, sync, shared, queues, pipes):
+        _apply(a, module)
+    # `multiprocessing.Lock` and friends were bound to the default context's methods at import time.
+    for name in FACTORIES:
+        setattr(multiprocessing, name, getattr(context._default_context, name))
+    for name, patcher in LAZY.items():
+        if name in sys.modules:
+            _apply(a, importlib.import_module(f"_mpscope_trace.{patcher}"))
+    sys.meta_path.insert(0, _PatchOnImport(a))
+
+
+def _apply(a: _agent.Agent, module: Any) -> None:
+    try:
+        module.patch(a)
+    except Exception:
+        a.failed()
+
+
+class _PatchOnImport:
+    """A meta path finder that lets the stdlib load one of LAZY's modules, then patches it."""
+
+    def __init__(self, a: _agent.Agent) -> None:
+        self.a = a
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        patcher = LAZY.get(name)
+        if patcher is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        del LAZY[name]  # once
+        spec.loader = _ThenPatch(
+            spec.loader, lambda: _apply(self.a, importlib.import_module(f"_mpscope_trace.{patcher}"))
+        )
+        return spec
+
+
+class _ThenPatch:
+    """The module's own loader, and then the patch."""
+
+    def __init__(self, loader: Any, after: Any) -> None:
+        self.loader, self.after = loader, after
+
+    def __getattr__(self, name: str) -> Any:  # get_source, is_package, ...: the real loader's
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.loader.exec_module(module)
+        self.after()

@@ -1,0 +1,239 @@
+"""Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event and Barrier the program creates."""
+
+from __future__ import annotations
+
+import sys
+from multiprocessing import context, synchronize
+
+from _mpscope_trace import labels
+from _mpscope_trace.agent import Agent
+from _mpscope_trace.state import MARK
+
+TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
+if TYPE_CHECKING:
+    from typing import Any
+
+SEMLOCKS = {"Lock": "lock", "RLock": "lock", "Semaphore": "semaphore", "BoundedSemaphore": "semaphore"}
+
+
+def instrument_semlock(a: Agent, obj: Any) -> None:
+    """Give a marked Lock/Semaphore reporting acquire/release methods (instance attributes, as the
+    stdlib's own SemLock._make_methods sets them)."""
+    family, name, initial = getattr(obj, MARK)
+    raw_acquire, raw_release, sem = obj._semlock.acquire, obj._semlock.release, obj._semlock
+    waited, acquired, released = f"{family}.wait", f"{family}.acquired", f"{family}.released"
+    key = family
+    named = {key: name}  # one dict for every event of a Lock: it is never changed, and pickles once per batch
+    counted = family == "semaphore"
+
+    def inside() -> dict[str, Any]:
+        return {key: name, "inside": initial - sem._get_value()} if counted else named
+
+    def acquire(block: bool = True, timeout: float | None = None) -> bool:
+        if raw_acquire(False):
+            try:
+                a.note(acquired, inside())
+            except Exception:
+                a.failed()
+            return True
+        if not block:
+            return False
+        try:
+            a.emit_and_flush(waited, named)
+        except Exception:
+            a.failed()
+        got: bool = raw_acquire(True, timeout)
+        try:
+            a.note(acquired if got else f"{family}.timeout", inside() if got else named)
+        except Exception:
+            a.failed()
+        return got
+
+    def release() -> None:
+        try:
+            a.note(released, {key: name, "inside": initial - sem._get_value() - 1} if counted else named)
+        except Exception:
+            a.failed()
+        raw_release()
+        try:
+            a.send_if_due()  # only now: the lock is free while we send
+        except Exception:
+            a.failed()
+
+    obj.acquire, obj.release = acquire, release
+
+
+def _mark_and_wrap(a: Agent, cls_name: str, make: Any, setup: Any = None) -> Any:
+    """A BaseContext factory method that marks what the program itself creates."""
+
+    def factory(self: Any, *args: Any, **kwargs: Any) -> Any:
+        obj = make(self, *args, **kwargs)
+        try:
+            frame = labels.user_frame()
+            if frame is not None:
+                setattr(
+                    obj, MARK, (SEMLOCKS.get(cls_name, cls_name.lower()), labels.label(cls_name, frame), 0)
+                )
+                if setup is not None:
+                    setup(obj)
+        except Exception:
+            a.failed()
+        return obj
+
+    return factory
+
+
+def patch(a: Agent) -> None:
+    ctx = context.BaseContext
+    for cls_name in SEMLOCKS:
+
+        def setup(obj: Any, cls_name: str = cls_name) -> None:
+            family, name, _ = getattr(obj, MARK)
+            setattr(obj, MARK, (family, name, obj._semlock._get_value()))
+            instrument_semlock(a, obj)
+
+        setattr(ctx, cls_name, _mark_and_wrap(a, cls_name, getattr(ctx, cls_name), setup))
+
+    sl = synchronize.SemLock
+    orig_getstate, orig_setstate, orig_enter, orig_exit = (
+        sl.__getstate__,
+        sl.__setstate__,
+        sl.__enter__,
+        sl.__exit__,
+    )
+
+    def getstate(self: Any) -> Any:
+        state = orig_getstate(self)
+        mark = getattr(self, MARK, None)
+        return state if mark is None else (*state, mark)
+
+    def setstate(self: Any, state: Any) -> None:
+        orig_setstate(self, state[:4])
+        if len(state) == 5:
+            setattr(self, MARK, state[4])
+            try:
+                instrument_semlock(a, self)
+            except Exception:
+                a.failed()
+
+    def enter(self: Any) -> Any:
+        return self.acquire() if MARK in self.__dict__ else orig_enter(self)
+
+    def exit_(self: Any, *args: Any) -> Any:
+        return self.release() if MARK in self.__dict__ else orig_exit(self, *args)
+
+    sl.__getstate__, sl.__setstate__ = getstate, setstate  # type: ignore[method-assign]
+    sl.__enter__, sl.__exit__ = enter, exit_  # type: ignore[method-assign]
+    _patch_event(a, ctx)
+    _patch_condition(a, ctx)
+    _patch_barrier(a, ctx)
+
+
+def _marked(obj: Any) -> str | None:
+    mark = obj.__dict__.get(MARK)
+    return None if mark is None else str(mark[1])
+
+
+def _patch_event(a: Agent, ctx: Any) -> None:
+    ev = synchronize.Event
+    orig_set, orig_clear, orig_wait = ev.set, ev.clear, ev.wait
+    ctx.Event = _mark_and_wrap(a, "Event", ctx.Event)
+
+    def set_(self: Any) -> None:
+        name = _marked(self)
+        if name is not None:
+            a.emit("event.set", {"event": name})
+        orig_set(self)
+
+    def clear(self: Any) -> None:
+        name = _marked(self)
+        if name is not None:
+            a.emit("event.clear", {"event": name})
+        orig_clear(self)
+
+    def wait(self: Any, timeout: float | None = None) -> bool:
+        name = _marked(self)
+        if name is not None:
+            a.emit_and_flush("event.wait", {"event": name})
+        ok: bool = orig_wait(self, timeout)
+        if name is not None:
+            a.emit("event.passed", {"event": name, "set": ok})
+        return ok
+
+    ev.set, ev.clear, ev.wait = set_, clear, wait  # type: ignore[method-assign]
+
+
+def _patch_condition(a: Agent, ctx: Any) -> None:
+    cond = synchronize.Condition
+    orig_wait, orig_notify, orig_all = cond.wait, cond.notify, cond.notify_all
+    orig_getstate, orig_setstate = cond.__getstate__, cond.__setstate__
+    ctx.Condition = _mark_and_wrap(a, "Condition", ctx.Condition)
+
+    def wait(self: Any, timeout: float | None = None) -> bool:
+        name = _marked(self)
+        if name is not None:
+            a.emit_and_flush("condition.wait", {"condition": name})
+        ok: bool = orig_wait(self, timeout)
+        if name is not None:
+            a.emit("condition.woken", {"condition": name, "notified": ok})
+        return ok
+
+    def notify(self: Any, n: int = 1) -> None:
+        name = _marked(self)
+        if name is not None:
+            a.emit("condition.notify", {"condition": name, "n": n})
+        orig_notify(self, n)
+
+    def notify_all(self: Any) -> None:
+        name = _marked(self)
+        if name is not None:
+            a.emit("condition.notify", {"condition": name, "n": "all"})
+            # the stdlib's notify_all calls self.notify(n=sys.maxsize): not ours, or it counts twice
+            orig_notify(self, sys.maxsize)
+        else:
+            orig_all(self)
+
+    def getstate(self: Any) -> Any:
+        mark = self.__dict__.get(MARK)
+        state = orig_getstate(self)
+        return state if mark is None else (state, mark)
+
+    def setstate(self: Any, state: Any) -> None:
+        if len(state) == 2 and isinstance(state[0], tuple):
+            orig_setstate(self, state[0])
+            setattr(self, MARK, state[1])
+        else:
+            orig_setstate(self, state)
+
+    cond.wait, cond.notify, cond.notify_all = wait, notify, notify_all  # type: ignore[method-assign]
+    cond.__getstate__, cond.__setstate__ = getstate, setstate  # type: ignore[method-assign]
+
+
+def _patch_barrier(a: Agent, ctx: Any) -> None:
+    bar = synchronize.Barrier
+    orig_wait, orig_getstate, orig_setstate = bar.wait, bar.__getstate__, bar.__setstate__
+    ctx.Barrier = _mark_and_wrap(a, "Barrier", ctx.Barrier)
+
+    def wait(self: Any, timeout: float | None = None) -> int:
+        name = _marked(self)
+        if name is not None:
+            a.emit_and_flush("barrier.wait", {"barrier": name, "parties": self.parties})
+        index: int = orig_wait(self, timeout)
+        if name is not None:
+            a.emit("barrier.passed", {"barrier": name, "index": index})
+        return index
+
+    def getstate(self: Any) -> Any:
+        mark = self.__dict__.get(MARK)
+        state = orig_getstate(self)
+        return state if mark is None else (state, mark)
+
+    def setstate(self: Any, state: Any) -> None:
+        if len(state) == 2 and isinstance(state[0], tuple) and isinstance(state[1], tuple):
+            orig_setstate(self, state[0])
+            setattr(self, MARK, state[1])
+        else:
+            orig_setstate(self, state)
+
+    bar.wait = wait  # type: ignore[method-assign]
+    bar.__getstate__, bar.__setstate__ = getstate, setstate  # type: ignore[method-assign]

@@ -1,0 +1,50 @@
+"""What a traced run says about itself: its run.start, run.result and run.end data, built in one place
+for the server's ingest (app/traces.py) and for `--out` files alike."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+SCENARIO = "trace"
+MAX_SOURCE = 256 * 1024  # a source panel, not an archive
+
+
+def start_data(script: str, argv: list[str], source: str | None) -> dict[str, Any]:
+    name = os.path.basename(script) or script
+    return {
+        "scenario": SCENARIO,
+        "title": f"trace: {name}",
+        "params": {"script": script, "argv": argv},
+        "start_method": "program",  # the program chooses; each process.start says which it got
+        "source": (source or "")[:MAX_SOURCE],
+        "source_name": name,
+        "wall_time": time.time(),
+    }
+
+
+def describe(exitcode: int | None) -> str | None:
+    """None for success, else a one-line reason."""
+    if exitcode == 0:
+        return None
+    if exitcode is None:
+        return "the tracer went away before the program ended"
+    if exitcode < 0:
+        try:
+            return f"the program was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"the program was killed by signal {-exitcode}"
+    return f"the program exited with code {exitcode}"
+
+
+def result_data(exitcode: int | None, processes: int, dropped: int, failures: int) -> dict[str, Any]:
+    return {
+        "result": {
+            "exitcode": exitcode,
+            "processes": processes,
+            "dropped_events": dropped,
+            "instrumentation_errors": failures,
+        }
+    }

@@ -1,0 +1,170 @@
+"""`mpscope trace`: run a program under instrumentation and stream what its processes do.
+
+The program runs as our child with the same interpreter and the same stdin/stdout/stderr; we exit with
+its exit code. We are a child subreaper, so processes it leaves behind come back to us and are killed
+when it ends; the reaper (app/reaper.py) kills every traced process if we ourselves are killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from app.reaper import Reaper
+from app.trace import meta
+from app.trace.collector import Collector
+from app.trace.sinks import Sink
+
+BOOT = str(Path(__file__).parent / "boot")
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass
+class Target:
+    """What to run: a script path or a module (-m), and its arguments."""
+
+    script: str | None
+    module: str | None
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.script or f"-m {self.module}"
+
+    def command(self) -> list[str]:
+        head = [self.script] if self.script else ["-m", str(self.module)]
+        return [sys.executable, *head, *self.argv]
+
+    def source(self) -> str | None:
+        path: str | None = self.script
+        if self.module:
+            with contextlib.suppress(ImportError, ValueError, AttributeError):
+                spec = importlib.util.find_spec(self.module)
+                path = spec.origin if spec else None
+        try:
+            return Path(path).read_text(errors="replace") if path else None
+        except OSError:
+            return None
+
+
+def trace(target: Target, sink: Sink, quiet: bool = False, keep: frozenset[int] = frozenset()) -> int:
+    """Run the target traced into `sink`; returns its exit code (128+N if killed by signal N). `keep`:
+    our other children (an embedded server), which outlive the program."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+    reaper = Reaper()
+    reaper.start()
+    keep = keep | {reaper.pid or 0}
+    collector = Collector(sink.add, on_pid=reaper.watch)
+    t0 = time.monotonic_ns()
+    sink.open(meta.start_data(target.name, target.argv, target.source()) | {"t0": t0})
+    if sink.url and not quiet:
+        print(f"mpscope trace: {sink.url}", file=sys.stderr, flush=True)
+    collector.start()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (BOOT, env.get("PYTHONPATH", "")) if p)
+    env["MPSCOPE_TRACE"] = f"{t0}:{collector.path}"
+    interrupts: list[float] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: object) -> None:
+        interrupts.append(time.monotonic())
+        if signum == signal.SIGTERM:
+            _kill_tree(signal.SIGTERM, keep=keep)
+
+    for s in previous:
+        signal.signal(s, on_signal)
+    try:
+        program = subprocess.Popen(target.command(), env=env)
+        reaper.watch(program.pid)
+        sink.add(
+            [
+                (
+                    time.monotonic_ns() - t0,
+                    program.pid,
+                    "MainProcess",
+                    "process.start",
+                    {"ppid": os.getpid(), "role": "main"},
+                )
+            ]
+        )
+        code = _wait(program, interrupts, keep)
+        sink.add([(time.monotonic_ns() - t0, program.pid, "MainProcess", "process.exit", {"exitcode": code})])
+    finally:
+        leftovers = _kill_tree(signal.SIGKILL, grace=1.0, keep=keep)
+        collector.stop(grace=1.0)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    result = meta.result_data(
+        code, len(collector.pids | {program.pid}), collector.dropped, collector.failures
+    )
+    if leftovers:
+        result["result"]["killed_leftovers"] = leftovers
+    sink.close(code, result, collector.dropped)
+    reaper.stop()
+    if collector.dropped or collector.failures:
+        print(
+            f"mpscope trace: {collector.dropped} events dropped, {collector.failures} instrumentation errors",
+            file=sys.stderr,
+        )
+    return code if code >= 0 else 128 - code
+
+
+def _wait(program: subprocess.Popen[bytes], interrupts: list[float], keep: frozenset[int]) -> int:
+    """Wait for the program. A Ctrl-C reaches it as it would without us (same process group); if it
+    has not ended 2 s after one, it gets SIGINT from us too, and after a second one the tree is killed."""
+    forwarded = False
+    pidfd = os.pidfd_open(program.pid)  # readable when it exits: no polling delay at the end
+    try:
+        while True:
+            select.select([pidfd], [], [], 0.1)
+            code = program.poll()
+            if code is not None:
+                return code
+            _on_interrupts(program, interrupts, keep, forwarded)
+            forwarded = forwarded or bool(interrupts and time.monotonic() - interrupts[0] > 2.0)
+    finally:
+        os.close(pidfd)
+
+
+def _on_interrupts(
+    program: subprocess.Popen[bytes], interrupts: list[float], keep: frozenset[int], forwarded: bool
+) -> None:
+    if interrupts:
+        if len(interrupts) > 1:
+            _kill_tree(signal.SIGKILL, keep=keep)
+        elif not forwarded and time.monotonic() - interrupts[0] > 2.0:
+            with contextlib.suppress(OSError):
+                program.send_signal(signal.SIGINT)
+
+
+def _kill_tree(sig: int, grace: float = 0.0, keep: frozenset[int] = frozenset()) -> int:
+    """Signal every descendant of ours but `keep` and theirs; returns how many there were. Orphans of
+    the program are ours too: we are its subreaper."""
+    try:
+        procs = psutil.Process().children(recursive=True)
+        skip = set(keep)
+        for pid in keep:
+            with contextlib.suppress(psutil.Error):
+                skip |= {c.pid for c in psutil.Process(pid).children(recursive=True)}
+    except psutil.Error:
+        return 0
+    procs = [p for p in procs if p.pid not in skip]
+    if grace and procs:
+        _, procs = psutil.wait_procs(procs, timeout=grace)
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.send_signal(sig)
+    psutil.wait_procs(procs, timeout=2)
+    return len(procs)

@@ -1,0 +1,64 @@
+"""A traced program in a real headless Chromium: `mpscope trace` into a live server, then its run page.
+
+The program (tests/trace_programs/dashboard_demo.py) uses a Queue, a Lock, a Value, an Array, a
+Barrier, a Manager dict, a Pipe and a Pool. The run page must show it like a scenario: a lane per
+process, the trace panel with its primitives, the script's own source; screenshot
+tests/artifacts/trace-run.png (and -zh.png with the Chinese interface).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import ARTIFACTS, Browser, browser, get_json  # noqa: F401
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+PROGRAM = Path(__file__).parent / "trace_programs" / "dashboard_demo.py"
+
+
+def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browser) -> None:  # noqa: F811
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--server", live_server.url, str(PROGRAM)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    plain = subprocess.run([sys.executable, str(PROGRAM)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == plain.returncode == 0, done.stderr
+    assert done.stdout == plain.stdout
+    url = next(line.split()[-1] for line in done.stderr.splitlines() if "/runs/" in line)
+    run = get_json(f"{live_server.url}/api/runs/{url.rsplit('/', 1)[-1]}")
+    assert run["scenario"] == "trace" and run["status"] == "succeeded"
+    assert run["result"]["dropped_events"] == 0 and run["result"]["instrumentation_errors"] == 0
+
+    page = browser.page
+    page.goto(url)
+    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    panel = page.locator("[data-view=trace][data-final=true]")
+    panel.wait_for(timeout=10_000)
+    # main, producer, consumer, the Manager's server and two Pool workers: a lane and a row each
+    assert int(panel.get_attribute("data-processes") or 0) == run["result"]["processes"] == 6
+    locks = (panel.get_attribute("data-locks") or "").split(",")
+    # the program's own Lock; not the Value's and Array's locks, which only multiprocessing takes inside
+    assert locks == ["lock"], locks
+    assert panel.get_attribute("data-queues") == "q"
+    # Pool(2): which worker takes which chunk is the pool's business; at least one ran them
+    assert panel.get_attribute("data-workers") in ("1", "2")
+    assert page.locator("#run-header").get_by_text("trace: dashboard_demo.py").count() == 1
+    assert page.get_by_role("button", name="Run again").is_hidden()
+    page.locator("#source-panel summary").click()
+    assert "dashboard_demo.py" in page.locator("#source-panel summary").inner_text()
+    assert "def producer(q, n, lock, total):" in page.locator("#source-panel").inner_text()
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "trace-run.png"))
+    page.locator("[data-lang=zh], button:has-text('中文')").first.click()
+    panel.get_by_text("共享數值（Value）").wait_for(timeout=5_000)
+    page.screenshot(path=str(ARTIFACTS / "trace-run-zh.png"))
