@@ -7,6 +7,7 @@ baseline in the same run; the summary keeps each one's figures and `targets_met`
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
@@ -24,6 +25,11 @@ QUICK = {
     "fanout": ["--seconds", "5", "--viewers", "1", "100", "500"],
     "browser": ["--quick"],
 }
+SKIPPED: dict[str, str] = {}
+if importlib.util.find_spec("viztracer") is not None:
+    QUICK["trace"] = ["--quick"]
+else:  # bench-only dependency: pip install -e '.[bench]'
+    SKIPPED["trace"] = "skipped: viztracer is not installed (pip install -e '.[bench]')"
 FULL: dict[str, list[str]] = {name: [] for name in QUICK}
 
 
@@ -49,10 +55,18 @@ def main() -> None:
             results[name] = {"seconds": seconds, **json.loads(target.read_text())}
         else:
             results[name] = {"seconds": seconds, "error": f"exited with {done.returncode}"}
+    for name, note in SKIPPED.items():
+        if not args.only or name in args.only:
+            print(f"{name}: {note}", file=sys.stderr)
+            results[name] = {"skipped": note}
     summary = {"machine": machine(), "quick": args.quick, "results": results}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps({k: v.get("targets_met", v.get("error")) for k, v in results.items()}, indent=2))
+    print(
+        json.dumps(
+            {k: v.get("targets_met", v.get("error", v.get("skipped"))) for k, v in results.items()}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":
