@@ -313,6 +313,10 @@ def check_executor_map(events: list[Event], main: int) -> None:
     results = [orjson.loads(r) if isinstance(r, str) else r for r in shown]
     flat = [x for r in results for x in (r if isinstance(r, list) else [r])]
     assert sorted(flat) == sorted([*(2 * n for n in range(6)), 200])
+    # the caller's side: one submit per work item (map submits one per chunk) and its result coming back
+    assert on_lanes(events, "pool.call", method="submit") == Counter({"MainProcess": 7})
+    ends = {e["data"]["task"] for e in of(events, "pool.task.end")}
+    assert {e["data"]["task"] for e in of(events, "pool.result") if e["proc"] == "MainProcess"} == ends
 
 
 def check_semaphore_condition(events: list[Event], main: int) -> None:

@@ -1,4 +1,5 @@
-"""ProcessPoolExecutor: each work item on the worker that ran it. Applied when
+"""ProcessPoolExecutor: each work item on the worker that ran it, each submit and each result in the
+caller. Applied when
 concurrent.futures.process is first imported (see __init__.py)."""
 
 from __future__ import annotations
@@ -56,3 +57,29 @@ def patch(a: Agent) -> None:
 
     _as(cf_process, "_process_worker", _process_worker)
     _as(cf_process, "_sendback_result", _sendback_result)
+    _patch_caller(a)
+
+
+def _patch_caller(a: Agent) -> None:
+    """The caller's side: each submit (map submits one per item) and each result as it comes back."""
+    executor, manager = cf_process.ProcessPoolExecutor, cf_process._ExecutorManagerThread
+    orig_submit, orig_result = executor.submit, manager.process_result_item
+
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            a.emit("pool.call", {"method": "submit", "func": getattr(fn, "__qualname__", labels.show(fn))})
+        except Exception:
+            a.failed()
+        return orig_submit(self, fn, *args, **kwargs)
+
+    def process_result_item(self: Any, result_item: Any) -> None:  # on the executor's manager thread
+        try:
+            if not isinstance(result_item, int):  # an int: a worker leaving, not a result
+                ok = result_item.exception is None
+                a.emit("pool.result", {"task": str(result_item.work_id), "ok": ok})
+        except Exception:
+            a.failed()
+        orig_result(self, result_item)
+
+    executor.submit = submit  # type: ignore[method-assign]
+    manager.process_result_item = process_result_item  # type: ignore[method-assign]

@@ -1,0 +1,96 @@
+"""`mpscope trace` as a user types it: `-m module`, and no --server / --out at all (the embedded server).
+
+tests/test_trace.py covers what is traced; this file covers the two ways of running it that it does not.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from app.export import from_ndjson
+from tests.conftest import ROOT, wait_gone
+
+ENV = {k: v for k, v in os.environ.items() if k != "MPSCOPE_URL"} | {"PYTHONUNBUFFERED": "1"}
+MODULE = "tests.trace_programs.array_lock"  # exits 3 on purpose
+
+
+def test_a_module_runs_as_python_m_runs_it(tmp_path: Path) -> None:
+    out = tmp_path / "m.ndjson"
+    plain = subprocess.run(
+        [sys.executable, "-m", MODULE, "spawn"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60
+    )
+    traced = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--out", str(out), "-m", MODULE, "spawn"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert plain.returncode == traced.returncode == 3, traced.stderr
+    assert traced.stdout == plain.stdout and "cells: [15, 15, 15, 15]" in plain.stdout
+    events = from_ndjson(out.read_bytes(), 1_000_000)
+    start = events[0].data
+    assert start["params"] == {"script": f"-m {MODULE}", "argv": ["spawn"]}
+    assert "def add(cells, guard):" in start["source"]  # the module's own file, found as -m finds it
+    children = {e.proc for e in events if e.kind == "process.start" and e.proc != "MainProcess"}
+    assert children == {"adder-0", "adder-1", "adder-2"}
+    assert events[-1].data["status"] == "failed" and "exited with code 3" in events[-1].data["error"]
+
+
+def test_with_no_server_given_an_embedded_one_shows_the_run_until_ctrl_c() -> None:
+    tracer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "trace",
+            str(ROOT / "tests" / "trace_programs" / "array_lock.py"),
+            "fork",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the SIGINT below is a terminal's Ctrl-C
+    )
+    try:
+        assert tracer.stderr is not None
+        url = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = tracer.stderr.readline()
+            if "until you press Ctrl-C" in line:
+                url = line.split(" at ", 1)[1].split()[0]
+                break
+            assert line, f"the tracer ended early: {tracer.wait()}"
+        assert url.startswith("http://127.0.0.1:") and "/runs/" in url
+        base, run_id = url.split("/runs/")
+        run = httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()
+        assert run["scenario"] == "trace" and run["status"] == "failed" and run["result"]["exitcode"] == 3
+        events = httpx.get(f"{base}/api/runs/{run_id}/events", timeout=10).json()
+        assert {e["proc"] for e in events if e["kind"] == "process.start"} >= {
+            "adder-0",
+            "adder-1",
+            "adder-2",
+        }
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 200 and "data-run" in page.text
+        server = psutil.Process(tracer.pid).children(recursive=True)  # the embedded server and its own
+        assert server, "the embedded server is the tracer's child"
+        os.killpg(tracer.pid, signal.SIGINT)
+        assert tracer.wait(timeout=30) == 3  # the program's exit code, not the Ctrl-C's
+        assert not wait_gone(server, 10), "the embedded server outlived the tracer"
+    finally:
+        if tracer.poll() is None:
+            os.killpg(tracer.pid, signal.SIGKILL)
+            tracer.wait()
