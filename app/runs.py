@@ -102,7 +102,7 @@ class RunManager:
             for summary in history.load_runs():
                 events = StoredEvents(history, summary["id"], summary["event_count"])
                 self.runs[summary["id"]] = Run.from_dict(summary, events)
-            self._trim_history()
+            self._trim_history(announce=False)  # no dashboard is open yet (and no event loop runs)
 
     # -- queries ------------------------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -435,7 +435,7 @@ class RunManager:
     def _publish_run(self, run: Run) -> None:
         self.hub.publish_run(run.id, run.to_json())
 
-    def _trim_history(self) -> None:
+    def _trim_history(self, announce: bool = True) -> None:
         """Apply the documented retention policy (app/retention.py) in memory and in the history."""
         for run in runs_to_forget(
             self.runs.values(), self.limits.max_kept_runs, self.limits.max_stored_events
@@ -443,7 +443,8 @@ class RunManager:
             del self.runs[run.id]
             if self.history is not None:
                 self.history.delete(run.id)
-            self.hub.publish_run(run.id, orjson.dumps({"id": run.id, "deleted": True}))
+            if announce:
+                self.hub.publish_run(run.id, orjson.dumps({"id": run.id, "deleted": True}))
             self.forgotten_runs += 1
             log.info(
                 "forgot run %s (%s, %d events): retention keeps the newest %d finished runs and %d events",

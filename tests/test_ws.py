@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_server, stop_server
 from tests.test_api import wait_finished
 
 
@@ -121,6 +122,25 @@ def test_lobby_shows_runs_and_their_status_changes(live_server: LiveServer) -> N
                     statuses.append(run["status"])
     assert statuses[-1] == "succeeded"
     assert set(statuses) <= {"queued", "running", "succeeded"}
+
+
+def test_lobby_announces_runs_that_retention_forgets(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--keep-runs", "1")
+    try:
+        with connect(f"{server.ws_url}/ws") as ws:
+            ws.recv(timeout=5)
+            first = start(server, {"increments": 20})
+            wait_finished(server, first)
+            second = start(server, {"increments": 20})  # once it ends, only one finished run is kept
+            wait_finished(server, second)
+            deadline = time.monotonic() + 30
+            deleted: list[str] = []
+            while first not in deleted and time.monotonic() < deadline:
+                deleted += [r["id"] for r in orjson.loads(ws.recv(timeout=30)) if r.get("deleted")]
+        assert first in deleted and second not in deleted
+        assert httpx.get(f"{server.url}/api/runs/{first}").status_code == 404
+    finally:
+        stop_server(server)
 
 
 def test_many_clients_connecting_and_leaving_leave_no_registrations(live_server: LiveServer) -> None:
