@@ -11,6 +11,9 @@ import os
 import signal
 import time
 
+# Every run process dumps all its threads' stacks to stderr on this signal (runtime.install_child_handlers).
+STACKS_SIGNAL = signal.SIGUSR2
+
 
 def group_members(pgid: int) -> list[int]:
     """Live (not zombie) pids whose process group is `pgid`, read from /proc."""
@@ -35,6 +38,36 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def dump_stacks(pgid: int, each: float = 0.1, budget: float = 2.0) -> None:
+    """Ask every process of a hung run where it is: each writes its threads' stacks to stderr, one
+    after the other so that they do not interleave (at most `budget` seconds in all)."""
+    deadline = time.monotonic() + budget
+    # Only processes that catch the signal (a stdlib forkserver does not, and would die of it), the
+    # newest first and the group's leader last: its children must not see a sibling die meanwhile.
+    for pid in sorted(group_members(pgid), key=lambda pid: (pid == pgid, -pid)):
+        if time.monotonic() > deadline:
+            break
+        if not _catches(pid, STACKS_SIGNAL):
+            continue
+        try:
+            os.kill(pid, STACKS_SIGNAL)
+        except (ProcessLookupError, PermissionError):
+            continue
+        time.sleep(each)
+
+
+def _catches(pid: int, sig: int) -> bool:
+    """Whether the process has a handler for `sig` (the SigCgt mask in /proc/PID/status)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except (OSError, ValueError):
+        pass
+    return False
 
 
 def kill_group(pgid: int, grace: float = 1.0) -> bool:

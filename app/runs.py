@@ -30,7 +30,7 @@ from app.errors import LimitExceeded, RunActive, RunNotActive, UnknownRun, Unkno
 from app.events import SERVER_PROC, Event, json_array
 from app.history import History, StoredEvents
 from app.hub import Hub
-from app.procs import kill_group
+from app.procs import dump_stacks, kill_group
 from app.reaper import Reaper
 from app.relay import Relay
 from app.reporter import EventQueue, Reporter
@@ -328,6 +328,8 @@ class RunManager:
                     RunStatus.FAILED,
                     f"time limit of {self.limits.max_run_seconds:g} s per run exceeded",
                 )
+                log.warning("run %s hit its time limit; its processes' stacks follow on stderr", run.id)
+                dump_stacks(h.process.pid or 0)
                 break
         # The group's leader is the main process (pgid == its pid), unless it died before os.setpgid.
         kill_group(h.process.pid or 0, grace=1.0)

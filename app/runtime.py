@@ -7,6 +7,7 @@ a Manager's server, Pool workers) can be signalled at once when the run is cance
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -21,6 +22,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
+from app.procs import STACKS_SIGNAL
 from app.reporter import Reporter
 from app.watch import ChildWatch, WorkerFailed, describe_exit
 
@@ -100,6 +102,9 @@ def _terminate_gracefully(signum: int, frame: object) -> None:
 def install_child_handlers() -> None:
     signal.signal(signal.SIGTERM, _terminate_gracefully)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which cancels runs
+    # A run that hits its time limit is asked for every thread's stack before it is killed (on stderr,
+    # the server's): a hang then says where it hung.
+    faulthandler.register(STACKS_SIGNAL, all_threads=True, chain=False)
 
 
 def child_main(
