@@ -5,7 +5,8 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
-import { onLang, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { liveView } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -14,28 +15,7 @@ import { onLang, t } from "../i18n.js";
 export function createView(container) {
   const root = h("div", { class: "view view-trace", dataset: { view: "trace" } });
   container.append(root);
-  let s = emptyState();
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render(root, s)));
-  };
-  const off = onLang(schedule);
-  schedule();
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      cancelAnimationFrame(raf);
-      off?.();
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, (s) => render(root, s));
 }
 
 function emptyState() {
