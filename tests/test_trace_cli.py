@@ -1,10 +1,12 @@
-"""`mpscope trace` as a user types it: `-m module`, and no --server / --out at all (the embedded server).
+"""`mpscope trace` as a user types it: `-m module`, and no --server / --out at all (the embedded server);
+and the ingest's refusal of a client that is not on this machine.
 
 tests/test_trace.py covers what is traced; this file covers the two ways of running it that it does not.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -15,7 +17,10 @@ from pathlib import Path
 import httpx
 import psutil
 
+from app.config import Settings
 from app.export import from_ndjson
+from app.server import create_app
+from app.traces import TraceRuns
 from tests.conftest import ROOT, wait_gone
 
 ENV = {k: v for k, v in os.environ.items() if k != "MPSCOPE_URL"} | {"PYTHONUNBUFFERED": "1"}
@@ -94,3 +99,24 @@ def test_with_no_server_given_an_embedded_one_shows_the_run_until_ctrl_c() -> No
         if tracer.poll() is None:
             os.killpg(tracer.pid, signal.SIGKILL)
             tracer.wait()
+
+
+async def _post_trace(client_host: str) -> httpx.Response:
+    app = create_app(Settings(host="0.0.0.0", token="t0ken"))  # a lecture server, reachable on the LAN
+    transport = httpx.ASGITransport(app=app, client=(client_host, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        body = {"script": "x.py", "argv": [], "source": "print(1)"}
+        response = await client.post("/api/traces", json=body, headers={"Authorization": "Bearer t0ken"})
+        if response.status_code == 201:
+            traces: TraceRuns = app.state.traces
+            traces.shutdown()
+        return response
+
+
+def test_the_ingest_takes_loopback_clients_only_even_with_the_token() -> None:
+    # The ASGI scope's client address is the one thing a test cannot get from a real socket here (no
+    # second host): the app is driven in-process with it set, as uvicorn sets it from the peer.
+    refused = asyncio.run(_post_trace("192.168.1.20"))
+    assert refused.status_code == 403 and "loopback clients only" in refused.json()["detail"]
+    assert asyncio.run(_post_trace("127.0.0.1")).status_code == 201
+    assert asyncio.run(_post_trace("::1")).status_code == 201
