@@ -68,10 +68,12 @@ async def health() -> dict[str, str]:
 
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, int]:
-    """Live counters: viewers, runs, events kept (in memory or on disk), frames sent, runs forgotten."""
+    """Live counters: viewers, presentation followers, runs, events kept (in memory or on disk), frames
+    sent, runs forgotten."""
     m = manager(request)
     return {
         "viewers": m.hub.client_count,
+        "presentation_clients": request.app.state.presenters.client_count,
         "active_runs": m.active_count(),
         "runs": len(m.runs),
         "events_held": sum(run.event_count for run in m.runs.values()),

@@ -65,6 +65,7 @@ def test_audience_follows_the_presenters_view_and_poll(live_server: LiveServer) 
     ):
         assert next_frame(audience) == {"code": code, "view": None, "poll": None, "followers": 1}
         assert next_frame(presenter, lambda f: f["followers"] == 1)["view"] is None
+        assert httpx.get(f"{url}/api/stats").json()["presentation_clients"] == 2  # counted as viewers are
 
         assert send(p, url, "view", VIEW).status_code == 204
         seen = next_frame(audience, lambda f: f["view"] is not None)
