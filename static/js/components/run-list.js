@@ -192,7 +192,7 @@ export class RunList {
       const status = h("span");
       const count = h("span", { class: "run-count", title: t("side.events"), "data-i18n-title": "side.events" });
       const link = h("a", { href: `/runs/${run.id}`, class: "run-link" },
-        h("span", { class: "run-id mono", text: run.id }), h("span", { class: "run-scn", text: run.scenario }), status, count);
+        h("span", { class: "run-id mono", text: run.id }), h("span", { class: "run-scn", text: runLabel(run) }), status, count);
       const cancel = h("button", {
         type: "button", class: "btn-cancel btn-icon", title: t("side.cancel"), "data-i18n-title": "side.cancel",
         on: { click: () => this.cancel(run.id, /** @type {HTMLButtonElement} */ (cancel)) },
@@ -314,4 +314,14 @@ export class RunList {
       this.render();
     }
   }
+}
+
+/**
+ * What a row calls its run: the scenario id, or for a traced program its script ("trace: demo.py").
+ * @param {any} run
+ * @returns {string}
+ */
+function runLabel(run) {
+  const script = run.scenario === "trace" ? String(run.params?.script ?? "") : "";
+  return script ? `trace: ${script.split("/").pop()}` : String(run.scenario);
 }
