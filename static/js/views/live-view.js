@@ -1,6 +1,7 @@
 // views/live-view.js: the lifecycle every state view shares: its state folded from the events, at
 // most one render per animation frame, a render on every language switch, and the View interface the
-// state panel calls. Also the few word helpers every view uses.
+// state panel calls. Also the run's own fields every view folds (runFields, applyRun) and the few word
+// helpers every view uses.
 
 import { h } from "../dom.js";
 import { onLang, statusWord, t } from "../i18n.js";
@@ -40,6 +41,35 @@ export function liveView(root, emptyState, apply, render, onReset, onDestroy) {
       root.remove();
     },
   };
+}
+
+/**
+ * The run's own fields in a view's state: folded by applyRun from run.start, run.result and run.end.
+ * @returns {{started: boolean, ended: boolean, endStatus: string, params: Record<string, any>, result: any}}
+ */
+export function runFields() {
+  return { started: false, ended: false, endStatus: "", params: {}, result: null };
+}
+
+/**
+ * Fold run.start / run.result / run.end into a state made with runFields(); false for any other event.
+ * run.end carries the result too (a run whose run.result was lost still shows one).
+ * @param {ReturnType<typeof runFields>} s
+ * @param {import("../run-stream.js").RunEvent} ev
+ * @returns {boolean}
+ */
+export function applyRun(s, ev) {
+  const d = ev.data;
+  if (ev.kind === "run.start") {
+    s.started = true;
+    s.params = d.params ?? {};
+  } else if (ev.kind === "run.result") s.result = d.result ?? null;
+  else if (ev.kind === "run.end") {
+    s.ended = true;
+    s.endStatus = String(d.status ?? "ended");
+    if (!s.result && d.result) s.result = d.result;
+  } else return false;
+  return true;
 }
 
 /**

@@ -5,7 +5,7 @@
 // data-proxy-p50, data-value-p50, data-ratio, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
 
@@ -111,10 +111,7 @@ export function createView(container) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     /** @type {number|null} */ serverPid: null,
     /** @type {number|null} */ serverExit: null,
     calls: 0,
@@ -123,7 +120,6 @@ function emptyState() {
     /** @type {Map<string, any>} */ dict: new Map(),
     /** @type {number[]} */ proxyUs: [],
     /** @type {number[]} */ valueUs: [],
-    /** @type {any} */ result: null,
   };
 }
 
@@ -132,20 +128,9 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) return;
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = d.params ?? {};
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      break;
     case "process.start":
       if (d.role === "manager") s.serverPid = ev.pid;
       break;

@@ -7,7 +7,7 @@
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
 import { onLang, t } from "../i18n.js";
-import { noResult } from "./live-view.js";
+import { applyRun, noResult, runFields } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -128,15 +128,11 @@ function emptyLane() {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     /** @type {Map<string, ReturnType<typeof emptyLane>>} */ lane: new Map(),
     /** @type {number[]} ping's send -> ping's receive of the reply, µs (from event times) */ rtt: [],
     /** @type {number[]} sender's send -> receiver's receive, µs */ oneWay: [],
     /** @type {{msg: any, dir: string}|null} the newest message that arrived */ last: null,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -145,22 +141,9 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
-  const d = ev.data;
-  switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = d.params ?? {};
-      return;
-    case "run.result":
-      s.result = d.result ?? null;
-      return;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      return;
-  }
+  if (applyRun(s, ev)) return;
   if (ev.kind !== "pipe.send" && ev.kind !== "pipe.recv") return;
+  const d = ev.data;
   let lane = s.lane.get(ev.proc);
   if (!lane) s.lane.set(ev.proc, (lane = emptyLane()));
   if (ev.kind === "pipe.send") {

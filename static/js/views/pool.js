@@ -7,7 +7,7 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { statusWord, t } from "../i18n.js";
 
@@ -100,15 +100,11 @@ function short(name) {
 
 function emptyState() {
   return {
-    started: false,
-    ended: false,
-    endStatus: "",
-    /** @type {Record<string, any>} */ params: {},
+    ...runFields(),
     /** @type {Map<string, {name: string, tasks: number[], replaced: boolean}>} by lane key, start order */
     workers: new Map(),
     /** @type {Set<number>} tasks started and not yet ended */ running: new Set(),
     /** @type {{task: number, result: any}[]} results in arrival order */ order: [],
-    /** @type {any} */ result: null,
   };
 }
 
@@ -131,21 +127,10 @@ function worker(s, ev, key) {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) return;
   const d = ev.data;
   const key = `${ev.pid}/${ev.proc}`;
   switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = d.params ?? {};
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      break;
     case "process.start":
       if (d.role === "pool worker") worker(s, ev, key);
       break;

@@ -6,7 +6,7 @@
 
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
 
 /** The lifecycle, in order; words: i18n keys proc.ID (the stage) and proc.IDHow (what marks it). */
 const STAGES = [{ id: "created" }, { id: "started" }, { id: "running" }, { id: "exited" }, { id: "joined" }];
@@ -100,14 +100,11 @@ function fmtMs(ms) {
 
 function emptyState() {
   return {
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     allDone: false,
     method: "",
     /** @type {Map<string, {name: string, stage: string, exitcode: number|null, startMs: number|null}>} */
     procs: new Map(),
-    /** @type {any} */ result: null,
   };
 }
 
@@ -139,20 +136,12 @@ function advance(p, stage) {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.start") s.method = String(ev.data.start_method ?? "");
+    return;
+  }
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.method = String(d.start_method ?? "");
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      break;
     case "process.create":
       proc(s, String(d.process));
       break;

@@ -6,7 +6,7 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
 import { fmtInt, fmtMs } from "../format.js";
 import { t } from "../i18n.js";
 
@@ -168,10 +168,7 @@ export function createView(container) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     /** @type {number|null} */ endT: null,
     /** @type {[number, number][]} (t, depth) from every put and get */ depth: [],
     /** @type {{item: string|null, t: number, from: string}[]} put and not yet got, oldest first */ inQueue: [],
@@ -184,7 +181,6 @@ function emptyState() {
     maxDepth: 0,
     waitPut: 0,
     waitGet: 0,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -207,21 +203,12 @@ function proc(s, name) {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.end") s.endT = ev.t;
+    return;
+  }
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = d.params ?? {};
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endT = ev.t;
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      break;
     case "process.start":
       proc(s, ev.proc);
       break;

@@ -8,7 +8,7 @@
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
 import { onLang, t } from "../i18n.js";
-import { noResult } from "./live-view.js";
+import { applyRun, noResult, runFields } from "./live-view.js";
 
 const COLOURS = 8; // .shm-w0 … .shm-w7 in views-basics.css
 
@@ -132,9 +132,7 @@ function sameList(a, b) {
 
 function emptyState() {
   return {
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     size: 0,
     workers: 1,
     built: -1,
@@ -145,7 +143,6 @@ function emptyState() {
     lastT: -1,
     value: 0,
     valueT: -1,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -154,22 +151,15 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.start") {
+      s.size = Math.max(0, Math.min(4096, Number(s.params.size) || 0));
+      s.workers = Math.max(1, Number(s.params.workers) || 1);
+    } else if (ev.kind === "run.end" && s.last >= 0) s.dirty.add(s.last);
+    return;
+  }
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.size = Math.max(0, Math.min(4096, Number(d.params?.size) || 0));
-      s.workers = Math.max(1, Number(d.params?.workers) || 1);
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      if (s.last >= 0) s.dirty.add(s.last);
-      s.endStatus = String(d.status ?? "ended");
-      if (!s.result && d.result) s.result = d.result;
-      break;
     case "array.write": {
       const i = Number(d.index);
       if (!Number.isInteger(i) || i < 0 || i >= s.size) break;
