@@ -28,6 +28,7 @@ from app.trace.sinks import Sink
 
 BOOT = str(Path(__file__).parent / "boot")
 PR_SET_CHILD_SUBREAPER = 36
+FORWARD_AFTER_S = 2.0  # a Ctrl-C the program has not acted on by then is passed on to it by us
 
 
 @dataclass
@@ -124,7 +125,7 @@ def trace(target: Target, sink: Sink, quiet: bool = False, keep: frozenset[int] 
 def _wait(program: subprocess.Popen[bytes], interrupts: list[float], keep: frozenset[int]) -> int:
     """Wait for the program. A Ctrl-C reaches it as it would without us (same process group); if it
     has not ended 2 s after one, it gets SIGINT from us too, and after a second one the tree is killed."""
-    forwarded = False
+    forwarded = killed = False
     pidfd = os.pidfd_open(program.pid)  # readable when it exits: no polling delay at the end
     try:
         while True:
@@ -132,21 +133,15 @@ def _wait(program: subprocess.Popen[bytes], interrupts: list[float], keep: froze
             code = program.poll()
             if code is not None:
                 return code
-            _on_interrupts(program, interrupts, keep, forwarded)
-            forwarded = forwarded or bool(interrupts and time.monotonic() - interrupts[0] > 2.0)
+            if len(interrupts) > 1 and not killed:
+                killed = True
+                _kill_tree(signal.SIGKILL, keep=keep)
+            elif interrupts and not forwarded and time.monotonic() - interrupts[0] > FORWARD_AFTER_S:
+                forwarded = True
+                with contextlib.suppress(OSError):
+                    program.send_signal(signal.SIGINT)
     finally:
         os.close(pidfd)
-
-
-def _on_interrupts(
-    program: subprocess.Popen[bytes], interrupts: list[float], keep: frozenset[int], forwarded: bool
-) -> None:
-    if interrupts:
-        if len(interrupts) > 1:
-            _kill_tree(signal.SIGKILL, keep=keep)
-        elif not forwarded and time.monotonic() - interrupts[0] > 2.0:
-            with contextlib.suppress(OSError):
-                program.send_signal(signal.SIGINT)
 
 
 def _kill_tree(sig: int, grace: float = 0.0, keep: frozenset[int] = frozenset()) -> int:
