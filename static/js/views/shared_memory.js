@@ -7,8 +7,8 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
-import { onLang, t } from "../i18n.js";
-import { applyRun, noResult, runFields } from "./live-view.js";
+import { t } from "../i18n.js";
+import { applyRun, liveView, noResult, runFields } from "./live-view.js";
 
 const COLOURS = 8; // .shm-w0 … .shm-w7 in views-basics.css
 
@@ -36,13 +36,10 @@ export function createView(container) {
   );
   container.append(root);
 
+  /** The state being drawn: handed to render() by liveView. */
   let s = emptyState();
   /** @type {HTMLLIElement[]} */
   let cells = [];
-  let raf = 0;
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
   /** Build the grid for the run's size: one cell per element, each outlined in its owner's colour. */
   function build() {
@@ -57,7 +54,9 @@ export function createView(container) {
     s.built = size;
   }
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} state */
+  function render(state) {
+    s = state;
     if (s.built !== s.size) build();
     for (const i of s.dirty) {
       const cell = cells[i];
@@ -95,23 +94,7 @@ export function createView(container) {
     });
   }
 
-  render();
-  const off = onLang(schedule);
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(s, ev);
-      schedule();
-    },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      off();
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  return liveView(root, emptyState, apply, render);
 }
 
 /** Which worker owns cell i: the same slicing as the scenario (w * size // workers). */
