@@ -164,8 +164,8 @@ def _write(args: argparse.Namespace, body: bytes, name: str) -> int:
 
 
 def _export_stored(args: argparse.Namespace) -> int:
-    from app.export import FORMATS, render
-    from app.history import read_run
+    from app.export.formats import FORMATS, render
+    from app.storage.history import read_run
 
     stored = read_run(Path(args.data_dir), args.run_id)
     if stored is None:
@@ -176,19 +176,24 @@ def _export_stored(args: argparse.Namespace) -> int:
 
 
 def _import_stored(args: argparse.Namespace, data: bytes) -> int:
-    from app.export import ImportProblem, from_ndjson, imported_run
-    from app.history import History, HistoryBusy
+    from app.engine.book import RunBook
+    from app.engine.ports import NullPublisher
+    from app.export.formats import ImportProblem
+    from app.export.imports import import_run
+    from app.storage.history import History, HistoryBusy
 
     try:
-        run = imported_run(from_ndjson(data, Limits().max_events_per_run))
         history = History(Path(args.data_dir))
-    except (ImportProblem, HistoryBusy) as exc:
-        hint = "; import through it with --server URL" if isinstance(exc, HistoryBusy) else ""
-        print(f"mpscope: {exc}{hint}", file=sys.stderr)
+    except HistoryBusy as exc:
+        print(f"mpscope: {exc}; import through it with --server URL", file=sys.stderr)
         return 1
-    history.record_run(run.to_dict())
-    history.record_events(run.id, 0, list(run.events))
-    history.close()
+    try:
+        run = import_run(RunBook(Limits(), NullPublisher(), history), data)
+    except ImportProblem as exc:
+        print(f"mpscope: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        history.close()
     print(run.id)
     return 0
 
@@ -238,8 +243,8 @@ def _failed(status: int, body: bytes) -> int:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.history import HistoryBusy
-    from app.server import create_app
+    from app.storage.history import HistoryBusy
+    from app.web.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
     if not is_loopback(args.host) and not token:
@@ -275,7 +280,7 @@ def serve(args: argparse.Namespace) -> int:
     if token:
         print(f"presenter URL (can start runs; keep it private): {base}?token={token}", flush=True)
     # The audience reaches a wildcard bind by this machine's LAN address, not by 127.0.0.1.
-    from app.security import WILDCARDS  # starlette: only the server needs it
+    from app.web.security import WILDCARDS  # starlette: only the server needs it
 
     shared = [f"http://{ip}:{args.port}/" for ip in _lan_addresses()] if args.host in WILDCARDS else []
     for url in shared or [base]:
@@ -309,7 +314,7 @@ def _token(value: str | None) -> str | None:
 
 def _lan_addresses() -> list[str]:
     """This machine's non-loopback IPv4 addresses, for the URL an audience can open."""
-    from app.security import interface_addresses
+    from app.web.security import interface_addresses
 
     return sorted(a for a in interface_addresses() if "." in a and not a.startswith("127."))
 

@@ -154,3 +154,25 @@ def encode_wires(run: str, first: int, wires: list[WireEvent]) -> list[bytes]:
 def json_array(encoded: list[bytes]) -> bytes:
     """Join already-encoded events into one JSON array without decoding them again."""
     return b"[" + b",".join(encoded) + b"]"
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Events numbered from `first`, ready for a run: each one's JSON (`encoded`, in seq order) and the
+    few of them that change the run's summary (`notable`). Built once, by whichever thread read them."""
+
+    first: int
+    encoded: list[bytes]
+    notable: list[Event]
+
+    @classmethod
+    def encode(cls, run: str, first: int, wires: list[WireEvent]) -> Batch:
+        notable = [Event.from_wire(run, first + i, w) for i, w in enumerate(wires) if w[3] in SUMMARY_KINDS]
+        return cls(first, encode_wires(run, first, wires), notable)
+
+    def __len__(self) -> int:
+        return len(self.encoded)
+
+    def head(self, n: int) -> Batch:
+        """The first `n` events only (a run at its event limit keeps no more)."""
+        return Batch(self.first, self.encoded[:n], [e for e in self.notable if e.seq < self.first + n])

@@ -15,10 +15,10 @@ import threading
 import time
 from typing import Any
 
-from app.reporter import EventQueue, Reporter
-from app.runtime import RunContext
+from app.lesson.reporter import EventQueue, Reporter
+from app.lesson.scenario import RunContext
+from app.lesson.watch import ChildWatch
 from app.scenarios import REGISTRY
-from app.watch import ChildWatch
 from bench.common import machine, report
 
 

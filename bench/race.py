@@ -13,13 +13,13 @@ import time
 from typing import Any
 
 from app.config import Settings
-from app.hub import Hub
-from app.runs import RunManager
+from app.engine.engine import Engine
+from app.engine.ports import NullPublisher
 from bench.common import machine, report
 
 
 async def measure(runs: int, locked_runs: int) -> dict[str, Any]:
-    manager = RunManager(Settings(), Hub(0.016, 8 << 20))
+    manager = Engine(Settings(), NullPublisher())
     out: dict[str, Any] = {}
     try:
         for method in ("forkserver", "spawn", "fork"):

@@ -7,10 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 from app.scenarios import REGISTRY
-from app.scenarios.base import Params, Scenario
 
 
 class CrashParams(Params):

@@ -13,9 +13,9 @@ import jsonschema
 import orjson
 import pytest
 
-from app.export import from_ndjson, to_html, to_perfetto
-from app.run import RunStatus
-from app.runs import RunManager
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
+from app.export.formats import from_ndjson, to_html, to_perfetto
 from tests.conftest import LiveServer
 from tests.test_api import start, wait_finished
 from tests.test_runs import events, finished, with_manager
@@ -83,7 +83,7 @@ TRACE_SCHEMA: dict[str, Any] = {
 def runs() -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
     """One finished run of each: race (with a Lock), queue, pool; as (run object, events)."""
 
-    async def body(m: RunManager) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    async def body(m: Engine) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
         out = {}
         for scenario, params in RUNS.items():
             run = await finished(await m.start(scenario, params))
@@ -282,10 +282,10 @@ def test_from_ndjson_refuses_a_run_end_in_the_middle() -> None:
     body = b"\n".join(
         [line % (0, b"run.start", start), line % (1, b"run.end", end), line % (2, b"run.end", end)]
     )
-    from app.export import ImportProblem, imported_run
+    from app.export.formats import ImportProblem
 
     with pytest.raises(ImportProblem, match="line 2: run.end in the middle"):
-        imported_run(from_ndjson(body, 10))
+        from_ndjson(body, 10)
 
 
 # -- command line -------------------------------------------------------------------------------------

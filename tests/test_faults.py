@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.run import Run, RunStatus
-from app.runs import RunManager
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from tests.test_runs import events, finished, with_manager
 
 METHODS = ("forkserver", "spawn", "fork")
@@ -35,7 +35,7 @@ def worker_pids(evs: list[dict[str, Any]]) -> dict[str, int]:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_sigkill_of_a_race_worker_fails_the_run_naming_it(method: str) -> None:
-    async def body(m: RunManager) -> tuple[Run, Run, float]:
+    async def body(m: Engine) -> tuple[Run, Run, float]:
         bystander = await m.start("race", {"workers": 2, "increments": 30, "delay_ms": 20}, method)
         run = await m.start("race", {"workers": 3, "increments": 1000, "delay_ms": 20}, method)
         evs = await wait_for(run, lambda evs: len(worker_pids(evs)) == 3)
@@ -55,7 +55,7 @@ def test_sigkill_of_a_race_worker_fails_the_run_naming_it(method: str) -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_a_killed_lock_holder_does_not_hang_its_siblings(method: str) -> None:
-    async def body(m: RunManager) -> tuple[Run, float]:
+    async def body(m: Engine) -> tuple[Run, float]:
         run = await m.start(
             "race", {"workers": 3, "increments": 50, "use_lock": True, "hold_ms": 300}, method
         )
@@ -78,7 +78,7 @@ def test_a_killed_lock_holder_does_not_hang_its_siblings(method: str) -> None:
 
 
 def test_sigkill_of_the_runs_main_process_fails_the_run_and_reaps_its_workers() -> None:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         run = await m.start("race", {"workers": 3, "increments": 1000, "delay_ms": 20})
         evs = await wait_for(run, lambda evs: len(worker_pids(evs)) == 3)
         main = next(e["pid"] for e in evs if e["kind"] == "process.start" and e["proc"] == "main")
@@ -90,7 +90,7 @@ def test_sigkill_of_the_runs_main_process_fails_the_run_and_reaps_its_workers() 
 
 
 def test_sigterm_to_one_worker_fails_the_run_but_not_the_manager() -> None:
-    async def body(m: RunManager) -> tuple[Run, Run]:
+    async def body(m: Engine) -> tuple[Run, Run]:
         run = await m.start("race", {"workers": 2, "increments": 1000, "delay_ms": 20})
         evs = await wait_for(run, lambda evs: len(worker_pids(evs)) == 2)
         os.kill(worker_pids(evs)["Process-0"], signal.SIGTERM)
@@ -108,7 +108,7 @@ def lane_pid(evs: list[dict[str, Any]], proc: str) -> int | None:
 
 
 async def kill_and_finish(
-    m: RunManager, scenario: str, params: dict[str, Any], victim: str, ready: Any, method: str | None = None
+    m: Engine, scenario: str, params: dict[str, Any], victim: str, ready: Any, method: str | None = None
 ) -> tuple[Run, float]:
     run = await m.start(scenario, params, method)
     evs = await wait_for(run, lambda evs: lane_pid(evs, victim) is not None and ready(evs))
@@ -171,7 +171,7 @@ def test_killed_pool_worker_fails_the_run_instead_of_hanging(method: str) -> Non
     def tasks_running(evs: list[dict[str, Any]]) -> bool:
         return sum(1 for e in evs if e["kind"] == "pool.task.start") >= 2
 
-    async def body(m: RunManager) -> tuple[Run, float]:
+    async def body(m: Engine) -> tuple[Run, float]:
         run = await m.start("pool", params, method)
         evs = await wait_for(run, tasks_running)
         busy = next(e["pid"] for e in evs if e["kind"] == "pool.task.start")
@@ -192,7 +192,7 @@ def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method
     process hanging at exit (the stdlib joins its feeder). The run must still end within seconds,
     naming the process and the signal (the error comes through shared memory)."""
 
-    async def body(m: RunManager) -> tuple[Run, float]:
+    async def body(m: Engine) -> tuple[Run, float]:
         started = time.monotonic()
         run = await finished(await m.start("test-wedge", {"workers": 2}, method), timeout=30)
         return run, time.monotonic() - started

@@ -15,10 +15,12 @@ from websockets.sync.client import connect
 
 from app.cli import main as cli
 from app.config import Limits, Settings
-from app.history import History, HistoryBusy, StoredEvents, read_run
-from app.hub import Hub
-from app.run import Run, RunStatus
-from app.runs import RunManager
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
+from app.events import Event
+from app.export.imports import import_events
+from app.storage.history import History, HistoryBusy, StoredEvents, read_run
+from app.web.hub import Hub
 from tests.conftest import start_server, stop_server
 from tests.test_api import wait_finished
 from tests.test_ws import read_all
@@ -108,41 +110,49 @@ def test_runs_in_flight_when_the_server_stopped_come_back_interrupted(tmp_path: 
         history.close()
 
 
-def finished_run(run_id: str, created_at: float, events: int) -> Run:
-    run = Run(run_id, "race", {}, "fork", created_at=created_at, status=RunStatus.SUCCEEDED)
-    run.events.extend(encoded(run_id, 0, events))
-    return run
+def finished_events(count: int) -> list[Event]:
+    """A finished run's events as an import brings them: run.start, count - 2 logs, run.end."""
+    start = {"scenario": "race", "title": "Race", "params": {}, "start_method": "fork"}
+    logs = [Event("00000000", n, n, 1, "main", "log", {"n": n}) for n in range(1, count - 1)]
+    end = Event("00000000", count - 1, count, 1, "mpscope", "run.end", {"status": "succeeded"})
+    return [Event("00000000", 0, 0, 1, "mpscope", "run.start", start), *logs, end]
 
 
 def test_retention_keeps_the_newest_runs_and_an_event_budget_in_memory_and_on_disk(tmp_path: Path) -> None:
     limits = Limits(max_kept_runs=3, max_stored_events=25)
+    ids: list[str] = []
 
-    async def fill() -> RunManager:
+    async def fill() -> Engine:
         history = History(tmp_path)
-        m = RunManager(Settings(limits=limits), Hub(0.016, 8 << 20), history=history)
-        for n in range(4):  # 4 runs over a limit of 3: the oldest goes
-            m.adopt(finished_run(f"r{n}", float(n), 5))
-        assert sorted(m.runs) == ["r1", "r2", "r3"]
-        m.adopt(finished_run("big", 9.0, 12))  # 5 + 5 + 12 = 22 events kept, under the budget of 25
-        assert sorted(m.runs) == ["big", "r2", "r3"] and m.forgotten_runs == 2
+        m = Engine(Settings(limits=limits), Hub(0.016, 8 << 20), history=history)
+        for _ in range(4):  # 4 runs over a limit of 3: the oldest goes
+            ids.append(import_events(m.book, finished_events(5)).id)
+        assert sorted(m.book.runs) == sorted(ids[1:])
+        big = import_events(m.book, finished_events(12))  # 5 + 5 + 12 = 22 events, under the budget of 25
+        ids.append(big.id)
+        assert sorted(m.book.runs) == sorted([big.id, *ids[2:4]]) and m.book.forgotten_runs == 2
         history.flush()
         await asyncio.sleep(0.05)  # the release callbacks: finished runs' events now come from disk
-        assert isinstance(m.runs["big"].events, StoredEvents)
-        assert m.events_after("big", 9) == encoded("big", 10, 2)
+        assert isinstance(m.book.runs[big.id].events, StoredEvents)
+        tail = [orjson.loads(e) for e in m.book.events_after(big.id, 9)]
+        assert [(e["run"], e["seq"], e["kind"]) for e in tail] == [
+            (big.id, 10, "log"),
+            (big.id, 11, "run.end"),
+        ]
         history.close()
         return m
 
     asyncio.run(fill())
     history = History(tmp_path)
     try:
-        assert [s["id"] for s in history.load_runs()] == ["r2", "r3", "big"]
-        assert history.load_events("r0") == [] and history.load_events("r3") == encoded("r3", 0, 5)
+        assert [s["id"] for s in history.load_runs()] == ids[2:]
+        assert history.load_events(ids[0]) == [] and len(history.load_events(ids[3])) == 5
         smaller = Limits(max_kept_runs=3, max_stored_events=20)  # a new budget applies at startup
-        m = RunManager(Settings(limits=smaller), Hub(0.016, 8 << 20), history=history)
-        assert sorted(m.runs) == ["big", "r3"] and m.forgotten_runs == 1
-        assert m.get("big").to_dict()["event_count"] == 12
+        m = Engine(Settings(limits=smaller), Hub(0.016, 8 << 20), history=history)
+        assert sorted(m.book.runs) == sorted(ids[3:]) and m.book.forgotten_runs == 1
+        assert m.book.get(ids[4]).to_dict()["event_count"] == 12
         assert history.flush()
-        assert [s["id"] for s in history.load_runs()] == ["r3", "big"]
+        assert [s["id"] for s in history.load_runs()] == ids[3:]
     finally:
         history.close()
 

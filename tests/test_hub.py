@@ -7,7 +7,7 @@ import asyncio
 import orjson
 
 from app.events import Event
-from app.hub import Hub
+from app.web.hub import Hub
 
 
 def encoded(run: str, seqs: range) -> list[bytes]:

@@ -6,7 +6,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from app.presenter import (
+from app.presenter.sessions import (
     ALPHABET,
     CODE_LENGTH,
     PollRefused,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.reporter import EventQueue, Reporter
+from app.lesson.reporter import EventQueue, Reporter
 
 METHODS = ("forkserver", "spawn", "fork")
 

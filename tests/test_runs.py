@@ -11,20 +11,20 @@ import orjson
 import pytest
 
 from app.config import Limits, Settings
+from app.engine.engine import Engine
+from app.engine.procs import group_members
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest, LimitExceeded, RunNotActive, UnknownRun, UnknownScenario
-from app.hub import Hub
-from app.procs import group_members
-from app.run import Run, RunStatus
-from app.runs import RunManager
+from app.web.hub import Hub
 from tests.plugins import TEST_REGISTRY
 
 METHODS = ("forkserver", "spawn", "fork")
 T = TypeVar("T")
 
 
-def with_manager(body: Callable[[RunManager], Awaitable[T]], **limits: Any) -> T:
+def with_manager(body: Callable[[Engine], Awaitable[T]], **limits: Any) -> T:
     async def main() -> T:
-        manager = RunManager(Settings(limits=Limits(**limits)), Hub(0.016, 8 << 20), TEST_REGISTRY)
+        manager = Engine(Settings(limits=Limits(**limits)), Hub(0.016, 8 << 20), TEST_REGISTRY)
         try:
             return await body(manager)
         finally:
@@ -54,7 +54,7 @@ def lost_updates_from_events(evs: list[dict[str, Any]]) -> int:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_race_without_lock_loses_updates_and_with_lock_never(method: str) -> None:
-    async def body(m: RunManager) -> tuple[list[Run], list[Run]]:
+    async def body(m: Engine) -> tuple[list[Run], list[Run]]:
         unlocked = [await finished(await m.start("race", {"use_lock": False}, method)) for _ in range(5)]
         locked = [await finished(await m.start("race", {"use_lock": True}, method)) for _ in range(2)]
         return unlocked, locked
@@ -94,7 +94,7 @@ def test_lock_holds_never_overlap_and_every_increment_is_inside_one() -> None:
 
 
 async def _start_and_finish(
-    m: RunManager, scenario: str, params: dict[str, Any], method: str | None = None
+    m: Engine, scenario: str, params: dict[str, Any], method: str | None = None
 ) -> Run:
     return await finished(await m.start(scenario, params, method))
 
@@ -123,7 +123,7 @@ def test_stream_is_contiguous_starts_with_run_start_and_ends_with_run_end() -> N
 
 
 def test_bad_requests_name_the_field_and_its_bound() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(UnknownScenario):
             await m.start("nope", {})
         with pytest.raises(InvalidRequest) as info:
@@ -140,19 +140,19 @@ def test_bad_requests_name_the_field_and_its_bound() -> None:
             await m.start("test-sleep", {"workers": 40})
         assert "41 processes" in info.value.errors[0]["msg"] and "32" in info.value.errors[0]["msg"]
         with pytest.raises(UnknownRun):
-            m.get("ffffffff")
-        assert m.runs == {}
+            m.book.get("ffffffff")
+        assert m.book.runs == {}
 
     with_manager(body)
 
 
 def test_concurrent_run_limit_refuses_the_fifth_run() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         runs = [await m.start("test-sleep", {"workers": 1, "seconds": 30}) for _ in range(4)]
         with pytest.raises(LimitExceeded, match="4 concurrent runs"):
             await m.start("test-sleep", {"workers": 1})
         for run in runs:
-            m.cancel(run.id)
+            m.book.cancel(run.id)
         for run in runs:
             await finished(run)
             assert run.status == RunStatus.CANCELLED
@@ -162,16 +162,16 @@ def test_concurrent_run_limit_refuses_the_fifth_run() -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_cancel_kills_the_whole_tree(method: str) -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         run = await m.start("test-sleep", {"workers": 3, "seconds": 60}, method)
         while sum(1 for e in events(run) if e["kind"] == "log") < 3:  # all three workers are asleep
             await asyncio.sleep(0.02)
-        pgid = m.handles[run.id].process.pid
-        assert len(group_members(pgid or 0)) >= 4
-        m.cancel(run.id)
+        pgid = next(e["pid"] for e in events(run) if e["data"].get("role") == "main")  # the group's leader
+        assert len(group_members(pgid)) >= 4
+        m.book.cancel(run.id)
         await finished(run, timeout=10)
         assert run.status == RunStatus.CANCELLED and run.result is None
-        assert group_members(pgid or 0) == []
+        assert group_members(pgid) == []
         assert events(run)[-1]["data"]["status"] == "cancelled"
 
     with_manager(body)
@@ -202,7 +202,7 @@ def test_event_limit_stops_the_run_and_counts_what_it_refused() -> None:
 
 
 def test_shutdown_cancels_active_runs() -> None:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         run = await m.start("test-sleep", {"workers": 2, "seconds": 60})
         await asyncio.sleep(0.3)
         await m.shutdown()
@@ -213,27 +213,27 @@ def test_shutdown_cancels_active_runs() -> None:
 
 
 def test_history_keeps_the_newest_finished_runs_and_counts_what_it_forgets() -> None:
-    async def body(m: RunManager) -> tuple[list[Run], RunManager]:
+    async def body(m: Engine) -> tuple[list[Run], Engine]:
         runs = [await _start_and_finish(m, "race", {"workers": 1, "increments": 5}) for _ in range(3)]
         return runs, m
 
     runs, m = with_manager(body, max_kept_runs=2)
-    assert [r.id for r in m.list()] == [runs[2].id, runs[1].id]  # newest first; the oldest is gone
-    assert m.forgotten_runs == 1
+    assert [r.id for r in m.book.list()] == [runs[2].id, runs[1].id]  # newest first; the oldest is gone
+    assert m.book.forgotten_runs == 1
 
 
 def test_pause_holds_every_process_at_its_next_step_and_resume_finishes_the_run() -> None:
-    async def body(m: RunManager) -> tuple[Run, int, int]:
+    async def body(m: Engine) -> tuple[Run, int, int]:
         run = await m.start("race", {"workers": 3, "increments": 300, "delay_ms": 2})
         while sum(1 for e in events(run) if e["kind"] == "value.write") < 20:
             await asyncio.sleep(0.02)
-        m.pause(run.id)
+        m.book.pause(run.id)
         await asyncio.sleep(0.5)  # what was already reported lands, with run.paused
         before = run.event_count
         await asyncio.sleep(1.0)
         after = run.event_count
         assert run.paused and run.active
-        m.pause(run.id, False)
+        m.book.pause(run.id, False)
         return await finished(run), before, after
 
     run, before, after = with_manager(body)
@@ -246,13 +246,13 @@ def test_pause_holds_every_process_at_its_next_step_and_resume_finishes_the_run(
 
 
 def test_paused_time_does_not_count_against_the_time_limit() -> None:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         run = await m.start("race", {"workers": 2, "increments": 100, "delay_ms": 2})
         while not any(e["kind"] == "value.write" for e in events(run)):
             await asyncio.sleep(0.02)
-        m.pause(run.id)
+        m.book.pause(run.id)
         await asyncio.sleep(2.5)  # longer than the limit below
-        m.pause(run.id, False)
+        m.book.pause(run.id, False)
         return await finished(run)
 
     run = with_manager(body, max_run_seconds=2.0)
@@ -260,10 +260,10 @@ def test_paused_time_does_not_count_against_the_time_limit() -> None:
 
 
 def test_only_a_live_run_can_be_paused() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         run = await _start_and_finish(m, "race", {"workers": 1, "increments": 5})
         with pytest.raises(RunNotActive):
-            m.pause(run.id)
+            m.book.pause(run.id)
 
     with_manager(body)
 
@@ -274,7 +274,7 @@ def test_a_seed_makes_every_process_draw_the_same_numbers_again(method: str) -> 
         by_proc = {e["proc"]: e["data"]["rolls"] for e in events(run) if e["kind"] == "log"}
         return {"main": run.result["main_roll"], **by_proc}
 
-    async def body(m: RunManager) -> tuple[Run, Run, Run]:
+    async def body(m: Engine) -> tuple[Run, Run, Run]:
         first = await finished(await m.start("test-dice", {}, method, seed=42))
         again = await finished(await m.start("test-dice", {}, method, seed=first.seed))
         other = await finished(await m.start("test-dice", {}, method))  # a new seed

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
-from app.run import Run, RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, events, finished, with_manager
 
@@ -19,7 +19,7 @@ CYCLE = [["A", "lock1", "lock2"], ["B", "lock2", "lock1"]]
 
 
 def run_deadlock(params: dict[str, Any], method: str) -> Run:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         return await finished(await m.start("deadlock", params, method), timeout=30)
 
     run = with_manager(body)
@@ -120,7 +120,7 @@ def test_no_lock_pause_still_ends_whatever_the_timing() -> None:
     [({"rounds": 0}, "rounds"), ({"rounds": 101}, "rounds"), ({"timeout_ms": 10}, "timeout_ms")],
 )
 def test_bad_params_are_refused_naming_the_field(params: dict[str, Any], field: str) -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as exc:
             await m.start("deadlock", params)
         assert exc.value.errors[0]["loc"] == ["body", "params", field]

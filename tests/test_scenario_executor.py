@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
-from app.run import Run, RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, events, finished, with_manager
 
@@ -18,7 +18,7 @@ FAST = {"tasks": 6, "workers": 2, "task_ms": 50, "pool_timeout_ms": 1500}
 
 
 def run_executor(params: dict[str, Any], method: str) -> Run:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         return await finished(await m.start("executor", params, method), timeout=60)
 
     run = with_manager(body)
@@ -99,7 +99,7 @@ def test_defaults(method: str) -> None:
     [({"workers": 5}, "workers"), ({"tasks": 0}, "tasks"), ({"pool_timeout_ms": 1}, "pool_timeout_ms")],
 )
 def test_bad_params_are_refused_naming_the_field(params: dict[str, Any], field: str) -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as exc:
             await m.start("executor", params)
         assert exc.value.errors[0]["loc"] == ["body", "params", field]

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
-from app.run import Run, RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, events, finished, with_manager
 
@@ -33,7 +33,7 @@ def run_gil(params: dict[str, Any], method: str, attempts: int = 1) -> list[Run]
 
     full = {**DEFAULTS, **params}
 
-    async def body(m: RunManager) -> list[Run]:
+    async def body(m: Engine) -> list[Run]:
         runs = []
         for _ in range(attempts):
             run = await finished(await m.start("gil", params, method))
@@ -145,7 +145,7 @@ def test_one_worker_threads_and_processes_do_the_same() -> None:
     [({"workers": 9}, "workers"), ({"work_units": 0}, "work_units"), ({"io_ms": 1000}, "io_ms")],
 )
 def test_bad_params_are_refused_naming_the_field(params: dict[str, Any], field: str) -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as exc:
             await m.start("gil", params)
         assert exc.value.errors[0]["loc"] == ["body", "params", field]

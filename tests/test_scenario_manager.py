@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.errors import InvalidRequest
-from app.run import RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
@@ -61,7 +61,7 @@ def test_defaults_and_a_proxy_call_costs_more_than_a_value_op(method: str) -> No
 
 
 def test_bad_params_name_the_field() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         for field, value in (("workers", 9), ("ops", 0), ("ops", 1001)):
             with pytest.raises(InvalidRequest) as info:
                 await m.start("manager", {field: value})

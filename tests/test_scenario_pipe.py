@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.errors import InvalidRequest
-from app.run import RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
@@ -62,7 +62,7 @@ def test_defaults_ping_pong_every_message_comes_back(method: str) -> None:
 
 
 def test_bad_params_name_the_field() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         for field, value in (("mode", "both-ways"), ("messages", 0), ("delay_ms", -1)):
             with pytest.raises(InvalidRequest) as info:
                 await m.start("pipe", {field: value})

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
-from app.run import Run, RunStatus
-from app.runs import RunManager
 from app.scenarios.pool import PoolParams
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
@@ -128,7 +128,7 @@ def test_chunks_go_to_one_worker_each() -> None:
 
 
 def test_bad_params_and_too_many_processes_are_refused() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as info:
             await m.start("pool", {"processes": 9})
         (error,) = info.value.errors
@@ -140,6 +140,6 @@ def test_bad_params_and_too_many_processes_are_refused() -> None:
         with pytest.raises(InvalidRequest) as info:
             await m.start("pool", {"n": 200, "chunksize": 1, "maxtasksperchild": 1})
         assert "205 processes" in info.value.errors[0]["msg"] and "32" in info.value.errors[0]["msg"]
-        assert m.runs == {}
+        assert m.book.runs == {}
 
     with_manager(body)

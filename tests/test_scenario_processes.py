@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.errors import InvalidRequest
-from app.run import RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
@@ -65,7 +65,7 @@ def test_tutorial_preset_is_the_tutorial() -> None:
 
 
 def test_bad_params_name_the_field() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as info:
             await m.start("processes", {"workers": 17})
         (error,) = info.value.errors

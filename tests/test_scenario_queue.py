@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.errors import InvalidRequest
-from app.run import RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
@@ -78,7 +78,7 @@ def test_slow_producer_leaves_consumers_waiting_on_an_empty_queue() -> None:
 
 
 def test_bad_params_name_the_field() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         for field, value in (("maxsize", 0), ("producers", 9), ("items", 10_001)):
             with pytest.raises(InvalidRequest) as info:
                 await m.start("queue", {field: value})

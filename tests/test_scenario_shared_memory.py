@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.errors import InvalidRequest
-from app.run import RunStatus
-from app.runs import RunManager
 from app.scenarios.shared_memory import slices
 from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
@@ -48,7 +48,7 @@ def test_slices_cover_the_array_once() -> None:
 
 
 def test_bad_params_name_the_field() -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as info:
             await m.start("shared_memory", {"size": 257})
         (error,) = info.value.errors

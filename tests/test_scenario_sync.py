@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from app.engine.engine import Engine
+from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
-from app.run import Run, RunStatus
-from app.runs import RunManager
 from tests.plugins import TEST_REGISTRY
 from tests.test_runs import METHODS, events, finished, with_manager
 
@@ -19,7 +19,7 @@ FAST = {"work_ms": 60, "signal_ms": 100}
 
 
 def run_sync(params: dict[str, Any], method: str) -> Run:
-    async def body(m: RunManager) -> Run:
+    async def body(m: Engine) -> Run:
         return await finished(await m.start("sync", params, method), timeout=60)
 
     run = with_manager(body)
@@ -97,7 +97,7 @@ def test_k_of_1_is_a_lock_and_k_of_workers_never_waits_long() -> None:
     ("params", "field"), [({"workers": 13}, "workers"), ({"limit": 0}, "limit"), ({"work_ms": 5}, "work_ms")]
 )
 def test_bad_params_are_refused_naming_the_field(params: dict[str, Any], field: str) -> None:
-    async def body(m: RunManager) -> None:
+    async def body(m: Engine) -> None:
         with pytest.raises(InvalidRequest) as exc:
             await m.start("sync", params)
         assert exc.value.errors[0]["loc"] == ["body", "params", field]

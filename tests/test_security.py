@@ -32,7 +32,7 @@ def test_token_guards_every_mutating_route(token_server: LiveServer) -> None:
     )
     assert httpx.post(f"{url}/api/runs/ffffffff/cancel").status_code == 401
     assert httpx.get(f"{url}/api/runs").json() == []  # nothing was started, no process spawned
-    helpers = ("multiprocessing.forkserver", "multiprocessing.resource_tracker", "app.reaper")
+    helpers = ("multiprocessing.forkserver", "multiprocessing.resource_tracker", "app.engine.reaper")
     children = [" ".join(p.cmdline()) for p in live_descendants(token_server.process.pid)]
     assert all(any(h in c for h in helpers) for c in children), children  # no run process exists
     ok = httpx.post(f"{url}/api/runs", json=RACE, headers={"Authorization": "Bearer s3cret"})
@@ -112,7 +112,7 @@ def test_sigkill_of_the_server_leaves_no_descendant(tmp_path: Path, method: str)
 def test_a_wildcard_bind_accepts_this_machines_addresses_and_prints_them(tmp_path: Path) -> None:
     """An audience reaches `--host 0.0.0.0` by the presenter's LAN address: that Host must pass, a
     foreign name must not (DNS rebinding works through names)."""
-    from app.security import interface_addresses
+    from app.web.security import interface_addresses
 
     lan = sorted(a for a in interface_addresses() if "." in a and not a.startswith("127."))
     if not lan:

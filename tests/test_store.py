@@ -7,7 +7,7 @@ import random
 import orjson
 
 from app.events import Event
-from app.store import CHUNK, EventStore
+from app.storage.store import CHUNK, EventStore
 
 
 def encoded(n: int) -> list[bytes]:

@@ -28,7 +28,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from app.export import from_ndjson
+from app.export.formats import from_ndjson
 from tests.conftest import ROOT, LiveServer, start_server, stop_server, wait_gone
 from tests.test_api import wait_finished
 

@@ -18,9 +18,9 @@ import httpx
 import psutil
 
 from app.config import Settings
-from app.export import from_ndjson
-from app.server import create_app
-from app.traces import TraceRuns
+from app.engine.traces import TraceFeeder
+from app.export.formats import from_ndjson
+from app.web.server import create_app
 from tests.conftest import ROOT, wait_gone
 
 ENV = {k: v for k, v in os.environ.items() if k != "MPSCOPE_URL"} | {"PYTHONUNBUFFERED": "1"}
@@ -108,7 +108,7 @@ async def _post_trace(client_host: str) -> httpx.Response:
         body = {"script": "x.py", "argv": [], "source": "print(1)"}
         response = await client.post("/api/traces", json=body, headers={"Authorization": "Bearer t0ken"})
         if response.status_code == 201:
-            traces: TraceRuns = app.state.traces
+            traces: TraceFeeder = app.state.engine.traces
             traces.shutdown()
         return response
 

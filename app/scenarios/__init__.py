@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.scenarios.base import Params, Scenario
+from typing import Any
+
+from app.lesson.scenario import Params, Scenario
 from app.scenarios.deadlock import Deadlock
 from app.scenarios.executor import Executor
 from app.scenarios.firehose import Firehose
@@ -16,7 +18,7 @@ from app.scenarios.race import Race
 from app.scenarios.shared_memory import SharedMemory
 from app.scenarios.sync import Sync
 
-REGISTRY: dict[str, Scenario] = {
+REGISTRY: dict[str, Scenario[Any]] = {
     s.id: s
     for s in (
         Race(),

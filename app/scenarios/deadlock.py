@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 PROCS = ("A", "B")
 LOCKS = ("lock1", "lock2")
@@ -109,7 +108,7 @@ def worker(
         locks[first].release()
 
 
-class Deadlock(Scenario):
+class Deadlock(Scenario[DeadlockParams]):
     id = "deadlock"
     title = "Deadlock: two locks taken in opposite order"
     concepts = ("Lock", "deadlock", "acquire timeout", "lock ordering")

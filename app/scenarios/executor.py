@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext, install_child_handlers
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
+from app.lesson.signals import install_child_handlers
 
 _rep: Reporter | None = None  # set in each worker by init_worker
 _task_ms = 0
@@ -116,7 +116,7 @@ def measured(ctx: RunContext, phase: str, run: Any, params: ExecutorParams, doom
     return outcome
 
 
-class Executor(Scenario):
+class Executor(Scenario[ExecutorParams]):
     id = "executor"
     title = "ProcessPoolExecutor vs Pool: when a worker dies"
     concepts = ("ProcessPoolExecutor", "Pool", "BrokenProcessPool", "timeout")

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class FirehoseParams(Params):
@@ -32,7 +31,7 @@ def emitter(rep: Reporter, events: int, rate: int, start_gate: Any) -> None:
         rep.emit("log", i=i, sent_ns=time.monotonic_ns())
 
 
-class Firehose(Scenario):
+class Firehose(Scenario[FirehoseParams]):
     id = "firehose"
     title = "Firehose: many events, fast"
     concepts = ("scale", "instrumentation")

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as ProcessEvent
@@ -94,7 +93,7 @@ def run_phase(ctx: RunContext, phase: str, job: Any, args: tuple[Any, ...], work
     return seconds
 
 
-class Gil(Scenario):
+class Gil(Scenario[GilParams]):
     id = "gil"
     title = "GIL: threads vs processes on CPU-bound and I/O-bound work"
     concepts = ("GIL", "threading", "Process", "CPU-bound", "I/O-bound")

@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext, install_child_handlers
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
+from app.lesson.signals import install_child_handlers
 
 
 class ManagerParams(Params):
@@ -77,7 +77,7 @@ def worker(
     report.put((proxy_us, value_us))
 
 
-class ManagerScenario(Scenario):
+class ManagerScenario(Scenario[ManagerParams]):
     id = "manager"
     title = "Manager: a shared list and dict behind a server process"
     concepts = ("Manager", "proxy", "server process", "Value")
@@ -112,8 +112,10 @@ class ManagerScenario(Scenario):
 
     def run(self, ctx: RunContext, params: ManagerParams) -> dict[str, Any]:
         manager = SyncManager(ctx=ctx.mp)
+        before = set(multiprocessing.active_children())
         manager.start(manager_started, (ctx.rep,))  # starts the server process
-        server = manager._process  # type: ignore[attr-defined]  # the server process (a multiprocessing Process)
+        # The manager's server is the one new child (the stdlib keeps its handle private).
+        server = next(p for p in multiprocessing.active_children() if p not in before)
         ctx.watch.add(server)  # if the server dies, the run fails at once, naming it
         try:
             shared_list = manager.list()  # proxies: the real list and dict live in the server

@@ -13,9 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class PipeParams(Params):
@@ -76,7 +75,7 @@ def receiver(rep: Reporter, conn: Any, report: Any, messages: int) -> None:
     report.put({"received": len(latencies), "one_way_us_p50": p50(latencies)})
 
 
-class PipeScenario(Scenario):
+class PipeScenario(Scenario[PipeParams]):
     id = "pipe"
     title = "Pipe: messages between two processes"
     concepts = ("Pipe", "Connection", "message passing", "round trip")

@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext, install_child_handlers
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
+from app.lesson.signals import install_child_handlers
 
 _rep: Reporter | None = None  # each pool worker's Reporter, set by init_worker
 _sleep_ms = 0
@@ -82,7 +82,7 @@ def effective_chunksize(params: PoolParams) -> int:
     return chunksize + 1 if extra else chunksize
 
 
-class WorkerPool(Scenario):
+class WorkerPool(Scenario[PoolParams]):
     id = "pool"
     title = "Pool: map, imap and imap_unordered"
     concepts = ("Pool", "map", "imap_unordered", "chunksize", "maxtasksperchild")

@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class ProcessesParams(Params):
@@ -35,7 +34,7 @@ def worker(rep: Reporter, num: int, sleep_ms: int, fail: bool = False) -> None:
     rep.emit("log", msg=f"進程 {num} 結束")
 
 
-class Processes(Scenario):
+class Processes(Scenario[ProcessesParams]):
     id = "processes"
     title = "Process: start() and join()"
     concepts = ("Process", "start", "join", "start method")

@@ -15,9 +15,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class QueueParams(Params):
@@ -74,7 +73,7 @@ def consumer(rep: Reporter, q: Any, done: Any, consume_ms: int) -> None:
     done.put(("consumed", received))
 
 
-class ProducerConsumer(Scenario):
+class ProducerConsumer(Scenario[QueueParams]):
     id = "queue"
     title = "Queue: producers and consumers"
     concepts = ("Queue", "message passing", "back-pressure", "sentinel")

@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class RaceParams(Params):
@@ -51,7 +50,7 @@ def worker(
                 lock.release()
 
 
-class Race(Scenario):
+class Race(Scenario[RaceParams]):
     id = "race"
     title = "Lock: lost updates on a shared counter"
     concepts = ("Value", "Lock", "race condition")

@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class SharedMemoryParams(Params):
@@ -39,7 +38,7 @@ def slices(size: int, workers: int) -> list[tuple[int, int]]:
     return [(w * size // workers, (w + 1) * size // workers) for w in range(workers)]
 
 
-class SharedMemory(Scenario):
+class SharedMemory(Scenario[SharedMemoryParams]):
     id = "shared_memory"
     title = "Value and Array: shared memory"
     concepts = ("Value", "Array", "shared memory", "get_lock")

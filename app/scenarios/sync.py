@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.reporter import Reporter
-from app.runtime import RunContext
-from app.scenarios.base import Params, Scenario
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import Params, RunContext, Scenario
 
 
 class SyncParams(Params):
@@ -51,7 +50,7 @@ def worker(rep: Reporter, start: Any, sem: Any, barrier: Any, inside: Any, peak:
     section(rep, sem, inside, peak, 2, work_ms)
 
 
-class Sync(Scenario):
+class Sync(Scenario[SyncParams]):
     id = "sync"
     title = "Semaphore, Event and Barrier"
     concepts = ("Semaphore", "Event", "Barrier")

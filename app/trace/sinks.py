@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from app.engine import trace_meta as meta
 from app.events import SERVER_PROC, WireEvent, encode_wires
-from app.trace import meta
 
 if TYPE_CHECKING:
     from http.client import HTTPConnection

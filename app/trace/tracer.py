@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from app.reaper import Reaper
-from app.trace import meta
+from app.engine import trace_meta as meta
+from app.engine.reaper import Reaper
 from app.trace.collector import Collector
 from app.trace.sinks import Sink
 

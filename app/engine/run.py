@@ -1,4 +1,5 @@
-"""One run: its status machine, and the summary (status, result, error, counts) folded from its events."""
+"""One run: what opened it (its spec and origin), its status machine, and the summary (status, result,
+error, counts) folded from its events."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 import orjson
 
 from app.events import Event
-from app.history import StoredEvents
-from app.store import EventStore
+from app.storage.history import StoredEvents
+from app.storage.store import EventStore
 
 
 class RunStatus(StrEnum):
@@ -38,12 +39,48 @@ class IllegalTransition(RuntimeError):
     pass
 
 
+class Origin(StrEnum):
+    """What feeds a run: what it is, whatever its scenario id says."""
+
+    SCENARIO = "scenario"  # a lesson the server launched as its own processes
+    TRACE = "trace"  # `mpscope trace` of a program running on this machine, fed over HTTP
+    IMPORT = "import"  # a finished run's NDJSON, loaded back in
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a feeder asks the book to open: everything run.start will say about the run."""
+
+    origin: Origin
+    scenario: str
+    title: str
+    params: dict[str, Any]
+    start_method: str
+    seed: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # the origin's own run.start fields
+
+    def start_data(self, **measured: Any) -> dict[str, Any]:
+        """The run.start payload, built here only: a scenario's, a trace's and a failed start's alike."""
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "origin": self.origin.value,
+            "params": self.params,
+            "start_method": self.start_method,
+            "seed": self.seed,
+            "wall_time": time.time(),
+            **self.extra,
+            **measured,
+        }
+
+
 @dataclass(eq=False)
 class Run:
     id: str
     scenario: str
     params: dict[str, Any]
     start_method: str
+    origin: Origin = Origin.SCENARIO
     created_at: float = field(default_factory=time.time)
     status: RunStatus = RunStatus.QUEUED
     result: Any = None
@@ -104,6 +141,7 @@ class Run:
             "scenario": self.scenario,
             "params": self.params,
             "start_method": self.start_method,
+            "origin": self.origin.value,
             "status": self.status.value,
             "result": self.result,
             "error": self.error,
@@ -125,6 +163,7 @@ class Run:
             scenario=summary["scenario"],
             params=summary["params"],
             start_method=summary["start_method"],
+            origin=Origin(summary["origin"]) if "origin" in summary else _old_origin(summary),
             created_at=summary["created_at"],
             status=RunStatus(summary["status"]),
             result=summary.get("result"),
@@ -138,3 +177,8 @@ class Run:
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.to_dict(), default=repr)
+
+
+def _old_origin(summary: dict[str, Any]) -> Origin:
+    """Histories written before runs recorded their origin knew a trace only by its scenario id."""
+    return Origin.TRACE if summary["scenario"] == "trace" else Origin.SCENARIO

@@ -1,7 +1,7 @@
 """REST routes of the trace ingest: where `mpscope trace` sends a traced program's events.
 
 Loopback clients only (the tracer runs on this machine), and, being mutating routes, they need the
-presenter token when the server has one (app/security.py). Thin handlers over app/traces.py.
+presenter token when the server has one (app/security.py). Thin handlers over app/engine/traces.py.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import GUARDED, NOT_FOUND, REFUSED, Problem
-from app.trace.meta import MAX_SOURCE
-from app.traces import TraceRuns
+from app.engine.trace_meta import MAX_SOURCE
+from app.engine.traces import TraceFeeder
+from app.web.api import GUARDED, NOT_FOUND, REFUSED, Problem
 
 router = APIRouter(prefix="/api/traces", tags=["trace"])
 MAX_BATCH = 10_000
@@ -42,7 +42,7 @@ class TraceEnd(BaseModel):
     dropped: int = Field(0, ge=0, description="events the tracer could not deliver")
 
 
-def traces(request: Request) -> TraceRuns:
+def traces(request: Request) -> TraceFeeder:
     host = request.client.host if request.client else ""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
@@ -50,8 +50,8 @@ def traces(request: Request) -> TraceRuns:
         loopback = False
     if not loopback:
         raise HTTPException(403, f"trace ingest takes loopback clients only, not {host or 'unknown'}")
-    runs: TraceRuns = request.app.state.traces
-    return runs
+    feeder: TraceFeeder = request.app.state.engine.traces
+    return feeder
 
 
 @router.post("", status_code=201, responses={**REFUSED, **GUARDED, **LOCAL_ONLY})

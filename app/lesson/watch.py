@@ -127,7 +127,7 @@ class ChildWatch:
             started = {
                 p.sentinel: i
                 for i, p in enumerate(self.children)
-                if p._popen is not None and i not in seen  # type: ignore[attr-defined]
+                if p.pid is not None and i not in seen  # started
             }
             # Poll faster while a Pool is watched: it replaces a dead worker within milliseconds.
             interval = 0.01 if self.pools else 0.05

@@ -10,17 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__, api, pages, presenter_api, trace_api, ws
+from app import __version__
+from app.assets import asset_dir
 from app.config import Settings
+from app.engine.engine import Engine
+from app.engine.launcher import warm_up
+from app.engine.reaper import Reaper
 from app.errors import InvalidRequest, LimitExceeded, RunActive, RunNotActive, UnknownRun, UnknownScenario
-from app.export import ImportProblem
-from app.history import History
-from app.hub import Hub
-from app.presenter import Presenters
-from app.reaper import Reaper
-from app.runs import RunManager, warm_up
-from app.security import GuardMiddleware, allowed_hosts
-from app.traces import TraceRuns
+from app.export.formats import ImportProblem
+from app.presenter.sessions import Presenters
+from app.storage.history import History
+from app.web import api, pages, presenter_api, trace_api, ws
+from app.web.hub import Hub
+from app.web.security import GuardMiddleware, allowed_hosts
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,17 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(settings.tick_seconds, settings.limits.client_buffer_bytes)
     reaper = Reaper()
     history = History(settings.data_dir) if settings.data_dir is not None else None
-    manager = RunManager(settings, hub, reaper=reaper, history=history)
+    engine = Engine(settings, hub, reaper=reaper, history=history)
     presenters = Presenters()
-    traces = TraceRuns(manager)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reaper.start()
         warm_up()
         yield
-        traces.shutdown()
-        await manager.shutdown()
+        await engine.shutdown()
         if history is not None:
             await asyncio.to_thread(history.close)  # commits what is queued
         reaper.stop()
@@ -48,15 +48,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="mpscope", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.hub = hub
-    app.state.manager = manager
+    app.state.engine = engine
     app.state.presenters = presenters
-    app.state.traces = traces
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(presenter_api.router)
     app.include_router(trace_api.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=str(pages.asset_dir("static"))), name="static")
+    app.mount("/static", StaticFiles(directory=str(asset_dir("static"))), name="static")
     app.add_middleware(
         GuardMiddleware,
         hosts=allowed_hosts(settings.host, settings.port, settings.allow_hosts),

@@ -11,8 +11,7 @@ import os
 import signal
 import time
 
-# Every run process dumps all its threads' stacks to stderr on this signal (runtime.install_child_handlers).
-STACKS_SIGNAL = signal.SIGUSR2
+from app.lesson.signals import STACKS_SIGNAL
 
 
 def group_members(pgid: int) -> list[int]:

@@ -35,7 +35,9 @@ class Reaper:
 
     def start(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "app.reaper", str(os.getpid())], stdin=subprocess.PIPE, close_fds=True
+            [sys.executable, "-m", "app.engine.reaper", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            close_fds=True,
         )
 
     @property

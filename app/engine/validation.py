@@ -9,12 +9,12 @@ from pydantic import ValidationError
 
 from app.config import START_METHODS
 from app.errors import InvalidRequest
-from app.scenarios.base import Scenario
+from app.lesson.scenario import P, Scenario
 
 
 def validate_request(
-    scenario: Scenario, params: dict[str, Any], method: str, max_processes: int
-) -> tuple[Any, str]:
+    scenario: Scenario[P], params: dict[str, Any], method: str, max_processes: int
+) -> tuple[P, str]:
     """The scenario's params model and the start method, or InvalidRequest in FastAPI's 422 shape."""
     if method not in START_METHODS:
         raise InvalidRequest(

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app import __version__
+from app.assets import templates_env
 
-
-def asset_dir(name: str) -> Path:
-    """static/ and templates/ sit inside the installed package, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / name
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / name
-
-
-templates = Jinja2Templates(directory=str(asset_dir("templates")))
+templates = Jinja2Templates(env=templates_env)
 router = APIRouter()
 
 
@@ -34,7 +26,7 @@ async def index(request: Request) -> HTMLResponse:
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse, include_in_schema=False)
 async def scenario_page(request: Request, scenario_id: str) -> HTMLResponse:
-    request.app.state.manager.scenario(scenario_id)  # 404 for an unknown scenario
+    request.app.state.engine.scenarios.scenario(scenario_id)  # 404 for an unknown scenario
     return dashboard(request, scenario_id=scenario_id)
 
 
@@ -48,7 +40,7 @@ async def api_docs(request: Request) -> HTMLResponse:
 async def run_page(request: Request, run_id: str) -> HTMLResponse:
     # An unknown (or deleted) run still gets the dashboard, which says there is no such run: a reload
     # of a deleted run's page must not end on a bare JSON 404.
-    run = request.app.state.manager.runs.get(run_id)
+    run = request.app.state.engine.book.runs.get(run_id)
     page = dashboard(request, scenario_id=run.scenario if run else "", run_id=run_id)
     if run is None:
         page.status_code = 404

@@ -1,28 +1,32 @@
-"""What a traced run says about itself: its run.start, run.result and run.end data, built in one place
-for the server's ingest (app/traces.py) and for `--out` files alike."""
+"""What a traced run says about itself: its spec (run.start), result and failure reason, built in one
+place for the server's ingest (app/engine/traces.py) and for the tracer's `--out` files alike."""
 
 from __future__ import annotations
 
 import os
 import signal
-import time
 from typing import Any
+
+from app.engine.run import Origin, RunSpec
 
 SCENARIO = "trace"
 MAX_SOURCE = 256 * 1024  # a source panel, not an archive
 
 
-def start_data(script: str, argv: list[str], source: str | None) -> dict[str, Any]:
+def spec(script: str, argv: list[str], source: str | None) -> RunSpec:
     name = os.path.basename(script) or script
-    return {
-        "scenario": SCENARIO,
-        "title": f"trace: {name}",
-        "params": {"script": script, "argv": argv},
-        "start_method": "program",  # the program chooses; each process.start says which it got
-        "source": (source or "")[:MAX_SOURCE],
-        "source_name": name,
-        "wall_time": time.time(),
-    }
+    return RunSpec(
+        Origin.TRACE,
+        SCENARIO,
+        f"trace: {name}",
+        {"script": script, "argv": argv},
+        "program",  # the program chooses; each process.start says which it got
+        extra={"source": (source or "")[:MAX_SOURCE], "source_name": name},
+    )
+
+
+def start_data(script: str, argv: list[str], source: str | None) -> dict[str, Any]:
+    return spec(script, argv, source).start_data()
 
 
 def describe(exitcode: int | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.run import Run
+from app.engine.run import Run
 
 
 def runs_to_forget(runs: Iterable[Run], max_runs: int, max_events: int) -> list[Run]:

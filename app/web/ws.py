@@ -9,9 +9,10 @@ from contextlib import suppress
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from app.engine.book import RunBook
 from app.events import json_array
-from app.hub import Hub, Subscriber
-from app.runs import RunManager
+from app.outbox import Subscriber
+from app.web.hub import Hub
 
 router = APIRouter()
 
@@ -21,15 +22,15 @@ CLOSE_NORMAL, CLOSE_UNSUPPORTED, CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN = 1000, 1003
 
 @router.websocket("/ws/runs/{run_id}")
 async def run_stream(ws: WebSocket, run_id: str, after: int = -1) -> None:
-    manager: RunManager = ws.app.state.manager
+    book: RunBook = ws.app.state.engine.book
     hub: Hub = ws.app.state.hub
     await ws.accept()
-    run = manager.runs.get(run_id)
+    run = book.runs.get(run_id)
     if run is None:
         await ws.close(CLOSE_UNKNOWN_RUN, reason=f"no run with id {run_id!r}")
         return
-    if hub.client_count >= manager.limits.max_ws_clients:
-        await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {manager.limits.max_ws_clients} viewers reached")
+    if hub.client_count >= book.limits.max_ws_clients:
+        await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {book.limits.max_ws_clients} viewers reached")
         return
     live = hub.subscribe(run_id)
     # The history this client still needs ends where the live frames it will receive begin.
@@ -40,25 +41,25 @@ async def run_stream(ws: WebSocket, run_id: str, after: int = -1) -> None:
         await _send_then_close(ws, chunks)
         return
     sub = live[0]
-    manager.viewers_changed(run_id)
+    book.set_viewers(run_id, hub.viewers(run_id))
     try:
-        await _pump(ws, sub, chunks)
+        await pump(ws, sub, chunks)
     finally:
         hub.unsubscribe(run_id, sub)
-        manager.viewers_changed(run_id)
+        book.set_viewers(run_id, hub.viewers(run_id))
 
 
 @router.websocket("/ws")
 async def lobby(ws: WebSocket) -> None:
-    manager: RunManager = ws.app.state.manager
+    book: RunBook = ws.app.state.engine.book
     hub: Hub = ws.app.state.hub
     await ws.accept()
-    if hub.client_count >= manager.limits.max_ws_clients:
-        await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {manager.limits.max_ws_clients} viewers reached")
+    if hub.client_count >= book.limits.max_ws_clients:
+        await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {book.limits.max_ws_clients} viewers reached")
         return
-    sub = hub.subscribe_lobby(manager.lobby_snapshot)
+    sub = hub.subscribe_lobby(book.lobby_snapshot)
     try:
-        await _pump(ws, sub, [])
+        await pump(ws, sub, [])
     finally:
         hub.unsubscribe_lobby(sub)
 
@@ -76,7 +77,7 @@ async def _send_then_close(ws: WebSocket, frames: Iterable[str]) -> None:
         await ws.close(CLOSE_NORMAL)
 
 
-async def _pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
+async def pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
     """Send `first`, then the subscriber's frames, until the stream ends, the client goes away or it
     falls too far behind (then it is closed with 1013 and the others are not held up)."""
 

@@ -8,16 +8,15 @@ bad line.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from app import __version__
-from app.events import SUMMARY_KINDS, Event
-from app.pages import asset_dir, templates
-from app.run import Run, RunStatus
+from app.assets import asset_dir, templates_env
+from app.engine.run import RunStatus
+from app.events import Event
 
 FORMATS = {  # format -> (media type, file extension)
     "perfetto": ("application/json", "json"),
@@ -140,7 +139,7 @@ def to_html(run: dict[str, Any], events: list[dict[str, Any]]) -> str:
     """A self-contained page that replays the run with no server and no network: a small viewer
     (static/offline/) inlined with the events as JSON."""
     offline = asset_dir("static") / "offline"
-    return templates.env.get_template("offline.html").render(
+    return templates_env.get_template("offline.html").render(
         run=run,
         version=__version__,
         css=(offline / "viewer.css").read_text(),
@@ -177,6 +176,9 @@ def from_ndjson(body: bytes, max_events: int) -> list[Event]:
             raise ImportProblem(f"line {n}: not JSON ({exc})") from None
         _check(d, n, out[0].run if out else None)
         out.append(Event(d["run"], d["seq"], d["t"], d["pid"], d["proc"], d["kind"], d["data"]))
+    for n, event in enumerate(out[1:-1], 2):
+        if event.kind in ("run.start", "run.end"):
+            raise ImportProblem(f"line {n}: {event.kind} in the middle of the run")
     start, end = out[0], out[-1]
     if start.kind != "run.start":
         raise ImportProblem(f"line 1: the first event must be run.start, not {start.kind}")
@@ -207,17 +209,3 @@ def _check(d: Any, n: int, run_id: str | None) -> None:
         raise ImportProblem(f"line {n}: run {d['run']!r} differs from line 1's {run_id!r}: one run per file")
     if not d["kind"]:
         raise ImportProblem(f"line {n}: kind must not be empty")
-
-
-def imported_run(events: list[Event], run_id: str | None = None) -> Run:
-    """A finished Run under a new id (random unless given), folded from checked events (`from_ndjson`)."""
-    run_id = run_id or secrets.token_hex(4)
-    start = events[0].data
-    run = Run(run_id, start["scenario"], start["params"], start["start_method"])
-    for n, event in enumerate(events, 1):
-        if event.kind in ("run.start", "run.end") and n not in (1, len(events)):
-            raise ImportProblem(f"line {n}: {event.kind} in the middle of the run")
-        if event.kind in SUMMARY_KINDS:
-            run.apply(event)
-    run.events.extend([orjson.dumps(e.to_dict() | {"run": run_id}, default=repr) for e in events])
-    return run

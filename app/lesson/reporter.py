@@ -69,6 +69,11 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         except orjson.JSONDecodeError:
             return None
 
+    def close_writer(self) -> None:
+        """Server side, once the run's main process has started: only the run's processes hold the
+        write end now, so the reader sees end-of-file when they are all gone."""
+        self._writer.close()  # type: ignore[attr-defined]
+
     @staticmethod
     def _reset_after_fork(queue: EventQueue) -> None:
         queue._reset(after_fork=True)  # type: ignore[attr-defined]

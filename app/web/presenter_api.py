@@ -17,11 +17,8 @@ from fastapi import APIRouter, Header, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import GUARDED, Problem, ValidationProblem
 from app.config import is_loopback
-from app.hub import Hub
-from app.pages import dashboard
-from app.presenter import (
+from app.presenter.sessions import (
     BIG,
     PollRefused,
     PollRequest,
@@ -32,8 +29,11 @@ from app.presenter import (
     View,
     WrongKey,
 )
-from app.security import WILDCARDS, interface_addresses
-from app.ws import CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN, _pump
+from app.web.api import GUARDED, Problem, ValidationProblem
+from app.web.hub import Hub
+from app.web.pages import dashboard
+from app.web.security import WILDCARDS, interface_addresses
+from app.web.ws import CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN, pump
 
 AUDIENCE_WRITES = re.compile(r"/api/follow/[^/]{1,32}/answer")
 CLOSE_WRONG_KEY = 4403
@@ -206,6 +206,6 @@ async def _stream(ws: WebSocket, code: str, key: str | None) -> None:
         return
     sub = p.follow(s, key is not None, limits.client_buffer_bytes)
     try:
-        await _pump(ws, sub, [])
+        await pump(ws, sub, [])
     finally:
         p.unfollow(s, sub)

@@ -11,15 +11,14 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from app.events import SUMMARY_KINDS, Event, WireEvent, encode_wires
-from app.reporter import EventQueue
-
-# (events that change the run's summary, every event's JSON in seq order)
-Deliver = Callable[[list[Event], list[bytes]], None]
+from app.events import Batch, WireEvent
+from app.lesson.reporter import EventQueue
 
 
 class Relay(threading.Thread):
-    def __init__(self, run_id: str, events: EventQueue, first_seq: int, deliver: Deliver) -> None:
+    def __init__(
+        self, run_id: str, events: EventQueue, first_seq: int, deliver: Callable[[Batch], None]
+    ) -> None:
         super().__init__(name=f"relay-{run_id}", daemon=True)
         self.run_id = run_id
         self.events = events
@@ -51,11 +50,6 @@ class Relay(threading.Thread):
             while self._injected:
                 batch.append(self._injected.popleft())
             if batch:
-                self._hand_off(batch)
-
-    def _hand_off(self, batch: list[WireEvent]) -> None:
-        seq, run = self.next_seq, self.run_id
-        encoded = encode_wires(run, seq, batch)
-        notable = [Event.from_wire(run, seq + i, w) for i, w in enumerate(batch) if w[3] in SUMMARY_KINDS]
-        self.next_seq = seq + len(batch)
-        self.deliver(notable, encoded)
+                encoded = Batch.encode(self.run_id, self.next_seq, batch)
+                self.next_seq += len(batch)
+                self.deliver(encoded)

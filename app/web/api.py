@@ -1,4 +1,4 @@
-"""REST routes: thin handlers over the RunManager."""
+"""REST routes: thin handlers over the engine (its book of runs and the scenario launcher)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
+from app.engine.book import RunBook
+from app.engine.engine import Engine
+from app.engine.run import RunStatus
 from app.events import json_array
-from app.export import FORMATS, from_ndjson, imported_run, render, to_ndjson
-from app.run import RunStatus
-from app.runs import RunManager
+from app.export.formats import FORMATS, render, to_ndjson
+from app.export.imports import import_run_async
 
 
 class Problem(BaseModel):
@@ -57,8 +59,12 @@ class StartRequest(BaseModel):
     )
 
 
-def manager(request: Request) -> RunManager:
-    return request.app.state.manager  # type: ignore[no-any-return]
+def engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def book(request: Request) -> RunBook:
+    return engine(request).book
 
 
 @router.get("/health")
@@ -70,32 +76,32 @@ async def health() -> dict[str, str]:
 async def stats(request: Request) -> dict[str, int]:
     """Live counters: viewers, presentation followers, runs, events kept (in memory or on disk), frames
     sent, runs forgotten."""
-    m = manager(request)
+    b, hub = book(request), request.app.state.hub
     return {
-        "viewers": m.hub.client_count,
+        "viewers": hub.client_count,
         "presentation_clients": request.app.state.presenters.client_count,
-        "active_runs": m.active_count(),
-        "runs": len(m.runs),
-        "events_held": sum(run.event_count for run in m.runs.values()),
-        "frames_built": m.hub.frames_built,
-        "forgotten_runs": m.forgotten_runs,
+        "active_runs": b.active_count(),
+        "runs": len(b.runs),
+        "events_held": sum(run.event_count for run in b.runs.values()),
+        "frames_built": hub.frames_built,
+        "forgotten_runs": b.forgotten_runs,
     }
 
 
 @router.get("/scenarios")
 async def list_scenarios(request: Request) -> list[dict[str, Any]]:
-    return [s.describe() for s in manager(request).registry.values()]
+    return [s.describe() for s in engine(request).scenarios.registry.values()]
 
 
 @router.get("/scenarios/{scenario_id}", responses=NOT_FOUND)
 async def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
-    scenario = manager(request).scenario(scenario_id)
+    scenario = engine(request).scenarios.scenario(scenario_id)
     return {**scenario.describe(), "source": scenario.source()}
 
 
 @router.post("/runs", status_code=201, responses={**NOT_FOUND, **REFUSED, **GUARDED})
 async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
-    run = await manager(request).start(body.scenario, body.params, body.start_method, body.seed)
+    run = await engine(request).start(body.scenario, body.params, body.start_method, body.seed)
     return run.to_dict()
 
 
@@ -105,19 +111,19 @@ async def list_runs(
     scenario: Annotated[str | None, Query(max_length=64, description="only this scenario's runs")] = None,
     status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
 ) -> list[dict[str, Any]]:
-    return [run.to_dict() for run in manager(request).list(scenario, status.value if status else None)]
+    return [run.to_dict() for run in book(request).list(scenario, status.value if status else None)]
 
 
 @router.delete("/runs/{run_id}", status_code=204, responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
 async def delete_run(request: Request, run_id: str) -> Response:
     """Forget a finished run and its events (an active run answers 409: cancel it first)."""
-    manager(request).delete(run_id)
+    book(request).delete(run_id)
     return Response(status_code=204)
 
 
 @router.get("/runs/{run_id}", responses=NOT_FOUND)
 async def get_run(request: Request, run_id: str) -> dict[str, Any]:
-    return manager(request).get(run_id).to_dict()
+    return book(request).get(run_id).to_dict()
 
 
 @router.get(
@@ -136,7 +142,7 @@ async def get_run(request: Request, run_id: str) -> dict[str, Any]:
 )
 async def get_events(request: Request, run_id: str, after: int = Query(-1, ge=-1)) -> Response:
     """Events with seq > `after`: a JSON array, or NDJSON with `Accept: application/x-ndjson`."""
-    encoded = manager(request).events_after(run_id, after)
+    encoded = book(request).events_after(run_id, after)
     if "application/x-ndjson" in request.headers.get("accept", ""):
         return Response(to_ndjson(encoded), media_type="application/x-ndjson")
     return Response(json_array(encoded), media_type="application/json")
@@ -145,17 +151,17 @@ async def get_events(request: Request, run_id: str, after: int = Query(-1, ge=-1
 @router.post("/runs/{run_id}/pause", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
 async def pause_run(request: Request, run_id: str) -> dict[str, Any]:
     """Pause every process of a running run at its next reported step (409 if it is not running)."""
-    return manager(request).pause(run_id, True).to_dict()
+    return book(request).pause(run_id, True).to_dict()
 
 
 @router.post("/runs/{run_id}/resume", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
 async def resume_run(request: Request, run_id: str) -> dict[str, Any]:
-    return manager(request).pause(run_id, False).to_dict()
+    return book(request).pause(run_id, False).to_dict()
 
 
 @router.post("/runs/{run_id}/cancel", responses={**NOT_FOUND, **GUARDED, 409: {"model": Problem}})
 async def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
-    return manager(request).cancel(run_id).to_dict()
+    return book(request).cancel(run_id).to_dict()
 
 
 @router.get(
@@ -182,7 +188,7 @@ async def export_run(
     ),
 ) -> Response:
     """A run as a file. A run still going is exported as far as it got (and cannot be imported)."""
-    run = manager(request).get(run_id)
+    run = book(request).get(run_id)
     encoded, summary = list(run.events), run.to_dict()
     media_type, ext = FORMATS[format]
     body = (
@@ -216,7 +222,5 @@ async def export_run(
 async def import_run(request: Request) -> dict[str, Any]:
     """Load a finished run's events back in: a new run (new id, events rewritten with it), status and
     result from its run.end, scenario and parameters from its run.start."""
-    m = manager(request)
     body = await request.body()
-    run = await asyncio.to_thread(lambda: imported_run(from_ndjson(body, m.limits.max_events_per_run)))
-    return m.adopt(run).to_dict()
+    return (await import_run_async(book(request), body)).to_dict()

@@ -1,0 +1,97 @@
+"""A run's main process: its entry point (`run_main`), the server watch and a flushing exit.
+
+The server starts one process per run (`run_main`). It becomes the leader of a new process group, so
+that every process the scenario starts (and every helper the stdlib starts for it: a nested forkserver,
+a Manager's server, Pool workers) can be signalled at once when the run is cancelled or times out.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import threading
+import time
+import traceback
+from typing import Any
+
+from app.lesson.reporter import Reporter
+from app.lesson.scenario import RunContext, Scenario
+from app.lesson.signals import install_child_handlers
+from app.lesson.watch import ChildWatch, WorkerFailed
+
+MAIN_PROC = "main"
+# What a run's own forkserver preloads: the lesson runtime and every scenario, imported once.
+PRELOAD = ["app.lesson.runtime", "app.scenarios"]
+
+
+def watch_server(server_pid: int, interval: float = 0.5) -> None:
+    """Thread in a run's main process: if the server has gone, end the run's whole process group.
+    The reaper process normally does this at once; this is the second line, should the reaper die too."""
+    while True:
+        time.sleep(interval)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os.killpg(0, signal.SIGKILL)
+
+
+def exit_flushing(rep: Reporter, code: int, timeout: float = 3.0) -> None:
+    """Leave after sending what was reported, waiting at most `timeout` for it. A process killed while
+    its queue feeder held the queue's write lock leaves that lock taken for ever: then the stdlib's
+    exit (which joins our feeder) would hang the run until its time limit. The error is safe anyway:
+    it is in the queue's last words, which the server reads in shared memory."""
+    rep.queue.close()
+    flusher = threading.Thread(target=rep.queue.join_thread, daemon=True)
+    flusher.start()
+    flusher.join(timeout)
+    if flusher.is_alive():
+        os._exit(code)
+    sys.exit(code)
+
+
+def run_main(
+    scenario: Scenario[Any],
+    params: dict[str, Any],
+    rep: Reporter,
+    start_method: str,
+    server_pid: int | None = None,
+    seed: int | None = None,
+) -> None:
+    """Entry point of a run's main process: runs the scenario and reports its result or error."""
+    os.setpgid(0, 0)
+    random.seed(seed)
+    install_child_handlers()
+    rep.reset_stats()
+    if server_pid is not None:
+        threading.Thread(target=watch_server, args=(server_pid,), name="watch-server", daemon=True).start()
+    multiprocessing.current_process().name = MAIN_PROC
+    rep.emit("process.start", ppid=os.getppid(), role="main")
+    mp = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        mp.set_forkserver_preload(PRELOAD)  # the run's own forkserver
+    watch = ChildWatch(mp)
+    watch.start()
+    try:
+        result = scenario.run(RunContext(mp, rep, start_method, watch, seed), scenario.Params(**params))
+        watch.disarm()
+        rep.emit_stats()
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported, then the run fails
+        watch.disarm()
+        error = watch.explain(exc)
+        # When a child failed, where the main process happened to be waiting is noise: the child's own
+        # traceback (its process.error event) is the one that explains the failure.
+        tb = "" if isinstance(exc, WorkerFailed) else traceback.format_exc()
+        if watch.dead is not None and watch.dead.pid is not None:
+            rep.emit_for(watch.dead.pid, watch.dead.name, "process.exit", exitcode=watch.dead.exitcode)
+        rep.queue.write_last_words(error, tb)
+        rep.emit_final("run.error", error=error, traceback=tb)
+        for child in multiprocessing.active_children():
+            child.kill()
+        watch.stop()
+        exit_flushing(rep, 1)
+    finally:
+        watch.stop()
+    rep.emit_final("run.result", result=result)
