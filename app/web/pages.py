@@ -14,7 +14,7 @@ router = APIRouter()
 
 
 def dashboard(request: Request, scenario_id: str = "", run_id: str = "", follow: str = "") -> HTMLResponse:
-    """The dashboard; `follow`: the join code of a presentation it follows (app/presenter_api.py)."""
+    """The dashboard; `follow`: the join code of a presentation it follows (app/web/presenter_api.py)."""
     context = {"scenario_id": scenario_id, "run_id": run_id, "follow": follow, "version": __version__}
     return templates.TemplateResponse(request, "dashboard.html", context)
 

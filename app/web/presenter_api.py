@@ -1,6 +1,6 @@
 """Routes of presenter follow: /api/present/... (the presenter's), /api/follow/... and /join/{code} (the
 audience's), and the two WebSockets, /ws/present/{code} and /ws/follow/{code}. Thin handlers over
-app/presenter.py.
+app/presenter/sessions.py.
 
 The presenter's routes are mutating, so with a presenter token GuardMiddleware demands it; each also
 needs the session's own key (`X-Presenter-Key`, returned when it is created). A poll answer is the one

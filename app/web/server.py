@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.assets import asset_dir
@@ -23,6 +22,7 @@ from app.storage.history import History
 from app.web import api, pages, presenter_api, trace_api, ws
 from app.web.hub import Hub
 from app.web.security import GuardMiddleware, allowed_hosts
+from app.web.static import RevalidatedStaticFiles
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(presenter_api.router)
     app.include_router(trace_api.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=str(asset_dir("static"))), name="static")
+    app.mount("/static", RevalidatedStaticFiles(directory=str(asset_dir("static"))), name="static")
     app.add_middleware(
         GuardMiddleware,
         hosts=allowed_hosts(settings.host, settings.port, settings.allow_hosts),

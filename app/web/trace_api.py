@@ -1,7 +1,7 @@
 """REST routes of the trace ingest: where `mpscope trace` sends a traced program's events.
 
 Loopback clients only (the tracer runs on this machine), and, being mutating routes, they need the
-presenter token when the server has one (app/security.py). Thin handlers over app/engine/traces.py.
+presenter token when the server has one (app/web/security.py). Thin handlers over app/engine/traces.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// offline/viewer.js: the offline page's whole viewer (inlined by app/export.py's to_html). It reads the
+// offline/viewer.js: the offline page's whole viewer (inlined by app/export/formats.py's to_html). It reads the
 // run and its events from the JSON block #mpscope-data, draws one lane per (pid, proc) on a canvas (lock
 // waits and holds and pool tasks as bars, every other event as a tick) and replays the run: play/pause,
 // step, a scrubber, click to seek. No server, no network, no modules: it must work from file://.

@@ -16,7 +16,7 @@ import { onLang, statusWord, t } from "../i18n.js";
 
 const SHOWN = 30;
 export const ACTIVE = new Set(["queued", "running"]);
-/** app/run.py RunStatus, in the order a run goes through them */
+/** app/engine/run.py RunStatus, in the order a run goes through them */
 const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];
 const SVG = "http://www.w3.org/2000/svg";
 
