@@ -52,6 +52,15 @@ ensure_venv() {
   fi
 }
 
+# mypy_boot: mypy --strict over the trace runtime, app/trace/boot/, which traced programs load as the
+# top-level package `_mpscope_trace` (MYPYPATH makes it that for mypy too). Its own invocation: the
+# [tool.mypy] run excludes the directory, and that exclude would also drop the files named here (and the
+# submodules of `-p _mpscope_trace`), hence --config-file= (no config file: every option is on this line).
+mypy_boot() {
+  (cd "$ROOT" && MYPYPATH=app/trace/boot "$VENV/bin/mypy" --config-file= --strict --python-version 3.11 \
+    --explicit-package-bases app/trace/boot/_mpscope_trace app/trace/boot/sitecustomize.py)
+}
+
 # install_project [EXTRAS]: `pip install -e .[EXTRAS]` into .venv, skipped when it was already done
 # against the current pyproject.toml (an editable install picks up code changes by itself). A stamp
 # line is "EXTRAS HASH"; any extras satisfy a plain install.

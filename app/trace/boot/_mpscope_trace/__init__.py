@@ -92,9 +92,12 @@ class _PatchOnImport:
         if spec is None or spec.loader is None:
             return None
         del LAZY[name]  # once
-        spec.loader = _ThenPatch(
+        # Duck-typed: typeshed wants an importlib.abc.Loader, whose defaults (load_module, ...) would
+        # shadow _ThenPatch.__getattr__ if it subclassed it. Through Any.
+        loader: Any = _ThenPatch(
             spec.loader, lambda: _apply(self.a, importlib.import_module(f"_mpscope_trace.{patcher}"))
         )
+        spec.loader = loader
         return spec
 
 

@@ -12,11 +12,14 @@ from _mpscope_trace.state import replace_global as _as
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
 def patch(a: Agent) -> None:
-    orig_worker, orig_sendback = cf_process._process_worker, cf_process._sendback_result
+    # Widened: the worker is handed a _Calls, duck-typed, where typeshed wants a Queue[_CallItem].
+    orig_worker: Callable[..., None] = cf_process._process_worker
+    orig_sendback = cf_process._sendback_result
 
     class _Calls:
         def __init__(self, inner: Any) -> None:

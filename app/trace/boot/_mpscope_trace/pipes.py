@@ -11,6 +11,7 @@ from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -22,7 +23,9 @@ def _rebuild(fn: Any, args: Any, mark: Any) -> Any:
 
 def patch(a: Agent) -> None:
     orig_pipe = connection.Pipe
-    orig_reduce = connection.reduce_connection  # type: ignore[attr-defined]
+    # typeshed has no connection.reduce_connection (defined per platform): through Any
+    connection_internals: Any = connection
+    orig_reduce: Callable[[Any], tuple[Any, tuple[Any, ...]]] = connection_internals.reduce_connection
 
     def pipe(duplex: bool = True, _depth: int = 2) -> Any:
         ends = orig_pipe(duplex)
@@ -47,7 +50,7 @@ def patch(a: Agent) -> None:
 
     connection.Pipe = pipe
     context.BaseContext.Pipe = ctx_pipe  # type: ignore[method-assign]
-    multiprocessing.Pipe = multiprocessing.context._default_context.Pipe  # type: ignore[attr-defined]
+    multiprocessing.Pipe = multiprocessing.context._default_context.Pipe
     reduction.register(connection.Connection, reduce)
 
     base = connection._ConnectionBase

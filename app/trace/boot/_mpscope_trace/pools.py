@@ -12,9 +12,16 @@ from _mpscope_trace.state import replace_global as _as
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-_STARS = (pool.mapstar, pool.starmapstar)
+# typeshed has no pool.mapstar, pool.starmapstar nor pool.worker (private): reached through Any, typed
+# here. A typed name rather than typing.cast: importing typing is what TYPE_CHECKING avoids.
+_pool_internals: Any = pool
+_STARS: tuple[Callable[[tuple[Any, Any]], list[Any]], ...] = (
+    _pool_internals.mapstar,
+    _pool_internals.starmapstar,
+)
 
 
 class _Tasks:
@@ -50,7 +57,7 @@ class _Tasks:
 
 
 def patch(a: Agent) -> None:
-    orig_worker = pool.worker
+    orig_worker: Callable[..., None] = _pool_internals.worker
 
     def worker(inqueue: Any, outqueue: Any, *args: Any, **kwargs: Any) -> Any:
         return orig_worker(_Tasks(a, inqueue, True), _Tasks(a, outqueue, False), *args, **kwargs)

@@ -10,12 +10,17 @@ from _mpscope_trace.agent import Agent
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
 def patch(a: Agent) -> None:
     base = mp_process.BaseProcess
-    orig_start, orig_join, orig_bootstrap = base.start, base.join, base._bootstrap
+    # typeshed has no BaseProcess._bootstrap (private): reached through Any. A typed name rather than
+    # typing.cast, here and in the other modules: importing typing is what TYPE_CHECKING avoids.
+    base_internals: Any = base
+    orig_bootstrap: Callable[[Any, Any], int] = base_internals._bootstrap
+    orig_start, orig_join = base.start, base.join
 
     def start(self: Any) -> None:
         try:
@@ -78,4 +83,4 @@ def patch(a: Agent) -> None:
     base.start = start  # type: ignore[method-assign]
     base.join = join  # type: ignore[method-assign]
     base.is_alive = is_alive  # type: ignore[method-assign]
-    base._bootstrap = _bootstrap  # type: ignore[method-assign]
+    base_internals._bootstrap = _bootstrap

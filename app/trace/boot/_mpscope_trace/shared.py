@@ -82,7 +82,10 @@ def patch(a: Agent) -> None:
     base.__reduce__ = reduce  # type: ignore[method-assign]
     base.__enter__, base.__exit__ = enter, exit_  # type: ignore[method-assign]
 
-    prop = sharedctypes.Synchronized.value
+    # typeshed declares Synchronized.value an instance variable of a generic class; on the class it is a
+    # property, which we swap: through Any.
+    synchronized: Any = sharedctypes.Synchronized
+    prop = synchronized.value
     get, put = prop.fget, prop.fset
 
     def read(self: Any) -> Any:
@@ -104,7 +107,7 @@ def patch(a: Agent) -> None:
             except Exception:
                 a.failed()
 
-    sharedctypes.Synchronized.value = property(read, write)  # type: ignore[assignment]
+    synchronized.value = property(read, write)
     _patch_array(a)
 
 

@@ -11,7 +11,12 @@ from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
+
+    # The pickling pair of SemLock, Condition and Barrier: their state is a tuple.
+    _GetState = Callable[[Any], tuple[Any, ...]]
+    _SetState = Callable[[Any, tuple[Any, ...]], None]
 
 SEMLOCKS = {"Lock": "lock", "RLock": "lock", "Semaphore": "semaphore", "BoundedSemaphore": "semaphore"}
 
@@ -95,12 +100,11 @@ def patch(a: Agent) -> None:
         setattr(ctx, cls_name, _mark_and_wrap(a, cls_name, getattr(ctx, cls_name), setup))
 
     sl = synchronize.SemLock
-    orig_getstate, orig_setstate, orig_enter, orig_exit = (
-        sl.__getstate__,
-        sl.__setstate__,
-        sl.__enter__,
-        sl.__exit__,
-    )
+    # typeshed has no SemLock.__setstate__ (nor __getstate__: object's, returning object): through Any.
+    sl_pickling: Any = sl
+    orig_getstate: _GetState = sl_pickling.__getstate__
+    orig_setstate: _SetState = sl_pickling.__setstate__
+    orig_enter, orig_exit = sl.__enter__, sl.__exit__
 
     def getstate(self: Any) -> Any:
         state = orig_getstate(self)
@@ -122,7 +126,7 @@ def patch(a: Agent) -> None:
     def exit_(self: Any, *args: Any) -> Any:
         return self.release() if MARK in self.__dict__ else orig_exit(self, *args)
 
-    sl.__getstate__, sl.__setstate__ = getstate, setstate  # type: ignore[method-assign]
+    sl_pickling.__getstate__, sl_pickling.__setstate__ = getstate, setstate
     sl.__enter__, sl.__exit__ = enter, exit_  # type: ignore[method-assign]
     _patch_event(a, ctx)
     _patch_condition(a, ctx)
@@ -166,7 +170,9 @@ def _patch_event(a: Agent, ctx: Any) -> None:
 def _patch_condition(a: Agent, ctx: Any) -> None:
     cond = synchronize.Condition
     orig_wait, orig_notify, orig_all = cond.wait, cond.notify, cond.notify_all
-    orig_getstate, orig_setstate = cond.__getstate__, cond.__setstate__
+    cond_pickling: Any = cond  # typeshed has no Condition.__setstate__ (nor __getstate__): through Any
+    orig_getstate: _GetState = cond_pickling.__getstate__
+    orig_setstate: _SetState = cond_pickling.__setstate__
     ctx.Condition = _mark_and_wrap(a, "Condition", ctx.Condition)
 
     def wait(self: Any, timeout: float | None = None) -> bool:
@@ -206,12 +212,15 @@ def _patch_condition(a: Agent, ctx: Any) -> None:
             orig_setstate(self, state)
 
     cond.wait, cond.notify, cond.notify_all = wait, notify, notify_all  # type: ignore[method-assign]
-    cond.__getstate__, cond.__setstate__ = getstate, setstate  # type: ignore[method-assign]
+    cond_pickling.__getstate__, cond_pickling.__setstate__ = getstate, setstate
 
 
 def _patch_barrier(a: Agent, ctx: Any) -> None:
     bar = synchronize.Barrier
-    orig_wait, orig_getstate, orig_setstate = bar.wait, bar.__getstate__, bar.__setstate__
+    orig_wait = bar.wait
+    bar_pickling: Any = bar  # typeshed has no Barrier.__setstate__ (nor __getstate__): through Any
+    orig_getstate: _GetState = bar_pickling.__getstate__
+    orig_setstate: _SetState = bar_pickling.__setstate__
     ctx.Barrier = _mark_and_wrap(a, "Barrier", ctx.Barrier)
 
     def wait(self: Any, timeout: float | None = None) -> int:
@@ -236,4 +245,4 @@ def _patch_barrier(a: Agent, ctx: Any) -> None:
             orig_setstate(self, state)
 
     bar.wait = wait  # type: ignore[method-assign]
-    bar.__getstate__, bar.__setstate__ = getstate, setstate  # type: ignore[method-assign]
+    bar_pickling.__getstate__, bar_pickling.__setstate__ = getstate, setstate
