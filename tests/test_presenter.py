@@ -1,4 +1,4 @@
-"""Presenter sessions without HTTP (app/presenter/sessions.py): codes, keys, views, polls, tallies, limits, frames."""
+"""Presenter sessions without HTTP (app/presenter/sessions.py): codes, keys, views, polls, tallies, frames."""
 
 from __future__ import annotations
 

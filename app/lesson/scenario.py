@@ -88,7 +88,7 @@ class RunContext:
         self, target: Callable[..., Any], args: Sequence[Any] = (), name: str | None = None
     ) -> BaseProcess:
         """A child process whose start and exit are reported; `target(rep, *args)` is called in it.
-        If it dies, the run fails at once, whatever the main process is waiting on (see app/lesson/watch.py)."""
+        If it dies, the run fails at once, whatever the main process waits on (app/lesson/watch.py)."""
         index = len(self.watch.children)
         child_args = (self.rep, target, tuple(args), self.watch.flags, index, self.seed)
         # Every concrete context has Process; the stub's BaseContext (what get_context(str) returns) lacks it.
