@@ -8,7 +8,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PROCS = ["A", "B"];
@@ -151,10 +151,7 @@ function arrow(from, to, cls, kind) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     live: emptyGraph(),
     /** @type {Record<string, Map<string, number>>} lock -> when acquired, per process */
     held: { A: new Map(), B: new Map() },
@@ -163,7 +160,6 @@ function emptyState() {
     /** @type {Graph|null} the last moment a process waited for a lock another one held */ chain: null,
     rounds: { A: 0, B: 0 },
     /** @type {{proc: string, ms: number}[]} */ timeouts: [],
-    /** @type {any} */ result: null,
   };
 }
 
@@ -172,6 +168,7 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
+  if (applyRun(st, ev)) return;
   const d = ev.data;
   const p = ev.proc;
   const g = st.live;
@@ -189,10 +186,6 @@ function apply(st, ev) {
     }
   };
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "lock.wait":
       if (!(p in g.waits)) break;
       g.waits[p] = String(d.lock);
@@ -227,14 +220,6 @@ function apply(st, ev) {
         st.cycle = c;
         st.cycleData = d.cycle;
       }
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      st.ended = true;
-      st.endStatus = String(d.status ?? "ended");
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }

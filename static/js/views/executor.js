@@ -7,7 +7,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields } from "./live-view.js";
 
 const SIDES = [
   { id: "executor", title: "Executor", cls: "ProcessPoolExecutor", role: "executor worker" },
@@ -96,14 +96,12 @@ export function createView(container) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
+    ...runFields(),
     /** @type {string} the phase running now */ running: "",
     /** @type {Record<string, any>} phase.end data by side */ ends: {},
     /** @type {Map<number, string>} pid -> side */ side: new Map(),
     done: { executor: 0, pool: 0 },
     died: { executor: 0, pool: 0 },
-    /** @type {any} */ result: null,
   };
 }
 
@@ -112,13 +110,13 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
+  if (applyRun(st, ev)) {
+    if (ev.kind === "run.end") st.running = "";
+    return;
+  }
   const d = ev.data;
   const side = st.side.get(ev.pid);
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "process.start": {
       const s = SIDES.find((x) => x.role === d.role);
       if (s) st.side.set(ev.pid, s.id);
@@ -136,13 +134,6 @@ function apply(st, ev) {
     case "phase.end":
       st.running = "";
       st.ends[String(d.phase)] = d;
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      st.running = "";
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }

@@ -7,7 +7,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields } from "./live-view.js";
 
 /** title and what: i18n keys */
 const JOBS = [
@@ -123,11 +123,10 @@ function phaseOfLane(lane) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
+    ...runFields(),
     /** @type {Record<string, number>} phase -> seconds */ seconds: {},
     /** @type {Set<string>} */ running: new Set(),
     /** @type {Map<string, number>} lane -> CPU seconds so far */ cpu: new Map(),
-    /** @type {any} */ result: null,
   };
 }
 
@@ -136,11 +135,12 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.end") s.running.clear();
+    return;
+  }
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.params = d.params ?? {};
-      break;
     case "phase.start":
       s.running.add(String(d.phase));
       break;
@@ -150,13 +150,6 @@ function apply(s, ev) {
       break;
     case "work.unit":
       if (typeof d.cpu_s === "number") s.cpu.set(`${ev.pid}/${ev.proc}`, Math.max(d.cpu_s, s.cpu.get(`${ev.pid}/${ev.proc}`) ?? 0));
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.running.clear();
-      if (!s.result && d.result) s.result = d.result;
       break;
   }
 }

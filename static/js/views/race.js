@@ -4,7 +4,7 @@
 // result is in).
 
 import { h } from "../dom.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
 import { createCompare } from "./race-compare.js";
@@ -91,17 +91,13 @@ export function createView(container) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
+    ...runFields(),
     runId: "",
     startMethod: "",
-    started: false,
-    ended: false,
-    endStatus: "",
     /** @type {number|null} */ current: null,
     currentT: -1,
     writes: 0,
     acquired: 0,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -110,21 +106,14 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
-  switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = ev.data.params ?? {};
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.start") {
       s.runId = ev.run;
       s.startMethod = String(ev.data.start_method ?? "");
-      break;
-    case "run.result":
-      s.result = ev.data.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(ev.data.status ?? "ended");
-      if (!s.result && ev.data.result) s.result = ev.data.result;
-      break;
+    }
+    return;
+  }
+  switch (ev.kind) {
     case "lock.acquired":
       s.acquired++;
       break;

@@ -6,7 +6,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 340;
@@ -151,8 +151,7 @@ function fmtS(ns) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
+    ...runFields(),
     /** @type {[number, number][]} (t, +1 or -1) */ deltas: [],
     entries: 0,
     /** @type {number|null} */ setT: null,
@@ -160,7 +159,6 @@ function emptyState() {
     arrived: 0,
     passed: 0,
     /** @type {number|null} when the barrier let the first one through */ barrierT: null,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -169,12 +167,8 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
-  const d = ev.data;
+  if (applyRun(st, ev)) return;
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "semaphore.acquired":
       st.deltas.push([ev.t, 1]);
       st.entries++;
@@ -194,12 +188,6 @@ function apply(st, ev) {
     case "barrier.passed":
       st.passed++;
       st.barrierT = st.barrierT === null ? ev.t : Math.min(st.barrierT, ev.t);
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }
