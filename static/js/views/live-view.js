@@ -12,11 +12,14 @@ import { onLang, statusWord, t } from "../i18n.js";
  * @param {() => S} emptyState the state before any event
  * @param {(s: S, ev: import("../run-stream.js").RunEvent) => void} apply folds one event into the state
  * @param {(s: S) => void} render draws the state (its words with t(): it runs again on a language switch)
- * @param {() => void} [onReset] also called on reset (e.g. for a view's own sub-widgets)
- * @param {() => void} [onDestroy] also called on destroy
+ * @param {object} [hooks]
+ * @param {() => void} [hooks.onReset] also called on reset (e.g. for a view's own sub-widgets)
+ * @param {() => void} [hooks.onDestroy] also called on destroy
+ * @param {(s: S, events: import("../run-stream.js").RunEvent[]) => void} [hooks.onBatch] called with
+ *   each batch before it is folded (e.g. to animate only what arrives live, a few events at a time)
  * @returns {import("./index.js").View}
  */
-export function liveView(root, emptyState, apply, render, onReset, onDestroy) {
+export function liveView(root, emptyState, apply, render, { onReset, onDestroy, onBatch } = {}) {
   let s = emptyState();
   let raf = 0;
   const schedule = () => {
@@ -26,6 +29,7 @@ export function liveView(root, emptyState, apply, render, onReset, onDestroy) {
   render(s);
   return {
     onEvents(events) {
+      onBatch?.(s, events);
       for (const ev of events) apply(s, ev);
       schedule();
     },

@@ -6,8 +6,8 @@
 
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
-import { onLang, t } from "../i18n.js";
-import { applyRun, noResult, runFields } from "./live-view.js";
+import { t } from "../i18n.js";
+import { applyRun, liveView, noResult, runFields } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -39,14 +39,10 @@ export function createView(container) {
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
   let animate = false; // only for events that arrive live, a few at a time
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const pingPong = (s.result?.mode ?? s.params.mode ?? "ping-pong") === "ping-pong";
     const [a, b] = pingPong ? ["ping", "pong"] : ["sender", "receiver"];
     const A = s.lane.get(a) ?? emptyLane();
@@ -102,24 +98,11 @@ export function createView(container) {
     });
   }
 
-  render();
-  const off = onLang(schedule);
-  return {
-    onEvents(events) {
+  return liveView(root, emptyState, apply, render, {
+    onBatch: (s, events) => {
       animate = events.length <= 20 && !s.ended;
-      for (const ev of events) apply(s, ev);
-      schedule();
     },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      off();
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  });
 }
 
 function emptyLane() {

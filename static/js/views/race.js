@@ -86,7 +86,7 @@ export function createView(container) {
       : t("race.noLock");
   }
 
-  return liveView(root, emptyState, apply, render, () => compare.reset(), () => compare.destroy());
+  return liveView(root, emptyState, apply, render, { onReset: () => compare.reset(), onDestroy: () => compare.destroy() });
 }
 
 function emptyState() {
