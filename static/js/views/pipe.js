@@ -7,7 +7,7 @@
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
-import { applyRun, liveView, noResult, runFields } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -25,8 +25,8 @@ export function createView(container) {
     metric: h("div", { class: "p-metric-value mono" }),
     metricLabel: h("div", { class: "p-label" }),
     pause: h("div", { class: "p-pause" }),
-    verdict: h("div", { class: "p-verdict", role: "status", "aria-live": "polite" }),
   };
+  const said = verdict("p-verdict");
   const root = h("div", { class: "view view-pipe", dataset: { view: "pipe" } },
     h("div", { class: "p-label" }, h("span", { translate: "no", text: "Pipe" }), " ", h("code", { text: "conn.send() → conn.recv()" })),
     // Stacked like the timeline's lanes: the first process on top, messages travel down (and back up).
@@ -35,7 +35,7 @@ export function createView(container) {
       h("div", { class: "p-mid" }, el.forward, el.channel, el.back),
       h("div", { class: "p-end" }, el.right, el.rightCount)),
     h("div", { class: "p-metric" }, el.metricLabel, el.metric, el.pause),
-    el.verdict,
+    said.el,
   );
   container.append(root);
 
@@ -79,14 +79,9 @@ export function createView(container) {
 
     if (final) {
       const ok = r.sent === r.received && (!pingPong || r.replies === r.sent);
-      el.verdict.className = `p-verdict ${ok ? "good" : "bad"}`;
-      el.verdict.textContent = ok
-        ? t(pingPong ? "pipe.allBack" : "pipe.allArrived", { n: fmtInt(r.sent) })
-        : t("pipe.sentReceived", { sent: fmtInt(r.sent), received: fmtInt(r.received) });
-    } else {
-      el.verdict.className = "p-verdict pending";
-      el.verdict.textContent = s.ended ? noResult(s.endStatus) : s.started ? t("pipe.inFlight", { n: fmtInt(inFlight) }) : t("view.waiting");
-    }
+      if (ok) said.set("good", t(pingPong ? "pipe.allBack" : "pipe.allArrived", { n: fmtInt(r.sent) }));
+      else said.set("bad", t("pipe.sentReceived", { sent: fmtInt(r.sent), received: fmtInt(r.received) }));
+    } else said.set("pending", s.ended ? noResult(s.endStatus) : s.started ? t("pipe.inFlight", { n: fmtInt(inFlight) }) : t("view.waiting"));
     Object.assign(root.dataset, {
       mode: pingPong ? "ping-pong" : "one-way",
       sent: String(sent),
