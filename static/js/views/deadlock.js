@@ -8,7 +8,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict, words } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PROCS = ["A", "B"];
@@ -45,14 +45,14 @@ export function createView(container) {
       s("rect", { x: POS[l][0] - 50, y: POS[l][1] - 22, width: 100, height: 44, rx: 8 }),
       s("text", { x: POS[l][0], y: POS[l][1] + 8, class: "dl-lock-name" }, l))));
   const svg = s("svg", { class: "dl-graph", viewBox: "0 0 340 240", role: "img", "aria-label": t("dl.graph"), "data-i18n-aria-label": "dl.graph" }, markers, edges, nodes);
-  const verdict = h("div", { class: "dl-verdict pending", role: "status", "aria-live": "polite" });
+  const said = verdict("dl-verdict");
   const detail = h("div", { class: "dl-detail" });
   const legend = h("div", { class: "dl-legend" },
     words("dl.heldBy", "span", "dl-key held"), words("dl.waitsFor", "span", "dl-key waits"));
   const order = h("div", { class: "dl-order" },
     h("span", {}, h("b", { text: "A" }), " ", words("dl.takes"), " ", orders.A),
     h("span", {}, h("b", { text: "B" }), " ", words("dl.takes"), " ", orders.B));
-  const root = h("div", { class: "view view-deadlock", dataset: { view: "deadlock" } }, svg, legend, order, verdict, detail);
+  const root = h("div", { class: "view view-deadlock", dataset: { view: "deadlock" } }, svg, legend, order, said.el, detail);
   container.append(root);
 
 
@@ -74,6 +74,7 @@ export function createView(container) {
 
     const final = Boolean(st.result);
     const cycle = st.result?.cycle ?? st.cycleData;
+    /** @type {import("./live-view.js").Tone} */
     let cls = "pending";
     let text = t(st.started ? "view.running" : "view.waiting");
     if (cycle) {
@@ -85,8 +86,7 @@ export function createView(container) {
     } else if (st.ended) {
       text = noResult(st.endStatus);
     }
-    verdict.className = `dl-verdict ${cls}`;
-    verdict.textContent = text;
+    said.set(cls, text);
 
     const parts = PROCS.map((p) => t(st.rounds[p] === 1 ? "dl.round" : "dl.rounds", { p, n: st.rounds[p] }));
     if (st.timeouts.length) parts.push(t("dl.timedOut", { list: st.timeouts.map((o) => t("dl.after", { proc: o.proc, ms: o.ms })).join(", ") }));
@@ -151,10 +151,7 @@ function arrow(from, to, cls, kind) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
-    ended: false,
-    endStatus: "",
+    ...runFields(),
     live: emptyGraph(),
     /** @type {Record<string, Map<string, number>>} lock -> when acquired, per process */
     held: { A: new Map(), B: new Map() },
@@ -163,7 +160,6 @@ function emptyState() {
     /** @type {Graph|null} the last moment a process waited for a lock another one held */ chain: null,
     rounds: { A: 0, B: 0 },
     /** @type {{proc: string, ms: number}[]} */ timeouts: [],
-    /** @type {any} */ result: null,
   };
 }
 
@@ -172,6 +168,7 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
+  if (applyRun(st, ev)) return;
   const d = ev.data;
   const p = ev.proc;
   const g = st.live;
@@ -189,10 +186,6 @@ function apply(st, ev) {
     }
   };
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "lock.wait":
       if (!(p in g.waits)) break;
       g.waits[p] = String(d.lock);
@@ -227,14 +220,6 @@ function apply(st, ev) {
         st.cycle = c;
         st.cycleData = d.cycle;
       }
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      st.ended = true;
-      st.endStatus = String(d.status ?? "ended");
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }

@@ -7,7 +7,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields, verdict } from "./live-view.js";
 
 const SIDES = [
   { id: "executor", title: "Executor", cls: "ProcessPoolExecutor", role: "executor worker" },
@@ -35,9 +35,9 @@ export function createView(container) {
     els[side.id] = e;
     return e.box;
   });
-  const verdict = h("div", { class: "ex-verdict pending", role: "status" });
+  const said = verdict("ex-verdict");
   const root = h("div", { class: "view view-executor", dataset: { view: "executor" } },
-    h("div", { class: "ex-sides" }, ...boxes), verdict);
+    h("div", { class: "ex-sides" }, ...boxes), said.el);
   container.append(root);
 
 
@@ -74,16 +74,9 @@ export function createView(container) {
     }
     const final = Boolean(st.result);
     const killed = st.result ? st.result.killed_task !== null : Boolean(st.params.kill_worker);
-    if (final && killed) {
-      verdict.className = "ex-verdict bad";
-      verdict.textContent = t(st.result.broken_pool ? "ex.failFast" : "ex.aWorkerDied");
-    } else if (final) {
-      verdict.className = "ex-verdict good";
-      verdict.textContent = t("ex.same");
-    } else {
-      verdict.className = "ex-verdict pending";
-      verdict.textContent = t(st.started ? (killed ? "ex.willDie" : "view.running") : "view.waiting");
-    }
+    if (final && killed) said.set("bad", t(st.result.broken_pool ? "ex.failFast" : "ex.aWorkerDied"));
+    else if (final) said.set("good", t("ex.same"));
+    else said.set("pending", t(st.started ? (killed ? "ex.willDie" : "view.running") : "view.waiting"));
     Object.assign(root.dataset, {
       final: String(final),
       broken: String(Boolean(st.result?.broken_pool)),
@@ -96,14 +89,12 @@ export function createView(container) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
+    ...runFields(),
     /** @type {string} the phase running now */ running: "",
     /** @type {Record<string, any>} phase.end data by side */ ends: {},
     /** @type {Map<number, string>} pid -> side */ side: new Map(),
     done: { executor: 0, pool: 0 },
     died: { executor: 0, pool: 0 },
-    /** @type {any} */ result: null,
   };
 }
 
@@ -112,13 +103,13 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
+  if (applyRun(st, ev)) {
+    if (ev.kind === "run.end") st.running = "";
+    return;
+  }
   const d = ev.data;
   const side = st.side.get(ev.pid);
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "process.start": {
       const s = SIDES.find((x) => x.role === d.role);
       if (s) st.side.set(ev.pid, s.id);
@@ -136,13 +127,6 @@ function apply(st, ev) {
     case "phase.end":
       st.running = "";
       st.ends[String(d.phase)] = d;
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      st.running = "";
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }

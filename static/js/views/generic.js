@@ -3,7 +3,8 @@
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
-import { onLang, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { liveView } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -12,54 +13,32 @@ import { onLang, t } from "../i18n.js";
 export function createView(container) {
   const root = h("div", { class: "view view-generic", dataset: { view: "generic" } });
   container.append(root);
-  /** @type {ReturnType<typeof emptyState>} */
-  let state = emptyState();
-  let raf = 0;
+  return liveView(root, emptyState, apply, (s) => render(root, s));
+}
 
-  function schedule() {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  }
-
-  function render() {
-    const kinds = [...state.kinds.entries()].sort((a, b) => b[1] - a[1]);
-    const values = [...state.values.entries()];
-    const arrays = [...state.arrays.entries()];
-    const queues = [...state.queues.entries()];
-    replace(
-      root,
-      h("div", { class: "big-row" },
-        big(t("gen.processes"), fmtInt(state.procs.size)),
-        big(t("gen.exited"), fmtInt(state.exited)),
-        big(t("gen.events"), fmtInt(state.count))),
-      values.length ? section(t("gen.values"), h("dl", { class: "kv kv-big" },
-        ...values.flatMap(([k, v]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "mono", text: fmtValue(v, 40) })]))) : null,
-      ...arrays.map(([name, arr]) => section(`Array ${name}`, h("ol", { class: "cells mono" },
-        ...Array.from({ length: Math.min(64, arr.length) }, (_, i) => h("li", { title: `[${i}]`, text: arr[i] === undefined ? "·" : fmtValue(arr[i], 8) }))))),
-      queues.length ? section(t("gen.queues"), h("dl", { class: "kv" },
-        ...queues.flatMap(([k, q]) => [h("dt", { class: "mono", translate: "no", text: k }),
-          h("dd", { text: `${t("queue.putGot", { put: q.put, got: q.got })}${q.depth === undefined ? "" : ` · ${t("gen.depth", { n: q.depth })}`}` })]))) : null,
-      section(t("gen.kinds"), h("dl", { class: "kv" },
-        ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
-      state.result !== undefined ? section(t("gen.result"), h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
-    );
-  }
-
-  const off = onLang(schedule);
-  return {
-    onEvents(events) {
-      for (const ev of events) apply(state, ev);
-      schedule();
-    },
-    reset() {
-      state = emptyState();
-      schedule();
-    },
-    destroy() {
-      off();
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+/** @param {HTMLElement} root @param {ReturnType<typeof emptyState>} state */
+function render(root, state) {
+  const kinds = [...state.kinds.entries()].sort((a, b) => b[1] - a[1]);
+  const values = [...state.values.entries()];
+  const arrays = [...state.arrays.entries()];
+  const queues = [...state.queues.entries()];
+  replace(
+    root,
+    h("div", { class: "big-row" },
+      big(t("gen.processes"), fmtInt(state.procs.size)),
+      big(t("gen.exited"), fmtInt(state.exited)),
+      big(t("gen.events"), fmtInt(state.count))),
+    values.length ? section(t("gen.values"), h("dl", { class: "kv kv-big" },
+      ...values.flatMap(([k, v]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "mono", text: fmtValue(v, 40) })]))) : null,
+    ...arrays.map(([name, arr]) => section(`Array ${name}`, h("ol", { class: "cells mono" },
+      ...Array.from({ length: Math.min(64, arr.length) }, (_, i) => h("li", { title: `[${i}]`, text: arr[i] === undefined ? "·" : fmtValue(arr[i], 8) }))))),
+    queues.length ? section(t("gen.queues"), h("dl", { class: "kv" },
+      ...queues.flatMap(([k, q]) => [h("dt", { class: "mono", translate: "no", text: k }),
+        h("dd", { text: `${t("queue.putGot", { put: q.put, got: q.got })}${q.depth === undefined ? "" : ` · ${t("gen.depth", { n: q.depth })}`}` })]))) : null,
+    section(t("gen.kinds"), h("dl", { class: "kv" },
+      ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
+    state.result !== undefined ? section(t("gen.result"), h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
+  );
 }
 
 function emptyState() {

@@ -7,7 +7,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields, verdict } from "./live-view.js";
 
 /** title and what: i18n keys */
 const JOBS = [
@@ -24,7 +24,7 @@ const CLEAR = 1.3; // a ratio at least this big is a clear difference
 export function createView(container) {
   /** @type {Record<string, {bar: HTMLElement, secs: HTMLElement, busy: HTMLElement, col: HTMLElement}>} */
   const cols = {};
-  /** @type {Record<string, HTMLElement>} */
+  /** @type {Record<string, ReturnType<typeof verdict>>} */
   const verdicts = {};
   const charts = JOBS.map((job) =>
     h("section", { class: "gil-job", dataset: { job: job.id } },
@@ -42,8 +42,8 @@ export function createView(container) {
           return c.col;
         }))));
   const verdictEls = JOBS.map((job) => {
-    verdicts[job.id] = h("div", { class: "gil-verdict pending", role: "status", dataset: { job: job.id } });
-    return verdicts[job.id];
+    verdicts[job.id] = verdict("gil-verdict", { job: job.id });
+    return verdicts[job.id].el;
   });
   const coresEl = h("div", { class: "gil-machine" });
   const root = h("div", { class: "view view-gil", dataset: { view: "gil" } },
@@ -74,9 +74,8 @@ export function createView(container) {
         c.busy.textContent = busy ? t("gil.busy", { n: busy }) : "";
         c.busy.dataset.cores = busy;
       });
-      const v = verdict(job.id, secs[0], secs[1]);
-      verdicts[job.id].className = `gil-verdict ${v.cls}`;
-      verdicts[job.id].replaceChildren(
+      const v = judge(job.id, secs[0], secs[1]);
+      verdicts[job.id].set(v.cls,
         h("span", { class: "gil-verdict-job", text: `${job.short}: ` }),
         h("span", { class: "gil-verdict-main", text: v.text }),
         v.why ? h("span", { class: "gil-why", text: v.why }) : "",
@@ -93,8 +92,9 @@ export function createView(container) {
  * @param {string} job
  * @param {number|undefined} th threads' seconds
  * @param {number|undefined} p processes' seconds
+ * @returns {{id: string, cls: import("./live-view.js").Tone, text: string, why: string}}
  */
-function verdict(job, th, p) {
+function judge(job, th, p) {
   if (th === undefined || p === undefined) return { id: "", cls: "pending", text: t("gil.waitBoth"), why: "" };
   const ratio = Math.max(th, p) / Math.max(Math.min(th, p), 1e-9);
   if (ratio < CLEAR) {
@@ -123,11 +123,10 @@ function phaseOfLane(lane) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
+    ...runFields(),
     /** @type {Record<string, number>} phase -> seconds */ seconds: {},
     /** @type {Set<string>} */ running: new Set(),
     /** @type {Map<string, number>} lane -> CPU seconds so far */ cpu: new Map(),
-    /** @type {any} */ result: null,
   };
 }
 
@@ -136,11 +135,12 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.end") s.running.clear();
+    return;
+  }
   const d = ev.data;
   switch (ev.kind) {
-    case "run.start":
-      s.params = d.params ?? {};
-      break;
     case "phase.start":
       s.running.add(String(d.phase));
       break;
@@ -150,13 +150,6 @@ function apply(s, ev) {
       break;
     case "work.unit":
       if (typeof d.cpu_s === "number") s.cpu.set(`${ev.pid}/${ev.proc}`, Math.max(d.cpu_s, s.cpu.get(`${ev.pid}/${ev.proc}`) ?? 0));
-      break;
-    case "run.result":
-      s.result = d.result ?? null;
-      break;
-    case "run.end":
-      s.running.clear();
-      if (!s.result && d.result) s.result = d.result;
       break;
   }
 }

@@ -5,7 +5,7 @@
 // data-proxy-p50, data-value-p50, data-ratio, data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
 
@@ -22,20 +22,20 @@ export function createView(container) {
     proxy: h("div", { class: "m-cost-value mono" }),
     value: h("div", { class: "m-cost-value mono" }),
     ratio: h("div", { class: "m-ratio" }),
-    verdict: h("div", { class: "m-verdict", role: "status", "aria-live": "polite" }),
     workers: h("ul", { class: "m-workers" }),
     listHead: h("h4"),
     list: h("ol", { class: "m-list mono" }),
     dictHead: h("h4"),
     dict: h("dl", { class: "m-dict mono" }),
   };
+  const said = verdict("m-verdict");
   const root = h("div", { class: "view view-manager", dataset: { view: "manager" } },
     el.server,
     h("div", { class: "m-costs" },
       h("div", { class: "m-cost proxy" }, words("mgr.proxy", "div", "m-label"), el.proxy, words("mgr.proxyHow", "div", "m-how")),
       h("div", { class: "m-cost value" }, words("mgr.value", "div", "m-label"), el.value, words("mgr.valueHow", "div", "m-how"))),
     el.ratio,
-    el.verdict,
+    said.el,
     h("section", { class: "view-section" }, words("mgr.calls", "h4"), el.workers),
     h("section", { class: "view-section" }, el.listHead, el.list),
     h("section", { class: "view-section" }, el.dictHead, el.dict),
@@ -86,14 +86,9 @@ export function createView(container) {
     if (final) {
       const expected = Number(s.params.workers) * Number(s.params.ops);
       const ok = listLen === expected && dictLen === expected;
-      el.verdict.className = `m-verdict ${ok ? "good" : "bad"}`;
-      el.verdict.textContent = ok
-        ? t("mgr.ok", { n: fmtInt(expected) })
-        : t("mgr.bad", { n: fmtInt(expected), list: fmtInt(listLen), dict: fmtInt(dictLen) });
-    } else {
-      el.verdict.className = "m-verdict pending";
-      el.verdict.textContent = s.ended ? noResult(s.endStatus) : s.started ? t("mgr.soFar", { n: fmtInt(s.calls) }) : t("view.waiting");
-    }
+      if (ok) said.set("good", t("mgr.ok", { n: fmtInt(expected) }));
+      else said.set("bad", t("mgr.bad", { n: fmtInt(expected), list: fmtInt(listLen), dict: fmtInt(dictLen) }));
+    } else said.set("pending", s.ended ? noResult(s.endStatus) : s.started ? t("mgr.soFar", { n: fmtInt(s.calls) }) : t("view.waiting"));
     Object.assign(root.dataset, {
       serverPid: String(s.serverPid ?? ""),
       calls: String(s.calls),

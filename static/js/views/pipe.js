@@ -6,8 +6,8 @@
 
 import { h } from "../dom.js";
 import { fmtInt } from "../format.js";
-import { onLang, t } from "../i18n.js";
-import { applyRun, noResult, runFields } from "./live-view.js";
+import { t } from "../i18n.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -25,8 +25,8 @@ export function createView(container) {
     metric: h("div", { class: "p-metric-value mono" }),
     metricLabel: h("div", { class: "p-label" }),
     pause: h("div", { class: "p-pause" }),
-    verdict: h("div", { class: "p-verdict", role: "status", "aria-live": "polite" }),
   };
+  const said = verdict("p-verdict");
   const root = h("div", { class: "view view-pipe", dataset: { view: "pipe" } },
     h("div", { class: "p-label" }, h("span", { translate: "no", text: "Pipe" }), " ", h("code", { text: "conn.send() → conn.recv()" })),
     // Stacked like the timeline's lanes: the first process on top, messages travel down (and back up).
@@ -35,18 +35,14 @@ export function createView(container) {
       h("div", { class: "p-mid" }, el.forward, el.channel, el.back),
       h("div", { class: "p-end" }, el.right, el.rightCount)),
     h("div", { class: "p-metric" }, el.metricLabel, el.metric, el.pause),
-    el.verdict,
+    said.el,
   );
   container.append(root);
 
-  let s = emptyState();
-  let raf = 0;
   let animate = false; // only for events that arrive live, a few at a time
-  const schedule = () => {
-    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), render()));
-  };
 
-  function render() {
+  /** @param {ReturnType<typeof emptyState>} s */
+  function render(s) {
     const pingPong = (s.result?.mode ?? s.params.mode ?? "ping-pong") === "ping-pong";
     const [a, b] = pingPong ? ["ping", "pong"] : ["sender", "receiver"];
     const A = s.lane.get(a) ?? emptyLane();
@@ -83,14 +79,9 @@ export function createView(container) {
 
     if (final) {
       const ok = r.sent === r.received && (!pingPong || r.replies === r.sent);
-      el.verdict.className = `p-verdict ${ok ? "good" : "bad"}`;
-      el.verdict.textContent = ok
-        ? t(pingPong ? "pipe.allBack" : "pipe.allArrived", { n: fmtInt(r.sent) })
-        : t("pipe.sentReceived", { sent: fmtInt(r.sent), received: fmtInt(r.received) });
-    } else {
-      el.verdict.className = "p-verdict pending";
-      el.verdict.textContent = s.ended ? noResult(s.endStatus) : s.started ? t("pipe.inFlight", { n: fmtInt(inFlight) }) : t("view.waiting");
-    }
+      if (ok) said.set("good", t(pingPong ? "pipe.allBack" : "pipe.allArrived", { n: fmtInt(r.sent) }));
+      else said.set("bad", t("pipe.sentReceived", { sent: fmtInt(r.sent), received: fmtInt(r.received) }));
+    } else said.set("pending", s.ended ? noResult(s.endStatus) : s.started ? t("pipe.inFlight", { n: fmtInt(inFlight) }) : t("view.waiting"));
     Object.assign(root.dataset, {
       mode: pingPong ? "ping-pong" : "one-way",
       sent: String(sent),
@@ -102,24 +93,11 @@ export function createView(container) {
     });
   }
 
-  render();
-  const off = onLang(schedule);
-  return {
-    onEvents(events) {
+  return liveView(root, emptyState, apply, render, {
+    onBatch: (s, events) => {
       animate = events.length <= 20 && !s.ended;
-      for (const ev of events) apply(s, ev);
-      schedule();
     },
-    reset() {
-      s = emptyState();
-      schedule();
-    },
-    destroy() {
-      off();
-      cancelAnimationFrame(raf);
-      root.remove();
-    },
-  };
+  });
 }
 
 function emptyLane() {

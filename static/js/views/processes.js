@@ -6,7 +6,7 @@
 
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
-import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict, words } from "./live-view.js";
 
 /** The lifecycle, in order; words: i18n keys proc.ID (the stage) and proc.IDHow (what marks it). */
 const STAGES = [{ id: "created" }, { id: "started" }, { id: "running" }, { id: "exited" }, { id: "joined" }];
@@ -23,9 +23,9 @@ export function createView(container) {
     method: h("div", { class: "pv-method-value mono" }),
     mean: h("div", { class: "pv-mean-value mono" }),
     rows: h("tbody"),
-    done: h("div", { class: "pv-done", role: "status", "aria-live": "polite" }),
     note: h("p", { class: "pv-note" }),
   };
+  const done = verdict("pv-done");
   const root = h("div", { class: "view view-processes", dataset: { view: "processes" } },
     h("div", { class: "pv-top" },
       h("div", { class: "pv-method" }, h("div", { class: "pv-label", "data-i18n": "proc.method", text: t("proc.method") }), el.method),
@@ -37,7 +37,7 @@ export function createView(container) {
         h("th", { scope: "col", class: "num" }, h("code", { text: "start()" })))),
       el.rows),
     el.note,
-    el.done,
+    done.el,
   );
   container.append(root);
 
@@ -69,10 +69,8 @@ export function createView(container) {
     }));
 
     const joined = procs.filter((p) => p.stage === "joined").length;
-    el.done.className = `pv-done ${s.allDone ? "good" : "pending"}`;
-    el.done.textContent = s.allDone
-      ? t("proc.allJoined", { n: procs.length })
-      : s.ended ? noResult(s.endStatus) : s.started ? t("proc.joinedOf", { joined, n: procs.length || "–" }) : t("view.waiting");
+    if (s.allDone) done.set("good", t("proc.allJoined", { n: procs.length }));
+    else done.set("pending", s.ended ? noResult(s.endStatus) : s.started ? t("proc.joinedOf", { joined, n: procs.length || "–" }) : t("view.waiting"));
 
     const final = Boolean(s.result && Array.isArray(s.result.exitcodes));
     Object.assign(root.dataset, {

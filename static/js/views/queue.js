@@ -6,7 +6,7 @@
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { applyRun, liveView, noResult, runFields, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict, words } from "./live-view.js";
 import { fmtInt, fmtMs } from "../format.js";
 import { t } from "../i18n.js";
 
@@ -27,8 +27,8 @@ export function createView(container) {
     spark: document.createElementNS(SVG, "svg"),
     procs: h("div", { class: "q-procs" }),
     flow: h("ol", { class: "q-flow mono", "aria-label": t("queue.recent"), "data-i18n-aria-label": "queue.recent" }),
-    verdict: h("div", { class: "q-verdict", role: "status", "aria-live": "polite" }),
   };
+  const said = verdict("q-verdict");
   el.spark.setAttribute("viewBox", `0 0 ${SPARK_W} ${SPARK_H}`);
   el.spark.setAttribute("preserveAspectRatio", "none");
   el.spark.setAttribute("class", "q-spark");
@@ -37,7 +37,7 @@ export function createView(container) {
     h("div", { class: "q-head" },
       h("div", { class: "q-label" }, words("queue.depth"), " ", h("code", { text: "q.qsize()" })),
       h("div", { class: "q-depth" }, el.depth, el.max)),
-    el.verdict,
+    said.el,
     h("div", { class: "q-pipe" },
       h("span", { class: "q-end", text: "put →" }), el.slots, h("span", { class: "q-end", text: "→ get" })),
     h("div", { class: "q-spark-box" }, el.spark, h("div", { class: "q-spark-label", "data-i18n": "queue.spark", text: t("queue.spark") })),
@@ -70,15 +70,12 @@ export function createView(container) {
     const final = Boolean(r && typeof r.produced === "number");
     if (final) {
       const ok = r.produced === r.consumed && !r.lost?.length && !r.duplicated?.length;
-      el.verdict.className = `q-verdict ${ok ? "good" : "bad"}`;
-      el.verdict.textContent = ok
-        ? t("queue.allArrived", { n: fmtInt(r.produced) })
-        : t("queue.lostDup", { lost: fmtInt(r.lost?.length ?? 0), dup: fmtInt(r.duplicated?.length ?? 0) });
+      if (ok) said.set("good", t("queue.allArrived", { n: fmtInt(r.produced) }));
+      else said.set("bad", t("queue.lostDup", { lost: fmtInt(r.lost?.length ?? 0), dup: fmtInt(r.duplicated?.length ?? 0) }));
     } else {
-      el.verdict.className = "q-verdict pending";
-      el.verdict.textContent = s.ended
+      said.set("pending", s.ended
         ? noResult(s.endStatus)
-        : s.started ? t("queue.putGot", { put: fmtInt(s.produced), got: fmtInt(s.consumed) }) : t("view.waiting");
+        : s.started ? t("queue.putGot", { put: fmtInt(s.produced), got: fmtInt(s.consumed) }) : t("view.waiting"));
     }
     Object.assign(root.dataset, {
       depth: String(depth),

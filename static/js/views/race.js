@@ -4,7 +4,7 @@
 // result is in).
 
 import { h } from "../dom.js";
-import { liveView, noResult, words } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict, words } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
 import { createCompare } from "./race-compare.js";
@@ -20,17 +20,17 @@ export function createView(container) {
     expectedHow: h("div", { class: "race-how" }),
     actual: h("dd", { class: "mono" }),
     actualHow: h("div", { class: "race-how" }),
-    verdict: h("div", { class: "race-verdict", role: "status", "aria-live": "polite" }),
     lock: h("div", { class: "race-lock" }),
     bar: h("div", { class: "race-progress-bar" }),
   };
+  const said = verdict("race-verdict");
   const root = h("div", { class: "view view-race", dataset: { view: "race" } },
     h("div", { class: "race-counter" }, h("div", { class: "race-label" }, words("race.counter"), " ", h("code", { text: "counter.value" })), el.value),
     h("div", { class: "race-progress", "aria-hidden": "true" }, el.bar),
     h("dl", { class: "race-compare" },
       h("div", {}, words("race.expected", "dt"), el.expected, el.expectedHow),
       h("div", {}, words("race.actual", "dt"), el.actual, el.actualHow)),
-    el.verdict,
+    said.el,
     el.lock,
   );
   container.append(root);
@@ -53,6 +53,7 @@ export function createView(container) {
     el.bar.style.width = `${expected ? Math.min(100, (100 * s.writes) / expected) : 0}%`;
 
     let lost;
+    /** @type {import("./live-view.js").Tone} */
     let cls;
     let text;
     if (final && expected !== null) {
@@ -69,8 +70,7 @@ export function createView(container) {
       cls = lost > 0 ? "bad" : "pending";
       text = lost > 0 ? t("race.lostSoFar", { n: fmtInt(lost) }) : t(s.started ? "race.counting" : "view.waiting");
     }
-    el.verdict.className = `race-verdict ${cls}`;
-    el.verdict.textContent = text;
+    said.set(cls, text);
     Object.assign(root.dataset, {
       lost: String(lost),
       expected: String(expected ?? ""),
@@ -86,22 +86,18 @@ export function createView(container) {
       : t("race.noLock");
   }
 
-  return liveView(root, emptyState, apply, render, () => compare.reset(), () => compare.destroy());
+  return liveView(root, emptyState, apply, render, { onReset: () => compare.reset(), onDestroy: () => compare.destroy() });
 }
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
+    ...runFields(),
     runId: "",
     startMethod: "",
-    started: false,
-    ended: false,
-    endStatus: "",
     /** @type {number|null} */ current: null,
     currentT: -1,
     writes: 0,
     acquired: 0,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -110,21 +106,14 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(s, ev) {
-  switch (ev.kind) {
-    case "run.start":
-      s.started = true;
-      s.params = ev.data.params ?? {};
+  if (applyRun(s, ev)) {
+    if (ev.kind === "run.start") {
       s.runId = ev.run;
       s.startMethod = String(ev.data.start_method ?? "");
-      break;
-    case "run.result":
-      s.result = ev.data.result ?? null;
-      break;
-    case "run.end":
-      s.ended = true;
-      s.endStatus = String(ev.data.status ?? "ended");
-      if (!s.result && ev.data.result) s.result = ev.data.result;
-      break;
+    }
+    return;
+  }
+  switch (ev.kind) {
     case "lock.acquired":
       s.acquired++;
       break;

@@ -8,7 +8,7 @@
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
 import { t } from "../i18n.js";
-import { applyRun, liveView, noResult, runFields } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 
 const COLOURS = 8; // .shm-w0 … .shm-w7 in views-basics.css
 
@@ -22,14 +22,14 @@ export function createView(container) {
     expected: h("div", { class: "shm-expected" }),
     grid: h("ol", { class: "shm-grid mono", "aria-label": t("shm.gridAria"), "data-i18n-aria-label": "shm.gridAria" }),
     legend: h("ul", { class: "shm-legend" }),
-    verdict: h("div", { class: "shm-verdict", role: "status", "aria-live": "polite" }),
   };
+  const said = verdict("shm-verdict");
   const root = h("div", { class: "view view-shm", dataset: { view: "shared_memory" } },
     h("div", { class: "shm-top" },
       h("div", { class: "shm-label" }, h("span", { translate: "no", text: "Value" }), " ", h("code", { text: "total.value" })),
       el.value,
       el.expected),
-    el.verdict,
+    said.el,
     h("div", { class: "shm-label" }, h("span", { translate: "no", text: "Array" }), " ", h("code", { text: "squares" }), h("span", { class: "shm-rule", "data-i18n": "shm.rule", text: t("shm.rule") })),
     el.grid,
     el.legend,
@@ -80,10 +80,8 @@ export function createView(container) {
     const written = s.writer.filter((w) => w !== undefined).length;
     const final = Boolean(s.result && Array.isArray(s.result.array));
     const match = final && sameList(s.result.array, s.result.expected_array) && s.result.value === s.result.expected_value;
-    el.verdict.className = `shm-verdict ${final ? (match ? "good" : "bad") : "pending"}`;
-    el.verdict.textContent = final
-      ? match ? t("shm.match", { value: fmtInt(s.result.value) }) : t("shm.differs")
-      : s.ended ? noResult(s.endStatus) : s.started ? t("shm.written", { written: fmtInt(written), size: fmtInt(s.size) }) : t("view.waiting");
+    if (final) said.set(match ? "good" : "bad", match ? t("shm.match", { value: fmtInt(s.result.value) }) : t("shm.differs"));
+    else said.set("pending", s.ended ? noResult(s.endStatus) : s.started ? t("shm.written", { written: fmtInt(written), size: fmtInt(s.size) }) : t("view.waiting"));
     Object.assign(root.dataset, {
       written: String(written),
       writers: Array.from({ length: s.size }, (_, i) => (s.writer[i] === undefined ? "" : String(s.writer[i]))).join(","),

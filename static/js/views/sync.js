@@ -6,7 +6,7 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, runFields, verdict } from "./live-view.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 340;
@@ -34,14 +34,14 @@ export function createView(container) {
   const svg = s("svg", { class: "sy-chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("sy.chart"), "data-i18n-aria-label": "sy.chart" }, plot);
   const max = h("span", { class: "sy-max mono" });
   const of = h("span", { class: "sy-of" });
-  const verdict = h("div", { class: "sy-verdict pending", role: "status" });
+  const said = verdict("sy-verdict");
   const dots = h("div", { class: "sy-dots" });
   const barrierText = h("span", { class: "sy-barrier-text" });
   const eventText = h("div", { class: "sy-event" });
   const root = h("div", { class: "view view-sync", dataset: { view: "sync" } },
     h("div", { class: "sy-head" }, h("span", { class: "sy-label", "data-i18n": "sy.most", text: t("sy.most") }), max, of),
     svg,
-    verdict,
+    said.el,
     eventText,
     h("div", { class: "sy-barrier" }, h("span", { class: "sy-label", translate: "no", text: "Barrier" }), dots, barrierText),
   );
@@ -69,16 +69,9 @@ export function createView(container) {
     max.className = `sy-max mono ${most > k ? "bad" : "good"}`;
 
     const final = Boolean(st.result);
-    if (most > k) {
-      verdict.className = "sy-verdict bad";
-      verdict.textContent = t("sy.over", { n: most, k });
-    } else if (final) {
-      verdict.className = "sy-verdict good";
-      verdict.textContent = t("sy.never", { k });
-    } else {
-      verdict.className = "sy-verdict pending";
-      verdict.textContent = st.started ? t("sy.atMost", { k }) : t("view.waiting");
-    }
+    if (most > k) said.set("bad", t("sy.over", { n: most, k }));
+    else if (final) said.set("good", t("sy.never", { k }));
+    else said.set("pending", st.started ? t("sy.atMost", { k }) : t("view.waiting"));
     eventText.textContent = st.setT === null
       ? t("sy.eventWaiting", { n: st.eventWaiting })
       : t("sy.eventSet", { t: fmtS(st.setT), n: st.eventWaiting });
@@ -151,8 +144,7 @@ function fmtS(ns) {
 
 function emptyState() {
   return {
-    /** @type {Record<string, any>} */ params: {},
-    started: false,
+    ...runFields(),
     /** @type {[number, number][]} (t, +1 or -1) */ deltas: [],
     entries: 0,
     /** @type {number|null} */ setT: null,
@@ -160,7 +152,6 @@ function emptyState() {
     arrived: 0,
     passed: 0,
     /** @type {number|null} when the barrier let the first one through */ barrierT: null,
-    /** @type {any} */ result: null,
   };
 }
 
@@ -169,12 +160,8 @@ function emptyState() {
  * @param {import("../run-stream.js").RunEvent} ev
  */
 function apply(st, ev) {
-  const d = ev.data;
+  if (applyRun(st, ev)) return;
   switch (ev.kind) {
-    case "run.start":
-      st.started = true;
-      st.params = d.params ?? {};
-      break;
     case "semaphore.acquired":
       st.deltas.push([ev.t, 1]);
       st.entries++;
@@ -194,12 +181,6 @@ function apply(st, ev) {
     case "barrier.passed":
       st.passed++;
       st.barrierT = st.barrierT === null ? ev.t : Math.min(st.barrierT, ev.t);
-      break;
-    case "run.result":
-      st.result = d.result ?? null;
-      break;
-    case "run.end":
-      if (!st.result && d.result) st.result = d.result;
       break;
   }
 }
