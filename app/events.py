@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+from app import jsonio
 
 # The shared vocabulary. Kinds are never renamed; scenarios may add kinds of their own.
 KINDS: frozenset[str] = frozenset(
@@ -112,11 +112,11 @@ class Event:
 
     def to_json(self) -> bytes:
         """The one JSON form. Values orjson cannot encode natively are shown with repr()."""
-        return orjson.dumps(self.to_dict(), default=repr)
+        return jsonio.dumps(self.to_dict(), default=repr)
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Event:
-        d = orjson.loads(raw)
+        d = jsonio.loads(raw)
         return cls(d["run"], d["seq"], d["t"], d["pid"], d["proc"], d["kind"], d.get("data") or {})
 
 
@@ -124,7 +124,7 @@ def encode_wire(run: str, seq: int, wire: WireEvent) -> bytes:
     """The JSON form of an event straight from what crossed the process boundary: the relay's hot
     path, equal to `Event.from_wire(run, seq, wire).to_json()` without building the Event."""
     t, pid, proc, kind, data = wire
-    return orjson.dumps(
+    return jsonio.dumps(
         {"run": run, "seq": seq, "t": t, "pid": pid, "proc": proc, "kind": kind, "data": data}, default=repr
     )
 
@@ -137,8 +137,8 @@ def encode_wires(run: str, first: int, wires: list[WireEvent]) -> list[bytes]:
     on its own instead. Same bytes as `encode_wire` either way."""
     if not wires:
         return []
-    head = b'{"run":' + orjson.dumps(run) + b',"seq":'
-    raw = orjson.dumps(
+    head = b'{"run":' + jsonio.dumps(run) + b',"seq":'
+    raw = jsonio.dumps(
         [
             {"run": run, "seq": first + i, "t": t, "pid": pid, "proc": proc, "kind": kind, "data": data}
             for i, (t, pid, proc, kind, data) in enumerate(wires)

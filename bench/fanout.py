@@ -18,9 +18,9 @@ from functools import partial
 from typing import Any
 
 import httpx
-import orjson
 import psutil
 
+from app import jsonio
 from bench.common import machine, percentile, report, server
 
 
@@ -70,7 +70,7 @@ class Viewer(asyncio.Protocol):
                 self.transport.close()
                 return
             if opcode == 1:
-                self.frame(orjson.loads(payload), now)
+                self.frame(jsonio.loads(payload), now)
 
     def frame(self, frame: list[dict[str, Any]], now: int) -> None:
         # Per frame, not per event: seqs are contiguous iff the first is the one expected and the last

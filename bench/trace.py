@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from app import jsonio
 from bench.common import ROOT, machine, report
 
 PROGRAMS = ROOT / "bench" / "programs"
@@ -155,7 +154,7 @@ def mpscope_counts(path: Path) -> tuple[int, dict[str, Any], Counter[str]]:
     with path.open("rb") as f:
         for raw in f:
             lines += 1
-            event = orjson.loads(raw)
+            event = jsonio.loads(raw)
             kind, data = event["kind"], event["data"] or {}
             name = data.get("lock") or data.get("queue") or data.get("name")
             kinds[f"{kind}:{name}" if isinstance(name, str) else kind] += 1

@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
+from app import jsonio
 from tests.conftest import LiveServer
 
 
@@ -72,7 +72,7 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
         f"{live_server.url}/api/runs/{run['id']}/events", headers={"Accept": "application/x-ndjson"}
     )
     assert ndjson.headers["content-type"].startswith("application/x-ndjson")
-    assert [orjson.loads(line) for line in ndjson.content.splitlines()] == events
+    assert [jsonio.loads(line) for line in ndjson.content.splitlines()] == events
     assert any(r["id"] == run["id"] for r in httpx.get(f"{live_server.url}/api/runs").json())
 
 

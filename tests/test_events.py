@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
-
+from app import jsonio
 from app.events import KINDS, Event, encode_wire, encode_wires, json_array
 
 VOCABULARY = """run.start run.end process.start process.exit lock.wait lock.acquired lock.released value.read
@@ -17,7 +16,7 @@ def test_vocabulary_is_complete() -> None:
 
 def test_json_round_trip_keeps_every_field() -> None:
     event = Event("3f9a2c1b", 7, 1_532_100, 4121, "worker-1", "value.read", {"name": "counter", "value": 41})
-    decoded = orjson.loads(event.to_json())
+    decoded = jsonio.loads(event.to_json())
     assert decoded == {
         "run": "3f9a2c1b",
         "seq": 7,
@@ -44,15 +43,15 @@ def test_from_wire_adds_run_and_seq() -> None:
 
 def test_values_json_cannot_hold_are_shown_not_lost() -> None:
     event = Event("r", 0, 0, 1, "main", "log", {"obj": object(), "pair": (1, 2)})
-    data = orjson.loads(event.to_json())["data"]
+    data = jsonio.loads(event.to_json())["data"]
     assert data["obj"].startswith("<object object")
     assert data["pair"] == [1, 2]
 
 
 def test_json_array_joins_encoded_events() -> None:
     events = [Event("r", i, i, 1, "p", "log", {}) for i in range(3)]
-    assert [e["seq"] for e in orjson.loads(json_array([e.to_json() for e in events]))] == [0, 1, 2]
-    assert orjson.loads(json_array([])) == []
+    assert [e["seq"] for e in jsonio.loads(json_array([e.to_json() for e in events]))] == [0, 1, 2]
+    assert jsonio.loads(json_array([])) == []
 
 
 def test_encode_wires_is_encode_wire_for_a_whole_batch() -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import jsonschema
-import orjson
 import pytest
 
+from app import jsonio
 from app.engine.engine import Engine
 from app.engine.run import RunStatus
 from app.export.formats import from_ndjson, to_html, to_perfetto
@@ -108,7 +108,7 @@ def test_perfetto_trace_follows_the_trace_event_format(runs: Any, scenario: str)
     trace = to_perfetto(run, evs)
     jsonschema.validate(trace, TRACE_SCHEMA)
     assert trace["displayTimeUnit"] == "ms" and trace["metadata"]["id"] == run["id"]
-    assert orjson.loads(orjson.dumps(trace)) == trace  # plain JSON all the way down
+    assert jsonio.loads(jsonio.dumps(trace)) == trace  # plain JSON all the way down
     # One track per lane: a thread_name per (pid, proc), each on its own (pid, tid), one lifetime each.
     threads = by_ph(trace, "M")
     named = {(e["pid"], e["args"]["name"]) for e in threads if e["name"] == "thread_name"}
@@ -164,7 +164,7 @@ def test_offline_html_embeds_events_safely() -> None:
     page = to_html(run, evs)
     assert "alert(1)</script>" not in page and page.count("<script") == 2
     data = page.split('id="mpscope-data">', 1)[1].split("</script>", 1)[0]
-    assert orjson.loads(data)["events"] == evs
+    assert jsonio.loads(data)["events"] == evs
     assert "src=" not in page and "href=" not in page  # nothing to fetch
 
 
@@ -209,7 +209,7 @@ def test_export_over_rest(
         jsonschema.validate(response.json(), TRACE_SCHEMA)
     if fmt == "ndjson":
         stored = httpx.get(f"{live_server.url}/api/runs/{race_run['id']}/events").json()
-        assert [orjson.loads(line) for line in response.content.splitlines()] == stored
+        assert [jsonio.loads(line) for line in response.content.splitlines()] == stored
 
 
 def test_export_refusals(live_server: LiveServer, race_run: dict[str, Any]) -> None:
@@ -241,7 +241,7 @@ def _edit(ndjson: bytes, line: int, change: Any) -> bytes:
     elif isinstance(change, bytes):
         lines[line - 1] = change
     else:
-        lines[line - 1] = orjson.dumps({**orjson.loads(lines[line - 1]), **change})
+        lines[line - 1] = jsonio.dumps({**jsonio.loads(lines[line - 1]), **change})
     return b"\n".join(lines) + b"\n"
 
 
@@ -301,7 +301,7 @@ def test_cli_export_and_import(live_server: LiveServer, race_run: dict[str, Any]
     assert ndjson.read_bytes() == export(live_server, race_run["id"], "ndjson").content
     done = mpscope("export", race_run["id"], "--format", "perfetto", "-o", str(trace), *server)
     assert done.returncode == 0, done.stderr
-    jsonschema.validate(orjson.loads(trace.read_bytes()), TRACE_SCHEMA)
+    jsonschema.validate(jsonio.loads(trace.read_bytes()), TRACE_SCHEMA)
     done = mpscope("import", str(ndjson), *server)
     assert done.returncode == 0, done.stderr
     url = done.stdout.strip()

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from websockets.sync.client import connect
 
+from app import jsonio
 from app.cli import main as cli
 from app.config import Limits, Settings
 from app.engine.engine import Engine
@@ -27,7 +27,7 @@ from tests.test_ws import read_all
 
 
 def encoded(run_id: str, first: int, count: int) -> list[bytes]:
-    return [orjson.dumps({"run": run_id, "seq": n}) for n in range(first, first + count)]
+    return [jsonio.dumps({"run": run_id, "seq": n}) for n in range(first, first + count)]
 
 
 def summary(
@@ -134,7 +134,7 @@ def test_retention_keeps_the_newest_runs_and_an_event_budget_in_memory_and_on_di
         history.flush()
         await asyncio.sleep(0.05)  # the release callbacks: finished runs' events now come from disk
         assert isinstance(m.book.runs[big.id].events, StoredEvents)
-        tail = [orjson.loads(e) for e in m.book.events_after(big.id, 9)]
+        tail = [jsonio.loads(e) for e in m.book.events_after(big.id, 9)]
         assert [(e["run"], e["seq"], e["kind"]) for e in tail] == [
             (big.id, 10, "log"),
             (big.id, 11, "run.end"),

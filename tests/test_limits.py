@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from app import jsonio
 from tests.conftest import ROOT, LiveServer, start_server, stop_server
 from tests.test_api import wait_finished
 
@@ -79,7 +79,7 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
     with connect(ws_url, max_queue=1) as slow, connect(ws_url, max_size=None) as fast:
         try:
             for message in fast:
-                seqs += [e["seq"] for e in orjson.loads(message)]
+                seqs += [e["seq"] for e in jsonio.loads(message)]
         except ConnectionClosed:
             pass
         assert fast.close_code == 1000

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 import pytest
 from pydantic import ValidationError
 
+from app import jsonio
 from app.presenter.sessions import (
     ALPHABET,
     CODE_LENGTH,
@@ -23,7 +23,7 @@ NUMBER = PollRequest(question="What will the counter be?")
 
 
 def frames(sub: object) -> list[dict[str, object] | None]:
-    return [None if f is None else orjson.loads(f) for f in sub.frames]  # type: ignore[attr-defined]
+    return [None if f is None else jsonio.loads(f) for f in sub.frames]  # type: ignore[attr-defined]
 
 
 def test_codes_are_short_unambiguous_and_case_insensitive() -> None:

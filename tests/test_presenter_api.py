@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from app import jsonio
 from tests.conftest import LiveServer, start_server, stop_server
 
 VIEW = {"path": "/runs/abc123", "replay": {"state": "paused", "index": 7, "t": 123456, "speed": 0.5}}
@@ -41,7 +41,7 @@ def next_frame(ws: ClientConnection, until: Any = lambda f: True, timeout: float
     """The first frame (a JSON object) for which `until` holds."""
     deadline = time.monotonic() + timeout
     while True:
-        frame = orjson.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        frame = jsonio.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
         if until(frame):
             return frame  # type: ignore[no-any-return]
 

@@ -7,9 +7,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import orjson
 import pytest
 
+from app import jsonio
 from app.config import Limits, Settings
 from app.engine.engine import Engine
 from app.engine.procs import group_members
@@ -42,7 +42,7 @@ async def finished(run: Run, timeout: float = 60) -> Run:
 
 
 def events(run: Run) -> list[dict[str, Any]]:
-    return [orjson.loads(e) for e in run.events]
+    return [jsonio.loads(e) for e in run.events]
 
 
 def lost_updates_from_events(evs: list[dict[str, Any]]) -> int:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 
-import orjson
-
+from app import jsonio
 from app.events import Event
 from app.storage.store import CHUNK, EventStore
 
@@ -32,7 +31,7 @@ def test_slices_across_sealed_chunks_and_the_tail_match_a_plain_list() -> None:
     for start, stop in cuts:
         assert store[start:stop] == items[start:stop], (start, stop)
     assert list(store) == items
-    assert [orjson.loads(e)["data"]["i"] for e in store[CHUNK : CHUNK + 3]] == [CHUNK, CHUNK + 1, CHUNK + 2]
+    assert [jsonio.loads(e)["data"]["i"] for e in store[CHUNK : CHUNK + 3]] == [CHUNK, CHUNK + 1, CHUNK + 2]
 
 
 def test_sealed_events_take_far_less_room_than_their_json() -> None:

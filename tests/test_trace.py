@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from app import jsonio
 from app.export.formats import from_ndjson
 from tests.conftest import ROOT, LiveServer, start_server, stop_server, wait_gone
 from tests.test_api import wait_finished
@@ -89,7 +89,7 @@ def run_plain_and_traced(
 def read_events(path: Path) -> list[Event]:
     body = path.read_bytes()
     checked = from_ndjson(body, max_events=10**6)  # what `mpscope import` accepts
-    events = [orjson.loads(line) for line in body.splitlines() if line.strip()]
+    events = [jsonio.loads(line) for line in body.splitlines() if line.strip()]
     assert len(checked) == len(events)
     return events
 
@@ -228,7 +228,7 @@ def check_pool_imap_unordered(events: list[Event], main: int) -> None:
     assert [e["data"]["method"] for e in of(events, "pool.call")] == ["imap_unordered"]
     check_pool_workers(events, main, tasks=4, size=2)  # 12 items in chunks of 3
     ends = of(events, "pool.task.end")
-    assert sorted(x for e in ends for x in orjson.loads(e["data"]["result"])) == [n**3 for n in range(12)]
+    assert sorted(x for e in ends for x in jsonio.loads(e["data"]["result"])) == [n**3 for n in range(12)]
 
 
 def check_joinable_pipeline(events: list[Event], main: int) -> None:
@@ -310,7 +310,7 @@ def check_executor_map(events: list[Event], main: int) -> None:
         assert sum(lanes.values()) == 7 and set(lanes) <= set(workers), (kind, lanes)
         assert set(lanes) <= set(started(events))
     shown = [e["data"]["result"] for e in of(events, "pool.task.end")]  # map's chunks are lists
-    results = [orjson.loads(r) if isinstance(r, str) else r for r in shown]
+    results = [jsonio.loads(r) if isinstance(r, str) else r for r in shown]
     flat = [x for r in results for x in (r if isinstance(r, list) else [r])]
     assert sorted(flat) == sorted([*(2 * n for n in range(6)), 200])
     # the caller's side: one submit per work item (map submits one per chunk) and its result coming back
@@ -419,7 +419,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
         with connect(f"{live_server.ws_url}/ws/runs/{run['id']}") as ws:
 
             def saw_both_steps() -> bool:
-                seen.extend(orjson.loads(ws.recv(timeout=30)))
+                seen.extend(jsonio.loads(ws.recv(timeout=30)))
                 return len(on_lanes(seen, "queue.put", queue="q")) == 2
 
             wait_for(saw_both_steps, 30, "both workers' queue.put, live")
@@ -430,7 +430,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
             go.touch()
             try:
                 while seen[-1]["kind"] != "run.end":
-                    seen.extend(orjson.loads(ws.recv(timeout=30)))
+                    seen.extend(jsonio.loads(ws.recv(timeout=30)))
             except ConnectionClosed:
                 pass
         stdout, stderr = tracer.communicate(timeout=TIMEOUT)
@@ -501,7 +501,7 @@ def start_deadlock(tmp_path: Path, method: str) -> tuple[subprocess.Popen[bytes]
     def both_waiting() -> list[Event] | None:
         if not out.exists():
             return None
-        events = [orjson.loads(line) for line in out.read_bytes().splitlines() if line.endswith(b"}")]
+        events = [jsonio.loads(line) for line in out.read_bytes().splitlines() if line.endswith(b"}")]
         waits = {e["proc"]: e["data"]["lock"] for e in of(events, "lock.wait")}
         return events if waits == {"a-then-b": "lock_b", "b-then-a": "lock_a"} else None
 
@@ -587,7 +587,7 @@ def test_the_ingest_api_refuses_what_it_must(live_server: LiveServer) -> None:
     cancel = httpx.post(f"{url}/api/runs/{run_id}/cancel")
     assert cancel.status_code == 409 and "Ctrl-C" in cancel.json()["detail"]
 
-    huge = b"[" + b",".join([orjson.dumps([1, 2, "p", "log", {"msg": "x" * 1000}])] * 9000) + b"]"
+    huge = b"[" + b",".join([jsonio.dumps([1, 2, "p", "log", {"msg": "x" * 1000}])] * 9000) + b"]"
     assert len(huge) > 8 * 1024 * 1024
     response = httpx.post(events, content=huge, headers={"Content-Type": "application/json"})
     assert response.status_code == 413

@@ -21,8 +21,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from app import jsonio
 from app.config import Limits
 from app.engine.ports import Control, Publisher
 from app.engine.retention import runs_to_forget
@@ -297,7 +296,7 @@ class RunBook:
         if self.history is not None:
             self.history.delete(run.id)
         if announce:
-            self.publisher.publish_run(run.id, orjson.dumps({"id": run.id, "deleted": True}))
+            self.publisher.publish_run(run.id, jsonio.dumps({"id": run.id, "deleted": True}))
 
     def _trim_history(self, announce: bool = True) -> None:
         """Apply the documented retention policy (app/engine/retention.py) in memory and on disk."""

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import orjson
-
+from app import jsonio
 from app.events import Event
 from app.storage.history import StoredEvents
 from app.storage.store import EventStore
@@ -176,7 +175,7 @@ class Run:
         )
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self.to_dict(), default=repr)
+        return jsonio.dumps(self.to_dict(), default=repr)
 
 
 def _old_origin(summary: dict[str, Any]) -> Origin:

@@ -11,9 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
-
-from app import __version__
+from app import __version__, jsonio
 from app.assets import asset_dir, templates_env
 from app.engine.run import RunStatus
 from app.events import Event
@@ -39,9 +37,9 @@ def render(fmt: str, run: dict[str, Any], encoded: list[bytes]) -> bytes:
     """A run (its summary and each event's stored JSON) as one of FORMATS; CPU-bound for a big run."""
     if fmt == "ndjson":
         return to_ndjson(encoded)
-    events = [orjson.loads(e) for e in encoded]
+    events = [jsonio.loads(e) for e in encoded]
     if fmt == "perfetto":
-        return orjson.dumps(to_perfetto(run, events))
+        return jsonio.dumps(to_perfetto(run, events))
     return to_html(run, events).encode()
 
 
@@ -150,7 +148,7 @@ def to_html(run: dict[str, Any], events: list[dict[str, Any]]) -> str:
 
 def _script_json(value: Any) -> str:
     """JSON safe inside <script>: every "<" is escaped, so neither "</script>" nor "<!--" can appear."""
-    return orjson.dumps(value, default=repr).decode().replace("<", "\\u003c")
+    return jsonio.dumps(value, default=repr).decode().replace("<", "\\u003c")
 
 
 # -- import -------------------------------------------------------------------------------------------
@@ -171,8 +169,8 @@ def from_ndjson(body: bytes, max_events: int) -> list[Event]:
     out: list[Event] = []
     for n, line in enumerate(lines, 1):
         try:
-            d = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            d = jsonio.loads(line)
+        except jsonio.JSONDecodeError as exc:
             raise ImportProblem(f"line {n}: not JSON ({exc})") from None
         _check(d, n, out[0].run if out else None)
         out.append(Event(d["run"], d["seq"], d["t"], d["pid"], d["proc"], d["kind"], d["data"]))

@@ -21,8 +21,7 @@ from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from multiprocessing.util import register_after_fork
 from typing import Any, cast
 
-import orjson
-
+from app import jsonio
 from app.events import WireEvent
 
 QUEUE_MAXSIZE = 65_536
@@ -57,16 +56,16 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         register_after_fork(self, EventQueue._reset_after_fork)
 
     def write_last_words(self, error: str, traceback: str) -> None:
-        raw = orjson.dumps({"error": error, "traceback": traceback})
+        raw = jsonio.dumps({"error": error, "traceback": traceback})
         if len(raw) >= LAST_WORDS_BYTES:  # keep the one-line error whole, cut the traceback
-            raw = orjson.dumps({"error": error[:2000], "traceback": traceback[-(LAST_WORDS_BYTES // 2) :]})
+            raw = jsonio.dumps({"error": error[:2000], "traceback": traceback[-(LAST_WORDS_BYTES // 2) :]})
         self.last_words.value = raw[: LAST_WORDS_BYTES - 1]
 
     def read_last_words(self) -> dict[str, str] | None:
         raw = bytes(self.last_words.value)
         try:
-            return orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
+            return jsonio.loads(raw) if raw else None
+        except jsonio.JSONDecodeError:
             return None
 
     def close_writer(self) -> None:

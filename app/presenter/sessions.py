@@ -18,9 +18,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app import jsonio
 from app.outbox import Subscriber
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector, typed on a phone
@@ -168,7 +168,7 @@ class Session:
             "poll": self.poll.to_dict(presenter) if self.poll else None,
             "followers": len(self.followers),
         }
-        return orjson.dumps(body).decode()
+        return jsonio.dumps(body).decode()
 
 
 class Presenters:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
+from app import jsonio
 
 log = logging.getLogger("mpscope.history")
 
@@ -72,7 +72,7 @@ def read_run(data_dir: Path, run_id: str) -> tuple[dict[str, Any], list[bytes]] 
         row = conn.execute("SELECT summary FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             return None
-        return orjson.loads(row[0]), _events(conn, run_id, 0, 1 << 62)
+        return jsonio.loads(row[0]), _events(conn, run_id, 0, 1 << 62)
     finally:
         conn.close()
 
@@ -135,7 +135,7 @@ class History:
         """Every stored run's summary, oldest first."""
         with self._read_lock:
             rows = self._reader.execute("SELECT summary FROM runs ORDER BY created_at").fetchall()
-        return [orjson.loads(row[0]) for row in rows]
+        return [jsonio.loads(row[0]) for row in rows]
 
     def load_events(self, run_id: str, start: int = 0, stop: int = 1 << 62) -> list[bytes]:
         """Committed events with start <= seq < stop, as each event's JSON, in seq order."""
@@ -151,7 +151,7 @@ class History:
         db.execute("BEGIN")
         for run_id, blob in rows:
             (count,) = db.execute("SELECT count(*) FROM events WHERE run_id = ?", (run_id,)).fetchone()
-            summary = orjson.loads(blob) | {
+            summary = jsonio.loads(blob) | {
                 "status": "interrupted",
                 "error": INTERRUPTED_ERROR,
                 "event_count": count,
@@ -159,7 +159,7 @@ class History:
             }
             db.execute(
                 "UPDATE runs SET status = 'interrupted', summary = ? WHERE id = ?",
-                (orjson.dumps(summary), run_id),
+                (jsonio.dumps(summary), run_id),
             )
             log.warning("run %s was in flight when the server stopped: marked interrupted", run_id)
         db.execute("COMMIT")
@@ -208,7 +208,7 @@ class History:
                     db.execute(
                         "INSERT OR REPLACE INTO runs (id, created_at, status, scenario, summary) "
                         "VALUES (?, ?, ?, ?, ?)",
-                        (s["id"], s["created_at"], s["status"], s["scenario"], orjson.dumps(s, default=repr)),
+                        (s["id"], s["created_at"], s["status"], s["scenario"], jsonio.dumps(s, default=repr)),
                     )
                 elif item[0] == "delete":
                     db.execute("DELETE FROM events WHERE run_id = ?", (item[1],))

@@ -14,8 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
-
+from app import jsonio
 from app.engine import trace_meta as meta
 from app.events import SERVER_PROC, WireEvent, encode_wires
 
@@ -102,7 +101,7 @@ class ServerSink:
         """POST JSON on one kept-alive connection (reopened once if the server closed it)."""
         from http.client import HTTPConnection, HTTPException
 
-        data = orjson.dumps(body)
+        data = jsonio.dumps(body)
         headers = {"Content-Type": "application/json", "Host": self.netloc}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -182,7 +181,7 @@ def _parts(batch: list[WireEvent]) -> list[list[WireEvent]]:
     parts: list[list[WireEvent]] = [[]]
     size = 0
     for wire in batch:
-        n = len(orjson.dumps(wire[4], default=repr)) + 64
+        n = len(jsonio.dumps(wire[4], default=repr)) + 64
         if len(parts[-1]) >= MAX_BATCH or (parts[-1] and size + n > MAX_BYTES):
             parts.append([])
             size = 0
