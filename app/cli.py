@@ -130,6 +130,14 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("serve", "trace") and sys.platform == "win32":
+        # Runs need process groups, killpg and fork-or-forkserver lessons: rather stop than half-work.
+        print(
+            f"mpscope {args.command}: native Windows is not supported (no process groups to stop a run "
+            "with). Use WSL: install Ubuntu from the Microsoft Store, then pip install mpscope there.",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "serve":
         return serve(args)
     if args.command == "export":

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import multiprocessing
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-START_METHODS = ("forkserver", "spawn", "fork")
+# The start methods this OS offers, in mpscope's order (Windows has only spawn, and is not supported:
+# see cli.py). The server's default is forkserver wherever it exists: a clean single-threaded parent.
+START_METHODS = tuple(
+    m for m in ("forkserver", "spawn", "fork") if m in multiprocessing.get_all_start_methods()
+)
+DEFAULT_START_METHOD = START_METHODS[0]
+
+
+def python_default_start_method() -> str:
+    """What a student's own script gets on this Python and OS when it chooses nothing (the first of
+    get_all_start_methods(), as the docs define it): fork on Linux up to 3.13, forkserver on Linux from
+    3.14, spawn on macOS and Windows."""
+    return multiprocessing.get_all_start_methods()[0]
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,7 @@ class Limits:
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    start_method: str = "forkserver"
+    start_method: str = DEFAULT_START_METHOD
     token: str | None = None  # presenter: needed to start or cancel runs
     viewer_token: str | None = None  # audience: needed to view, when set
     allow_hosts: tuple[str, ...] = ()  # extra Host names to accept (e.g. the laptop's DNS name)

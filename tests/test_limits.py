@@ -75,11 +75,14 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
     ).json()["id"]
     ws_url = f"{live_server.ws_url}/ws/runs/{run_id}"
     seqs: list[int] = []
+    logs = 0
     # The slow client reads one frame into its queue, then nothing: TCP backs up to the server.
     with connect(ws_url, max_queue=1) as slow, connect(ws_url, max_size=None) as fast:
         try:
             for message in fast:
-                seqs += [e["seq"] for e in jsonio.loads(message)]
+                batch = jsonio.loads(message)
+                seqs += [e["seq"] for e in batch]
+                logs += sum(1 for e in batch if e["kind"] == "log")
         except ConnectionClosed:
             pass
         assert fast.close_code == 1000
@@ -90,9 +93,10 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
         assert slow.close_code in (1013, 1006)
     total = httpx.get(f"{live_server.url}/api/runs/{run_id}").json()["event_count"]
     assert seqs == list(range(total))  # every event, in order, none twice
-    assert total > 400_000  # the 400,000 emitted, plus the run's and processes' own events
     run = wait_finished(live_server, run_id)
-    assert run["status"] == "succeeded" and run["dropped_events"] == 0
+    # Nothing lost silently: each of the 400,000 emitted either reached this viewer or was counted as
+    # dropped by its process (on an overloaded machine a reporter waits 0.5 s for room, then counts).
+    assert run["status"] == "succeeded" and logs + run["dropped_events"] == 400_000, run
     deadline = time.monotonic() + 5
     while httpx.get(f"{live_server.url}/api/stats").json()["viewers"] and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -2,33 +2,37 @@
 
 Each run's main process leads its own process group, and everything it starts inherits the group,
 whatever the start method: under forkserver its workers are forked from a nested forkserver that the
-main process itself started. Signalling the group therefore reaches the whole tree.
+main process itself started. Signalling the group therefore reaches the whole tree. Groups are found
+through psutil and os.getpgid, on Linux and macOS alike.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
 
+import psutil
+
+from app import accel
 from app.lesson.signals import STACKS_SIGNAL
+
+# Processes that never catch STACKS_SIGNAL, and would die of it, where the OS cannot say (app/accel.py).
+NO_HANDLERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
 
 
 def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) pids whose process group is `pgid`, read from /proc."""
+    """Live (not zombie) pids whose process group is `pgid`."""
+    if pgid <= 0:
+        return []
     members = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for proc in psutil.process_iter(["status"]):
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
             continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # Fields after the command name (which may contain spaces) start after the last ')'.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if fields[0] != b"Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
+        with contextlib.suppress(OSError):
+            if os.getpgid(proc.pid) == pgid:
+                members.append(proc.pid)
     return members
 
 
@@ -48,7 +52,7 @@ def dump_stacks(pgid: int, each: float = 0.1, budget: float = 2.0) -> None:
     for pid in sorted(group_members(pgid), key=lambda pid: (pid == pgid, -pid)):
         if time.monotonic() > deadline:
             break
-        if not _catches(pid, STACKS_SIGNAL):
+        if not _catches_stacks_signal(pid):
             continue
         try:
             os.kill(pid, STACKS_SIGNAL)
@@ -57,16 +61,15 @@ def dump_stacks(pgid: int, each: float = 0.1, budget: float = 2.0) -> None:
         time.sleep(each)
 
 
-def _catches(pid: int, sig: int) -> bool:
-    """Whether the process has a handler for `sig` (the SigCgt mask in /proc/PID/status)."""
+def _catches_stacks_signal(pid: int) -> bool:
+    known = accel.catches_signal(pid, STACKS_SIGNAL)
+    if known is not None:
+        return known
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("SigCgt:"):
-                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
-    except (OSError, ValueError):
-        pass
-    return False
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+    return not any(helper in cmdline for helper in NO_HANDLERS)
 
 
 def kill_group(pgid: int, grace: float = 1.0) -> bool:

@@ -4,26 +4,20 @@ A run's processes are not the server's children: the run's main process comes fr
 forkserver and its workers from a nested forkserver, so PR_SET_PDEATHSIG on them would not fire when
 the server dies. The reaper is the server's own child; it learns each run's main pid (which is also the
 run's process-group id) over a pipe, and when the pipe closes without a goodbye (or PR_SET_PDEATHSIG
-tells it the server has gone) it SIGKILLs every registered group. With the run processes gone, the
+tells it the server has gone, on Linux) it SIGKILLs every registered group. With the run processes gone, the
 stdlib's forkserver and resource tracker see their pipes close and exit by themselves.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import threading
 
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(sig: int) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+from app import accel
 
 
 class Reaper:
@@ -89,8 +83,8 @@ def main(server_pid: int) -> int:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, server_died)
-    _die_with_parent(signal.SIGTERM)
-    if os.getppid() != server_pid:  # the server died before prctl took effect
+    accel.die_with_parent(signal.SIGTERM)  # Linux: told at once; elsewhere, the pipe below closes
+    if os.getppid() != server_pid:  # the server died before we could tell
         return 0
     for raw in sys.stdin.buffer:
         line = raw.strip().decode()

@@ -8,7 +8,6 @@ when it ends; the reaper (app/reaper.py) kills every traced process if we oursel
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import os
 import select
@@ -21,13 +20,13 @@ from pathlib import Path
 
 import psutil
 
+from app import accel
 from app.engine import trace_meta as meta
 from app.engine.reaper import Reaper
 from app.trace.collector import Collector
 from app.trace.sinks import Sink
 
 BOOT = str(Path(__file__).parent / "boot")
-PR_SET_CHILD_SUBREAPER = 36
 FORWARD_AFTER_S = 2.0  # a Ctrl-C the program has not acted on by then is passed on to it by us
 
 
@@ -62,8 +61,7 @@ class Target:
 def trace(target: Target, sink: Sink, quiet: bool = False, keep: frozenset[int] = frozenset()) -> int:
     """Run the target traced into `sink`; returns its exit code (128+N if killed by signal N). `keep`:
     our other children (an embedded server), which outlive the program."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1)
+    accel.become_subreaper()  # Linux; elsewhere the pids the collector saw are killed at the end
     reaper = Reaper()
     reaper.start()
     keep = keep | {reaper.pid or 0}
@@ -103,7 +101,7 @@ def trace(target: Target, sink: Sink, quiet: bool = False, keep: frozenset[int] 
         code = _wait(program, interrupts, keep)
         sink.add([(time.monotonic_ns() - t0, program.pid, "MainProcess", "process.exit", {"exitcode": code})])
     finally:
-        leftovers = _kill_tree(signal.SIGKILL, grace=1.0, keep=keep)
+        leftovers = _kill_tree(signal.SIGKILL, grace=1.0, keep=keep, also=collector.pids)
         collector.stop(grace=1.0)
         for s, handler in previous.items():
             signal.signal(s, handler)
@@ -126,10 +124,13 @@ def _wait(program: subprocess.Popen[bytes], interrupts: list[float], keep: froze
     """Wait for the program. A Ctrl-C reaches it as it would without us (same process group); if it
     has not ended 2 s after one, it gets SIGINT from us too, and after a second one the tree is killed."""
     forwarded = killed = False
-    pidfd = os.pidfd_open(program.pid)  # readable when it exits: no polling delay at the end
+    pidfd = accel.pidfd_open(program.pid)  # readable when it exits: no polling delay at the end
     try:
         while True:
-            select.select([pidfd], [], [], 0.1)
+            if pidfd is not None:
+                select.select([pidfd], [], [], 0.1)
+            else:
+                time.sleep(0.02)
             code = program.poll()
             if code is not None:
                 return code
@@ -141,14 +142,24 @@ def _wait(program: subprocess.Popen[bytes], interrupts: list[float], keep: froze
                 with contextlib.suppress(OSError):
                     program.send_signal(signal.SIGINT)
     finally:
-        os.close(pidfd)
+        if pidfd is not None:
+            os.close(pidfd)
 
 
-def _kill_tree(sig: int, grace: float = 0.0, keep: frozenset[int] = frozenset()) -> int:
-    """Signal every descendant of ours but `keep` and theirs; returns how many there were. Orphans of
-    the program are ours too: we are its subreaper."""
+def _kill_tree(
+    sig: int, grace: float = 0.0, keep: frozenset[int] = frozenset(), also: set[int] | None = None
+) -> int:
+    """Signal every descendant of ours but `keep` and theirs, and every traced pid in `also` still alive;
+    returns how many there were. Orphans of the program are ours too: on Linux we are its subreaper,
+    elsewhere the collector saw their pids."""
     try:
         procs = psutil.Process().children(recursive=True)
+        mine = {p.pid for p in procs}
+        for pid in sorted((also or set()) - mine - {os.getpid()}):
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(pid)
+                if "MPSCOPE_TRACE" in proc.environ():  # still ours, not a reused pid
+                    procs.append(proc)
         skip = set(keep)
         for pid in keep:
             with contextlib.suppress(psutil.Error):

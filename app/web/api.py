@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import platform
+import sys
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
+from app.config import START_METHODS, python_default_start_method
 from app.engine.book import RunBook
 from app.engine.engine import Engine
 from app.engine.run import RunStatus
@@ -68,8 +71,18 @@ def book(request: Request) -> RunBook:
 
 
 @router.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
+async def health(request: Request) -> dict[str, Any]:
+    """Up, which version, and what this server's Python offers: its start methods (mpscope's order), the
+    one mpscope runs by default, and the one a plain script gets on this Python and OS."""
+    return {
+        "status": "ok",
+        "version": __version__,
+        "python": platform.python_version(),
+        "os": sys.platform,
+        "start_methods": list(START_METHODS),
+        "default_start_method": request.app.state.settings.start_method,
+        "python_default_start_method": python_default_start_method(),
+    }
 
 
 @router.get("/stats")

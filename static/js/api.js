@@ -53,6 +53,22 @@ export function listRuns(filter = {}) {
  */
 export const deleteRun = (id) => request(`/api/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
 
+/** @type {Promise<any> | null} */
+let healthOnce = null;
+
+/**
+ * The server's version and what its Python offers: start_methods, default_start_method (mpscope's) and
+ * python_default_start_method (what a plain script gets there). Asked once per page.
+ * @returns {Promise<any>}
+ */
+export function serverInfo() {
+  healthOnce ??= request("/api/health").catch((err) => {
+    healthOnce = null;
+    throw err;
+  });
+  return healthOnce;
+}
+
 /** @returns {Promise<any[]>} every scenario object */
 export const listScenarios = () => request("/api/scenarios");
 

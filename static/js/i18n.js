@@ -62,7 +62,8 @@ const ATTRS = [
 export function translate(root = document) {
   for (const el of root.querySelectorAll("[data-i18n], [data-i18n-title], [data-i18n-aria-label]")) {
     const hooks = /** @type {HTMLElement} */ (el).dataset;
-    if (hooks.i18n) el.textContent = t(hooks.i18n);
+    // data-i18n-vars: the {placeholders} of a text that carries values (JSON), kept for every switch
+    if (hooks.i18n) el.textContent = t(hooks.i18n, hooks.i18nVars ? JSON.parse(hooks.i18nVars) : undefined);
     for (const [hook, attr] of ATTRS) if (hooks[hook]) el.setAttribute(attr, t(hooks[hook]));
   }
 }

@@ -1,13 +1,14 @@
 // components/scenario-panel.js: one scenario: title, concepts, explanation, presets, the parameter
 // form, the start method and the Run button (POST /api/runs).
 
-import { ApiError, createRun } from "../api.js";
+import { ApiError, createRun, serverInfo } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { Explanation } from "./explanation.js";
 import { buildParamForm } from "./param-form.js";
 
-const START_METHODS = ["forkserver", "spawn", "fork"];
+const START_METHODS = ["forkserver", "spawn", "fork"]; // until the server says what its OS offers
+const OS_NAMES = { linux: "Linux", darwin: "macOS", win32: "Windows" };
 
 export class ScenarioPanel {
   /**
@@ -53,11 +54,23 @@ export class ScenarioPanel {
     const form = buildParamForm(scenario.params, scenario.defaults ?? {});
     const method = h("select", { id: "start-method", name: "start_method" },
       ...START_METHODS.map((m) => h("option", { value: m, text: m })));
+    const methodDefault = h("div", { class: "field-help method-default", hidden: true });
     const memory = this.remembered.get(scenario.id);
     if (memory) {
       form.setValues(memory.params);
       /** @type {HTMLSelectElement} */ (method).value = memory.method;
     }
+    serverInfo().then((info) => {
+      const offered = Array.isArray(info.start_methods) ? info.start_methods : START_METHODS;
+      const chosen = memory?.method ?? info.default_start_method;
+      replace(method, ...offered.map((/** @type {string} */ m) => h("option", { value: m, text: m })));
+      if (offered.includes(chosen)) /** @type {HTMLSelectElement} */ (method).value = chosen;
+      const vars = { python: info.python, os: OS_NAMES[info.os] ?? info.os, method: info.python_default_start_method };
+      methodDefault.dataset.i18n = "form.methodDefault";
+      methodDefault.dataset.i18nVars = JSON.stringify(vars);
+      replace(methodDefault, t("form.methodDefault", vars));
+      methodDefault.hidden = false;
+    }, () => {});
     const presetNames = Object.keys(scenario.presets ?? {});
     const presetButtons = presetNames.map((name) =>
       h("button", {
@@ -78,7 +91,7 @@ export class ScenarioPanel {
       presetButtons.length ? h("div", { class: "presets" }, h("span", { class: "presets-label", "data-i18n": "form.presets", text: t("form.presets") }), ...presetButtons) : null,
       form.el,
       h("div", { class: "field" }, h("label", { for: "start-method" }, h("span", { "data-i18n": "form.method", text: t("form.method") }), " ", h("code", { text: "start_method" })),
-        method, h("div", { class: "field-help", "data-i18n": "form.methodHelp", text: t("form.methodHelp") })),
+        method, h("div", { class: "field-help", "data-i18n": "form.methodHelp", text: t("form.methodHelp") }), methodDefault),
       formError,
       h("div", { class: "form-actions" }, runBtn),
     );

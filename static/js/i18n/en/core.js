@@ -50,6 +50,7 @@ export default {
   "form.presets": "Presets",
   "form.method": "Start method",
   "form.methodHelp": "how child processes are created",
+  "form.methodDefault": "Python {python} on {os}: a script that picks none gets {method}",
   "form.run": "▶ Run",
   "form.tooMany": "Too many runs at once: {error}",
   "source.summary": "Source",

@@ -54,6 +54,7 @@ export default {
   "form.presets": "預設組合",
   "form.method": "啟動方式",
   "form.methodHelp": "子進程是如何建立的",
+  "form.methodDefault": "Python {python} 在 {os} 上：程式沒有指定時預設為 {method}",
   "form.run": "▶ 執行 Run",
   "form.tooMany": "同時執行的次數太多：{error}",
   "source.summary": "原始碼",
