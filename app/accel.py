@@ -5,9 +5,10 @@ the same (macOS takes the fallbacks; so does Linux with MPSCOPE_PORTABLE=1, whic
   portable: it sees the server's pipe close, a moment later.
 - child subreaper (prctl PR_SET_CHILD_SUBREAPER): a traced program's orphans come back to the tracer;
   portable: the tracer also kills every pid its collector saw.
-- pidfd: the tracer wakes the instant the program exits; portable: it polls every 0.1 s.
-- /proc/PID/status SigCgt: only processes that catch the stack-dump signal are sent it; portable: the
-  stdlib's forkserver and resource tracker (which would die of it) are recognised by their command line.
+- pidfd: the tracer wakes the instant the program exits; portable: it polls every 0.02 s.
+
+(Which processes catch the stack-dump signal is read from the event stream, on every OS: those that
+reported process.start. /proc/PID/status is no longer needed for it.)
 """
 
 from __future__ import annotations
@@ -50,17 +51,3 @@ def pidfd_open(pid: int) -> int | None:
         return os.pidfd_open(pid)
     except OSError:  # an old kernel, or the process is already gone
         return None
-
-
-def catches_signal(pid: int, sig: int) -> bool | None:
-    """Whether `pid` has a handler for `sig` (from /proc/PID/status); None where that cannot be read."""
-    if not LINUX:
-        return None
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("SigCgt:"):
-                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
-    except (OSError, ValueError):
-        pass
-    return None

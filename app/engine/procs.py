@@ -15,11 +15,7 @@ import time
 
 import psutil
 
-from app import accel
 from app.lesson.signals import STACKS_SIGNAL
-
-# Processes that never catch STACKS_SIGNAL, and would die of it, where the OS cannot say (app/accel.py).
-NO_HANDLERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
 
 
 def group_members(pgid: int) -> list[int]:
@@ -43,33 +39,22 @@ def signal_group(pgid: int, sig: int) -> None:
         pass
 
 
-def dump_stacks(pgid: int, each: float = 0.1, budget: float = 2.0) -> None:
+def dump_stacks(pgid: int, reported: set[int], each: float = 0.1, budget: float = 2.0) -> None:
     """Ask every process of a hung run where it is: each writes its threads' stacks to stderr, one
-    after the other so that they do not interleave (at most `budget` seconds in all)."""
+    after the other so that they do not interleave (at most `budget` seconds in all). Only the
+    processes that `reported` their start catch the signal (a stdlib forkserver or resource tracker
+    does not, and would die of it); the newest first and the group's leader last: its children must
+    not see a sibling die meanwhile."""
     deadline = time.monotonic() + budget
-    # Only processes that catch the signal (a stdlib forkserver does not, and would die of it), the
-    # newest first and the group's leader last: its children must not see a sibling die meanwhile.
-    for pid in sorted(group_members(pgid), key=lambda pid: (pid == pgid, -pid)):
+    live = [pid for pid in group_members(pgid) if pid in reported]
+    for pid in sorted(live, key=lambda pid: (pid == pgid, -pid)):
         if time.monotonic() > deadline:
             break
-        if not _catches_stacks_signal(pid):
-            continue
         try:
             os.kill(pid, STACKS_SIGNAL)
         except (ProcessLookupError, PermissionError):
             continue
         time.sleep(each)
-
-
-def _catches_stacks_signal(pid: int) -> bool:
-    known = accel.catches_signal(pid, STACKS_SIGNAL)
-    if known is not None:
-        return known
-    try:
-        cmdline = " ".join(psutil.Process(pid).cmdline())
-    except psutil.Error:
-        return False
-    return not any(helper in cmdline for helper in NO_HANDLERS)
 
 
 def kill_group(pgid: int, grace: float = 1.0) -> bool:

@@ -27,6 +27,14 @@ class Relay(threading.Thread):
         self.error: str | None = None
         self._stopping = threading.Event()
         self._injected: deque[WireEvent] = deque()  # the server's own events during the run
+        self._reported: set[int] = set()  # pids that reported process.start: their signal handlers are set
+        self._reported_lock = threading.Lock()
+
+    def started_pids(self) -> set[int]:
+        """Every pid of the run that has reported its process.start (so it dumps its stacks on
+        STACKS_SIGNAL instead of dying of it): known from the stream, on every OS."""
+        with self._reported_lock:
+            return set(self._reported)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -49,6 +57,10 @@ class Relay(threading.Thread):
                 return
             while self._injected:
                 batch.append(self._injected.popleft())
+            started = [w[1] for w in batch if w[3] == "process.start"]
+            if started:
+                with self._reported_lock:
+                    self._reported.update(started)
             if batch:
                 encoded = Batch.encode(self.run_id, self.next_seq, batch)
                 self.next_seq += len(batch)

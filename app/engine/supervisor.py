@@ -64,7 +64,7 @@ class ProcessControl:
             if time.monotonic() > deadline:
                 self.stop_reason = (RunStatus.FAILED, f"time limit of {max_run_seconds:g} s per run exceeded")
                 log.warning("run %s hit its time limit; its processes' stacks follow on stderr", self.run_id)
-                dump_stacks(self.process.pid or 0)
+                dump_stacks(self.process.pid or 0, self.relay.started_pids())
                 break
         # The group's leader is the main process (pgid == its pid), unless it died before os.setpgid.
         kill_group(self.process.pid or 0, grace=1.0)
