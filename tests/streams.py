@@ -31,6 +31,7 @@ class Connection:
     after: int  # the last seq the reader had when it opened this connection (-1: none)
     frames: int = 0
     events: int = 0
+    sent_code: int | None = None  # the close code this client sent first, if it closed (e.g. 1009)
     close_code: int | None = None  # None: the connection could not be opened
 
 
@@ -66,7 +67,9 @@ class StreamRead:
             key = None if code is None else int(code)
             codes[key] = codes.get(key, 0) + 1
         shown = ", ".join(f"{code} x{n}" for code, n in codes.items())
-        return f"{len(self.events)} events, {self.reconnects} reconnect(s), close codes: {shown}"
+        closed = [c.sent_code for c in self.connections if c.sent_code is not None]
+        mine = f" (the reader closed with {closed})" if closed else ""
+        return f"{len(self.events)} events, {self.reconnects} reconnect(s), close codes: {shown}{mine}"
 
 
 def read_run_stream(
@@ -78,6 +81,7 @@ def read_run_stream(
     max_connections: int = 200,
     rcvbuf: int | None = None,
     max_queue: int = 16,
+    max_size: int | None = None,
 ) -> StreamRead:
     """Every event of the run's stream, reconnecting like the page does.
 
@@ -85,7 +89,10 @@ def read_run_stream(
     read while it runs: with a small `max_queue` (frames the client library buffers) and `rcvbuf` (the
     socket's receive buffer), the server's outbox for this client then fills up, as a slow page's does.
     hang_guard: seconds the whole read may take at most. max_connections: a bound on reconnects, so a
-    server that never finishes the stream fails the test instead of hanging it."""
+    server that never finishes the stream fails the test instead of hanging it. max_size: the largest
+    message accepted; None (no limit) as in a browser. The hub coalesces a tick's events into one frame,
+    which on a loaded machine can pass the websockets library's default of 1 MiB: the library then
+    closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop."""
     read = StreamRead()
     deadline = time.monotonic() + hang_guard
     delay = FIRST_DELAY
@@ -96,7 +103,9 @@ def read_run_stream(
         conn = Connection(url, after)
         read.connections.append(conn)
         try:
-            ws = connect(url, sock=_socket(url, rcvbuf), max_queue=max_queue, open_timeout=10)
+            ws = connect(
+                url, sock=_socket(url, rcvbuf), max_queue=max_queue, max_size=max_size, open_timeout=10
+            )
         except (OSError, InvalidHandshake, TimeoutError):
             ws = None
         if ws is not None:
@@ -152,6 +161,7 @@ def _read(
             conn.events += len(frame)
             if pauses:
                 pauses.pop()(read, ws)
-    except ConnectionClosed:
-        pass
+    except ConnectionClosed as closed:
+        if closed.sent is not None and (closed.rcvd is None or closed.rcvd_then_sent is False):
+            conn.sent_code = int(closed.sent.code)
     return ws.close_code
