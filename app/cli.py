@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.max_stored_events,
         help="events of all kept runs together (10,000,000); the oldest finished runs go first",
     )
+    limits.add_argument(
+        "--client-buffer",
+        type=int,
+        default=defaults.client_buffer_bytes,
+        metavar="BYTES",
+        help="bytes a WebSocket viewer may fall behind before it is dropped (8,388,608); "
+        "the dashboard then reconnects and resumes",
+    )
     serve.add_argument(
         "--data-dir",
         default=os.environ.get("MPSCOPE_DATA_DIR") or str(default_data_dir()),
@@ -280,6 +288,7 @@ def serve(args: argparse.Namespace) -> int:
             max_import_bytes=args.max_import,
             max_kept_runs=args.keep_runs,
             max_stored_events=args.max_stored_events,
+            client_buffer_bytes=args.client_buffer,
         ),
         data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
     )

@@ -167,9 +167,13 @@ function openRun(id) {
     onState: (state) => {
       if (current.id !== id) return;
       if (state === "unknown") missing();
-      else if (state === "waiting") runHeader.setMessage(() => t("run.reconnecting"));
+      // Dropped (too slow: 1013) or cut off (1006): say so until the stream has caught up again.
+      else if (state === "waiting" || state === "resuming") runHeader.setMessage(() => t("run.reconnecting"));
       else if (state === "open") runHeader.setMessage("");
       if (state === "closed" || state === "unknown") timeline.setLive(false);
+    },
+    onStats: (stats) => {
+      if (current.id === id) showStream(stats);
     },
   });
   getRun(id)
@@ -185,9 +189,32 @@ function openRun(id) {
     });
 }
 
+/**
+ * The run stream's own counts as test hooks on #page-run: data-stream-events (events handed to the
+ * views, each seq once), -last-seq, -reconnects, -duplicates (resumed overlap skipped), -gaps, -ended, -state.
+ * @param {import("./run-stream.js").StreamStats|null} stats null: no run is open (the hooks go)
+ */
+function showStream(stats) {
+  const { events, lastSeq, reconnects, duplicates, gaps, ended, state } = stats ?? {};
+  const hooks = {
+    streamEvents: events,
+    streamLastSeq: lastSeq,
+    streamReconnects: reconnects,
+    streamDuplicates: duplicates,
+    streamGaps: gaps,
+    streamEnded: ended,
+    streamState: state,
+  };
+  for (const [key, value] of Object.entries(hooks)) {
+    if (value === undefined) delete pages.run.dataset[key];
+    else if (pages.run.dataset[key] !== String(value)) pages.run.dataset[key] = String(value);
+  }
+}
+
 function closeRun() {
   current.stream?.stop();
   current.stream = null;
+  showStream(null);
   runCounters.reset(""); // stops its clock
   replayBar.reset();
   current.id = "";

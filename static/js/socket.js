@@ -1,4 +1,6 @@
 // socket.js: a WebSocket that reconnects with exponential backoff and hands over parsed JSON frames.
+// The wait before the next attempt doubles from MIN_DELAY up to MAX_DELAY (plus up to 30% jitter, so a
+// room of browsers dropped at once does not come back at once) and starts short again once frames flow.
 
 /**
  * @typedef {object} SocketOptions
@@ -19,6 +21,8 @@ export class ReconnectingSocket {
     this.ws = null;
     this.delay = MIN_DELAY;
     this.stopped = false;
+    /** connection attempts so far, the first one included */
+    this.attempts = 0;
     /** @type {number|undefined} */
     this.timer = undefined;
     this.connect();
@@ -26,6 +30,7 @@ export class ReconnectingSocket {
 
   connect() {
     if (this.stopped) return;
+    this.attempts++;
     this.opts.onState?.("connecting");
     const ws = new WebSocket(this.opts.url());
     this.ws = ws;
@@ -56,6 +61,11 @@ export class ReconnectingSocket {
       this.timer = window.setTimeout(() => this.connect(), this.delay + jitter);
       this.delay = Math.min(MAX_DELAY, this.delay * 2);
     });
+  }
+
+  /** Connection attempts after the first one. */
+  get reconnects() {
+    return Math.max(0, this.attempts - 1);
   }
 
   /** Close for good; no more frames or reconnects. */
