@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from tests.conftest import LiveServer
-
-
-def wait_finished(server: LiveServer, run_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
-        if run["status"] not in ("queued", "running"):
-            return run  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
-
-
-def start(server: LiveServer, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{server.url}/api/runs", json=body)
+from tests.helpers import LiveServer, post_run, wait_finished
 
 
 def test_health(live_server: LiveServer) -> None:
@@ -51,7 +36,7 @@ def test_scenarios_describe_themselves(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize("use_lock", [False, True])
 def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
-    response = start(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
+    response = post_run(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
     assert response.status_code == 201
     created = response.json()
     default = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")  # the server's --start-method
@@ -78,7 +63,7 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
 def test_start_method_is_honoured(live_server: LiveServer, method: str) -> None:
-    created = start(
+    created = post_run(
         live_server, {"scenario": "race", "params": {"increments": 10}, "start_method": method}
     ).json()
     run = wait_finished(live_server, created["id"])
@@ -105,7 +90,7 @@ def test_bad_input_is_a_422_naming_the_field(
     live_server: LiveServer, body: dict, field: str, words: str
 ) -> None:  # type: ignore[type-arg]
     before = len(httpx.get(f"{live_server.url}/api/runs").json())
-    response = start(live_server, body)
+    response = post_run(live_server, body)
     assert response.status_code == 422, response.text
     errors = response.json()["detail"]
     assert any(e["loc"][-1] == field and words in e["msg"] for e in errors), errors
@@ -113,7 +98,7 @@ def test_bad_input_is_a_422_naming_the_field(
 
 
 def test_unknown_things_are_404(live_server: LiveServer) -> None:
-    assert start(live_server, {"scenario": "nope"}).status_code == 404
+    assert post_run(live_server, {"scenario": "nope"}).status_code == 404
     for path in ("/api/runs/ffffffff", "/api/runs/ffffffff/events", "/api/scenarios/nope", "/runs/ffffffff"):
         response = httpx.get(f"{live_server.url}{path}")
         assert response.status_code == 404, path
@@ -158,7 +143,7 @@ def test_pages_carry_security_headers(live_server: LiveServer) -> None:
 
 
 def test_cancel_over_rest(live_server: LiveServer) -> None:
-    created = start(
+    created = post_run(
         live_server, {"scenario": "race", "params": {"workers": 2, "increments": 100, "delay_ms": 200}}
     )
     run_id = created.json()["id"]
@@ -170,7 +155,7 @@ def test_cancel_over_rest(live_server: LiveServer) -> None:
 
 def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
     body = {"scenario": "race", "params": {"workers": 1, "increments": 5}}
-    run = wait_finished(live_server, start(live_server, body).json()["id"])
+    run = wait_finished(live_server, post_run(live_server, body).json()["id"])
     mine = httpx.get(f"{live_server.url}/api/runs", params={"scenario": "race", "status": "succeeded"}).json()
     assert run["id"] in [r["id"] for r in mine] and all(r["scenario"] == "race" for r in mine)
     assert all(r["status"] == "succeeded" for r in mine)
@@ -183,7 +168,7 @@ def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
     ]
     assert httpx.get(f"{live_server.url}/api/runs", params={"status": "sleeping"}).status_code == 422
     # An active run must be cancelled first; a finished one goes, with its events.
-    long = start(
+    long = post_run(
         live_server, {"scenario": "race", "params": {"workers": 1, "increments": 200, "delay_ms": 50}}
     )
     assert httpx.delete(f"{live_server.url}/api/runs/{long.json()['id']}").status_code == 409
@@ -201,8 +186,8 @@ def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
 
 def test_a_run_records_its_seed(live_server: LiveServer) -> None:
     body = {"scenario": "race", "params": {"workers": 1, "increments": 5}, "seed": 7}
-    run = wait_finished(live_server, start(live_server, body).json()["id"])
+    run = wait_finished(live_server, post_run(live_server, body).json()["id"])
     assert run["seed"] == 7
     assert httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()[0]["data"]["seed"] == 7
-    bad = start(live_server, {**body, "seed": -1})
+    bad = post_run(live_server, {**body, "seed": -1})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "seed"

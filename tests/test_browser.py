@@ -13,58 +13,17 @@ The page runs under the app's Content-Security-Policy, so no in-page string eval
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser, expect, get_json
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 WORKERS = 4
 INCREMENTS = 2000
-RUN_TIMEOUT_MS = 90_000
-
-
-class Browser:
-    """A page plus every console error and uncaught exception it produced."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self.on_console)
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-    def on_console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.errors.append(f"console.error: {msg.text}")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 720})
-        try:
-            yield Browser(page)
-        finally:
-            chromium.close()
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def run_race(b: Browser, base: str, *, use_lock: bool, shot: str) -> tuple[str, Any]:
@@ -121,13 +80,13 @@ def test_race_without_lock_shows_the_lost_updates(live_server: Any, browser: Bro
     assert int(panel.get_attribute("data-expected")) == expected
     assert int(panel.get_attribute("data-actual")) == actual
     verdict = f"Lost updates: {lost:,}" if lost else "No lost updates"
-    sync_api.expect(panel.locator(".race-verdict")).to_contain_text(verdict)
+    expect(panel.locator(".race-verdict")).to_contain_text(verdict)
     assert_timeline_drawn(browser.page)
 
     # Back returns to the scenario form, forward to the run.
     browser.page.go_back()
     browser.page.wait_for_url(re.compile(r"/scenarios/race$"))
-    sync_api.expect(browser.page.get_by_role("button", name=re.compile(r"\bRun\b"))).to_be_visible()
+    expect(browser.page.get_by_role("button", name=re.compile(r"\bRun\b"))).to_be_visible()
     browser.page.go_forward()
     browser.page.wait_for_selector("[data-view=race][data-final=true]")
     assert browser.errors == []
@@ -139,8 +98,8 @@ def test_race_with_lock_loses_nothing(live_server: Any, browser: Browser) -> Non
     assert run["result"]["expected"] == run["result"]["actual"] == WORKERS * INCREMENTS
 
     assert panel.get_attribute("data-lost") == "0"
-    sync_api.expect(panel.locator(".race-verdict")).to_contain_text("No lost updates")
-    sync_api.expect(panel.locator(".race-lock")).to_contain_text("Lock used")
+    expect(panel.locator(".race-verdict")).to_contain_text("No lost updates")
+    expect(panel.locator(".race-lock")).to_contain_text("Lock used")
     assert_timeline_drawn(browser.page)
     assert browser.errors == []
 

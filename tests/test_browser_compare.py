@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser, get_json, sync_api  # noqa: F401 (fixture)
+from tests.helpers import ARTIFACTS, Browser, expect, get_json
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def cell(page: Any, metric: str, side: str) -> Any:
     return page.locator(f"#cmp-table tr[data-metric='{metric}'] td[data-side={side}]")
 
 
-def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     for _ in range(3):  # losing updates is likely, not certain: a lucky run loses none
         unlocked = finished_race(base, use_lock=False)
@@ -53,9 +53,9 @@ def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Brows
         section = page.locator(f".cmp-run[data-side={side}]")
         assert section.get_attribute("data-run") == run["id"]
         label = section.locator(".cmp-label")
-        sync_api.expect(label).to_contain_text("race")
-        sync_api.expect(label).to_contain_text(f"use_lock={'true' if side == 'b' else 'false'}")
-        sync_api.expect(label).to_contain_text(run["start_method"])
+        expect(label).to_contain_text("race")
+        expect(label).to_contain_text(f"use_lock={'true' if side == 'b' else 'false'}")
+        expect(label).to_contain_text(run["start_method"])
         page.wait_for_selector(f"#timeline-{side}[data-lanes='{WORKERS + 1}']")
 
     # Summary: lost updates from the events' run.end result, as the API reports them.
@@ -112,7 +112,7 @@ def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Brows
     assert browser.errors == []
 
 
-def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     unlocked = finished_race(base, use_lock=False)
     locked = finished_race(base, use_lock=True)
@@ -127,7 +127,7 @@ def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:
     assert browser.errors == []
 
 
-def test_run_list_links_two_picked_runs(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_run_list_links_two_picked_runs(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     first = finished_race(base, use_lock=False)
     second = finished_race(base, use_lock=True)

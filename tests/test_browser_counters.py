@@ -8,40 +8,26 @@ data-emit-us (mean µs per emit). The page's CSP refuses wait_for_function, so l
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, Browser, chromium, expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PARAMS = {"processes": 2, "events": 20000, "rate": 5000}  # 10,000 events/s for 4 s
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-        page.on("console", lambda m: errors.append(f"console.error: {m.text}") if m.type == "error" else None)
-        try:
-            yield page
-            assert errors == []
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        b = Browser(launched.new_page(viewport={"width": 1280, "height": 800}))
+        yield b.page
+        assert b.errors == []
 
 
 def post_run(base: str, params: dict[str, int]) -> Any:
@@ -77,14 +63,14 @@ def test_counters_show_rate_drops_viewers_and_overhead(live_server: Any, page: A
 
     page.wait_for_selector("#run-counters[data-rate-mode=average]", timeout=60_000)
     page.wait_for_selector("mp-timeline[data-ended=true]")
-    sync_api.expect(strip).not_to_have_attribute("data-emits", "0")
+    expect(strip).not_to_have_attribute("data-emits", "0")
     end = counters(page)
     assert end["dropped"] == "0"
     assert int(end["rate"]) > 0  # the run's average: its events over its duration
     assert int(end["emits"]) >= 2 * PARAMS["events"]  # every emitter's emits, and more
     assert float(end["emitUs"]) > 0
-    sync_api.expect(strip.locator(".counter.good")).to_contain_text("0")
-    sync_api.expect(strip).to_contain_text("µs")
-    sync_api.expect(strip).to_contain_text("average over")
+    expect(strip.locator(".counter.good")).to_contain_text("0")
+    expect(strip).to_contain_text("µs")
+    expect(strip).to_contain_text("average over")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "counters.png"))

@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser  # noqa: F401
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_worker_that_raises_shows_failed_with_its_traceback(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_a_worker_that_raises_shows_failed_with_its_traceback(live_server: Any, browser: Browser) -> None:
     page = browser.page
     page.goto(f"{live_server.url}/scenarios/processes")
     page.locator("button.preset[data-preset='a worker raises']").click()
@@ -34,7 +34,7 @@ def test_a_worker_that_raises_shows_failed_with_its_traceback(live_server: Any, 
     assert browser.errors == []
 
 
-def test_a_killed_worker_shows_failed_naming_the_signal(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_a_killed_worker_shows_failed_naming_the_signal(live_server: Any, browser: Browser) -> None:
     body = {"scenario": "race", "params": {"workers": 3, "increments": 1000, "delay_ms": 20}}
     run_id = httpx.post(f"{live_server.url}/api/runs", json=body).json()["id"]
     page = browser.page

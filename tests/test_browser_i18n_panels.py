@@ -7,7 +7,7 @@ the run list is compared with the English catalogue (static/js/i18n.js's strings
 words included): a text that is still an English catalogue string whose Chinese differs fails the
 test, naming it. Screenshots: tests/artifacts/zh-race.png, zh-queue.png, zh-pool.png, and
 zh-race-projector.png, zh-queue-projector.png in the projector theme (all 1280 px wide, full page).
-Fixtures come from tests/test_browser.py and tests/conftest.py.
+Fixtures come from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, Browser, expect
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +113,7 @@ def leftovers(page: Any) -> list[str]:
     return list(result["found"])
 
 
-def test_every_view_speaks_chinese(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_every_view_speaks_chinese(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     ids = {scenario: finished_run(base, scenario, params) for scenario, params in RUNS.items()}
     page = browser.page

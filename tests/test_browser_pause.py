@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser  # noqa: F401
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser
 
 pytestmark = pytest.mark.browser
 

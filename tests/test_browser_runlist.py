@@ -3,7 +3,7 @@
 Hooks (static/js/components/run-list.js): `#run-filter-scenario`, `#run-filter-status`,
 `.run-item[data-run-id][data-status]`, `.run-delete`, `.run-confirm-yes` / `.run-confirm-no`,
 `.run-error`, `.run-list-notice`. A deletion reaches a second open dashboard through the lobby
-WebSocket. Fixtures come from tests/test_browser.py and tests/conftest.py; screenshot
+WebSocket. Fixtures come from tests/conftest.py; screenshot
 tests/artifacts/run-list-filter.png.
 """
 
@@ -15,10 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, Browser, expect
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +42,7 @@ def row(page: Any, run_id: str) -> Any:
     return page.locator(f".run-item[data-run-id='{run_id}']")
 
 
-def test_filter_and_delete_runs(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_filter_and_delete_runs(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     races = [start(base, "race", workers=2, increments=100) for _ in range(2)]
     queue = start(base, "queue", producers=1, consumers=1, items=3, produce_ms=0, consume_ms=0)
@@ -117,7 +114,7 @@ def test_filter_and_delete_runs(live_server: Any, browser: Browser) -> None:  # 
     other.close()
 
 
-def test_a_running_run_cannot_be_deleted(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_a_running_run_cannot_be_deleted(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     done = start(base, "race", workers=2, increments=100)
     wait_final(base, done)

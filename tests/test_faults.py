@@ -12,9 +12,7 @@ import pytest
 
 from app.run import Run, RunStatus
 from app.runs import RunManager
-from tests.test_runs import events, finished, with_manager
-
-METHODS = ("forkserver", "spawn", "fork")
+from tests.helpers import METHODS, events, finished, with_manager
 
 
 async def wait_for(run: Run, predicate: Any, timeout: float = 20) -> list[dict[str, Any]]:

@@ -19,9 +19,7 @@ from app.history import History, HistoryBusy, StoredEvents, read_run
 from app.hub import Hub
 from app.run import Run, RunStatus
 from app.runs import RunManager
-from tests.conftest import start_server, stop_server
-from tests.test_api import wait_finished
-from tests.test_ws import read_all
+from tests.helpers import read_all, start_server, stop_server, wait_finished
 
 
 def encoded(run_id: str, first: int, count: int) -> list[bytes]:

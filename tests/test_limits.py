@@ -15,8 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.conftest import ROOT, LiveServer, start_server, stop_server
-from tests.test_api import wait_finished
+from tests.helpers import ROOT, LiveServer, start_server, stop_server, wait_finished
 
 
 def test_oversized_body_is_413(live_server: LiveServer) -> None:

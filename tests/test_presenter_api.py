@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server
 
 VIEW = {"path": "/runs/abc123", "replay": {"state": "paused", "index": 7, "t": 123456, "speed": 0.5}}
 

@@ -3,46 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import orjson
 import pytest
 
-from app.config import Limits, Settings
 from app.errors import InvalidRequest, LimitExceeded, RunNotActive, UnknownRun, UnknownScenario
-from app.hub import Hub
 from app.procs import group_members
 from app.run import Run, RunStatus
 from app.runs import RunManager
+from tests.helpers import METHODS, events, finished, start_and_finish, with_manager
 from tests.plugins import TEST_REGISTRY
-
-METHODS = ("forkserver", "spawn", "fork")
-T = TypeVar("T")
-
-
-def with_manager(body: Callable[[RunManager], Awaitable[T]], **limits: Any) -> T:
-    async def main() -> T:
-        manager = RunManager(Settings(limits=Limits(**limits)), Hub(0.016, 8 << 20), TEST_REGISTRY)
-        try:
-            return await body(manager)
-        finally:
-            await manager.shutdown()
-
-    return asyncio.run(main())
-
-
-async def finished(run: Run, timeout: float = 60) -> Run:
-    deadline = time.monotonic() + timeout
-    while run.active:
-        assert time.monotonic() < deadline, f"run {run.id} still {run.status} after {timeout} s"
-        await asyncio.sleep(0.01)
-    return run
-
-
-def events(run: Run) -> list[dict[str, Any]]:
-    return [orjson.loads(e) for e in run.events]
 
 
 def lost_updates_from_events(evs: list[dict[str, Any]]) -> int:
@@ -83,7 +53,7 @@ def lock_holds(evs: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
 
 
 def test_lock_holds_never_overlap_and_every_increment_is_inside_one() -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "race", {"use_lock": True, "increments": 200}))
+    run = with_manager(lambda m: start_and_finish(m, "race", {"use_lock": True, "increments": 200}))
     evs = events(run)
     holds = sorted(lock_holds(evs))
     assert len(holds) == 4 * 200
@@ -93,15 +63,9 @@ def test_lock_holds_never_overlap_and_every_increment_is_inside_one() -> None:
     assert [w["data"]["value"] for w in sorted(writes, key=lambda e: e["t"])] == list(range(1, 801))
 
 
-async def _start_and_finish(
-    m: RunManager, scenario: str, params: dict[str, Any], method: str | None = None
-) -> Run:
-    return await finished(await m.start(scenario, params, method))
-
-
 def test_tutorial_preset_reproduces_the_tutorial() -> None:
     preset = TEST_REGISTRY["race"].presets["tutorial"]
-    run = with_manager(lambda m: _start_and_finish(m, "race", preset))
+    run = with_manager(lambda m: start_and_finish(m, "race", preset))
     assert run.result == {"expected": 5, "actual": 5, "lost": 0, "use_lock": True}
     evs = events(run)
     workers = {e["proc"] for e in evs if e["kind"] == "process.start" and e["proc"] != "main"}
@@ -112,7 +76,7 @@ def test_tutorial_preset_reproduces_the_tutorial() -> None:
 
 
 def test_stream_is_contiguous_starts_with_run_start_and_ends_with_run_end() -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "race", {"increments": 50}))
+    run = with_manager(lambda m: start_and_finish(m, "race", {"increments": 50}))
     evs = events(run)
     assert [e["seq"] for e in evs] == list(range(len(evs)))
     assert evs[0]["kind"] == "run.start" and evs[-1]["kind"] == "run.end"
@@ -178,13 +142,13 @@ def test_cancel_kills_the_whole_tree(method: str) -> None:
 
 
 def test_time_limit_fails_the_run_and_reaps_it() -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "test-sleep", {"seconds": 60}), max_run_seconds=1.5)
+    run = with_manager(lambda m: start_and_finish(m, "test-sleep", {"seconds": 60}), max_run_seconds=1.5)
     assert run.status == RunStatus.FAILED
     assert "time limit of 1.5 s" in (run.error or "")
 
 
 def test_worker_exception_fails_the_run_with_its_traceback() -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "test-crash", {"workers": 2}))
+    run = with_manager(lambda m: start_and_finish(m, "test-crash", {"workers": 2}))
     assert run.status == RunStatus.FAILED
     error = run.error or ""
     assert "worker-0" in error and "exited with code 1" in error
@@ -193,7 +157,7 @@ def test_worker_exception_fails_the_run_with_its_traceback() -> None:
 
 def test_event_limit_stops_the_run_and_counts_what_it_refused() -> None:
     run = with_manager(
-        lambda m: _start_and_finish(m, "test-flood", {"events": 50_000}), max_events_per_run=5000
+        lambda m: start_and_finish(m, "test-flood", {"events": 50_000}), max_events_per_run=5000
     )
     assert run.status == RunStatus.FAILED
     assert "5,000 events" in (run.error or "")
@@ -214,7 +178,7 @@ def test_shutdown_cancels_active_runs() -> None:
 
 def test_history_keeps_the_newest_finished_runs_and_counts_what_it_forgets() -> None:
     async def body(m: RunManager) -> tuple[list[Run], RunManager]:
-        runs = [await _start_and_finish(m, "race", {"workers": 1, "increments": 5}) for _ in range(3)]
+        runs = [await start_and_finish(m, "race", {"workers": 1, "increments": 5}) for _ in range(3)]
         return runs, m
 
     runs, m = with_manager(body, max_kept_runs=2)
@@ -261,7 +225,7 @@ def test_paused_time_does_not_count_against_the_time_limit() -> None:
 
 def test_only_a_live_run_can_be_paused() -> None:
     async def body(m: RunManager) -> None:
-        run = await _start_and_finish(m, "race", {"workers": 1, "increments": 5})
+        run = await start_and_finish(m, "race", {"workers": 1, "increments": 5})
         with pytest.raises(RunNotActive):
             m.pause(run.id)
 

@@ -10,8 +10,8 @@ import pytest
 from app.errors import InvalidRequest
 from app.run import Run, RunStatus
 from app.runs import RunManager
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PRESETS = TEST_REGISTRY["deadlock"].presets
 FAST = {"rounds": 3, "hold_ms": 100, "timeout_ms": 300}

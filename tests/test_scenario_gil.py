@@ -18,8 +18,8 @@ import pytest
 from app.errors import InvalidRequest
 from app.run import Run, RunStatus
 from app.runs import RunManager
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PHASES = ["cpu-threads", "cpu-processes", "io-threads", "io-processes"]
 PRESET = TEST_REGISTRY["gil"].presets["tutorial"]

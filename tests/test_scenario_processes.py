@@ -9,8 +9,8 @@ import pytest
 from app.errors import InvalidRequest
 from app.run import RunStatus
 from app.runs import RunManager
+from tests.helpers import METHODS, events, start_and_finish, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
 STAGES = ("process.create", "process.start", "log", "process.exit", "process.join")
 
@@ -26,7 +26,7 @@ def stage_times(evs: list[dict[str, Any]], name: str) -> list[int]:
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("params", [{"workers": 3, "sleep_ms": 500}, {}], ids=["tutorial-short", "defaults"])
 def test_every_process_lives_its_whole_lifecycle(method: str, params: dict[str, Any]) -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "processes", params, method))
+    run = with_manager(lambda m: start_and_finish(m, "processes", params, method))
     assert run.status == RunStatus.SUCCEEDED, run.error
     workers = run.params["workers"]
     result = run.result

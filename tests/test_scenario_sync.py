@@ -10,8 +10,8 @@ import pytest
 from app.errors import InvalidRequest
 from app.run import Run, RunStatus
 from app.runs import RunManager
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PRESET = TEST_REGISTRY["sync"].presets["semaphore 2 of 6"]
 DEFAULTS = TEST_REGISTRY["sync"].Params().model_dump()

@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SERVERS, LiveServer, live_descendants, start_server, stop_server, wait_gone
-from tests.test_api import wait_finished
+from tests.helpers import (
+    ROOT,
+    SERVERS,
+    LiveServer,
+    live_descendants,
+    start_server,
+    stop_server,
+    wait_finished,
+    wait_gone,
+)
 
 RACE = {"scenario": "race", "params": {"workers": 2, "increments": 5}}
 

@@ -29,8 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app.export import from_ndjson
-from tests.conftest import ROOT, LiveServer, start_server, stop_server, wait_gone
-from tests.test_api import wait_finished
+from tests.helpers import ROOT, LiveServer, start_server, stop_server, wait_finished, wait_gone
 
 PROGRAMS = Path(__file__).parent / "trace_programs"
 METHODS = ("spawn", "fork", "forkserver")

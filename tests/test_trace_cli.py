@@ -21,7 +21,7 @@ from app.config import Settings
 from app.export import from_ndjson
 from app.server import create_app
 from app.traces import TraceRuns
-from tests.conftest import ROOT, wait_gone
+from tests.helpers import ROOT, wait_gone
 
 ENV = {k: v for k, v in os.environ.items() if k != "MPSCOPE_URL"} | {"PYTHONUNBUFFERED": "1"}
 MODULE = "tests.trace_programs.array_lock"  # exits 3 on purpose
