@@ -4,23 +4,41 @@ no-orphans check. The helpers they use (start_server, stop_server, Browser, ...)
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 
-import psutil
 import pytest
 
 from tests.helpers import (
+    ORPHAN_GRACE_S,
+    ORPHANS,
     Browser,
     LiveServer,
+    become_subreaper,
     chromium,
+    describe,
     is_long_lived,
-    live_descendants,
+    kill_all,
+    ours,
+    reap_adopted_zombies,
     start_server,
     stop_server,
     wait_gone,
 )
+
+pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    become_subreaper()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reap_adopted_zombies()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"orphan check: {ORPHANS.describe()}"
 
 
 @pytest.fixture(scope="session")
@@ -40,22 +58,20 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
-def no_orphans(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a process behind: any descendant of this test process, or of the live
-    server, that was not there before the test (the stdlib's forkserver and resource tracker aside)."""
-    me = os.getpid()
-    before = {p.pid for p in live_descendants(me)}
+def no_orphans() -> Iterator[None]:
+    """Fail a test that leaves a process behind: any process that was not there before the test, among
+    pytest's descendants (pytest is a child subreaper: a process whose parent died is re-parented to
+    pytest, so it stays one) and the servers' sessions; the stdlib's forkserver and resource tracker
+    of pytest and of a running server aside. Zombies re-parented to pytest are reaped here."""
+    reap_adopted_zombies()
+    before = set(ours())
     yield
-    new = [p for p in live_descendants(me) if p.pid not in before and not is_long_lived(p)]
-    left = wait_gone(new, 10)
+    new = [p for pid, p in ours().items() if pid not in before and not is_long_lived(p)]
+    left = wait_gone(new, ORPHAN_GRACE_S)
+    reap_adopted_zombies()
     if left:
-        for p in left:
-            with contextlib.suppress(psutil.Error):
-                p.kill()
-        names = []
-        for p in left:
-            try:
-                names.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
-            except psutil.Error:  # gone, or a zombie by now
-                names.append(str(p.pid))
+        names = describe(left)
+        kill_all(left)
+        wait_gone(left, 5)
+        reap_adopted_zombies()
         pytest.fail(f"test left {len(left)} process(es) alive: {names}")

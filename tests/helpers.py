@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import json
+import multiprocessing.forkserver
+import multiprocessing.popen_fork
+import multiprocessing.resource_tracker
 import os
 import shutil
 import signal
@@ -19,7 +24,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +45,19 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 METHODS = ("forkserver", "spawn", "fork")
 # The race tutorial preset: 5 workers, +1 each, with the Lock, 100 ms inside it.
 RACE_TUTORIAL = {"workers": 5, "increments": 1, "use_lock": True, "delay_ms": 0, "hold_ms": 100}
+
+
+def wait_until(predicate: Callable[[], T | None], guard_s: float, what: str, interval: float = 0.05) -> T:
+    """Poll `predicate` until it returns something truthy, and return that. `guard_s` is a hang guard:
+    10x or more the time it normally takes; running into it is a bug, not slowness."""
+    deadline = time.monotonic() + guard_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"HANG GUARD: {what}: not within {guard_s:g} s")
+        time.sleep(interval)
 
 
 # -- runs in this process (a RunManager without HTTP) -----------------------------------------------
@@ -117,33 +135,52 @@ def read_all(ws: Any, timeout: float = 60) -> tuple[list[list[dict[str, Any]]], 
 
 # -- processes ------------------------------------------------------------------------------------
 STDLIB_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+PR_SET_CHILD_SUBREAPER = 36
+# How long a process the test started gets to go at its end (10x+ a clean exit's ~0.5 s).
+ORPHAN_GRACE_S = float(os.environ.get("MPSCOPE_TEST_ORPHAN_GRACE_S", "10"))
 
 
-def is_long_lived(proc: psutil.Process) -> bool:
-    """A server started by a fixture, or the forkserver / resource tracker of this test process or of
-    such a server: they live as long as their parent. A run's own nested forkserver is not exempt."""
+@dataclass
+class OrphanCheck:
+    """How the no_orphans fixture finds this session's processes. With the subreaper (Linux), every
+    process started from here stays a descendant of pytest even when its parent dies (it is re-parented
+    to pytest, not to init), so walking pytest's children sees it. Without, the check also finds the
+    processes of the servers' sessions (start_server starts each in a session of its own), but an
+    orphan of a run started in this process (a RunManager without HTTP) escapes it."""
+
+    subreaper: bool = False
+    why_not: str = ""
+    sessions: set[int] = field(default_factory=set)  # every server's session, kept after it stopped
+
+    def describe(self) -> str:
+        if self.subreaper:
+            return "pytest is a child subreaper: orphaned descendants stay visible to no_orphans"
+        return (
+            f"NO subreaper ({self.why_not}): no_orphans falls back to the servers' sessions; "
+            "orphans of runs started inside pytest are not seen"
+        )
+
+
+ORPHANS = OrphanCheck()
+
+
+def become_subreaper() -> None:
+    """Make this process a child subreaper (Linux's prctl), once; else say why not in ORPHANS."""
+    if os.environ.get("MPSCOPE_TEST_NO_SUBREAPER"):
+        ORPHANS.why_not = "MPSCOPE_TEST_NO_SUBREAPER is set"
+        return
+    if not sys.platform.startswith("linux"):
+        ORPHANS.why_not = f"prctl(PR_SET_CHILD_SUBREAPER) is Linux only, this is {sys.platform}"
+        return
     try:
-        if proc.pid in SERVERS:
-            return True
-        cmdline = " ".join(proc.cmdline())
-        return proc.ppid() in SERVERS | {os.getpid()} and any(h in cmdline for h in STDLIB_HELPERS)
-    except psutil.Error:
-        return False
-
-
-def live_descendants(pid: int) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    alive = []
-    for child in children:
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE:
-                alive.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+            ORPHANS.why_not = f"prctl failed: {os.strerror(ctypes.get_errno())}"
+            return
+    except (OSError, AttributeError) as exc:
+        ORPHANS.why_not = f"prctl unavailable: {exc}"
+        return
+    ORPHANS.subreaper = True
 
 
 def _alive(p: psutil.Process) -> bool:
@@ -153,14 +190,116 @@ def _alive(p: psutil.Process) -> bool:
         return False
 
 
+def live_descendants(pid: int) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    return [child for child in children if _alive(child)]
+
+
+def session_members(sessions: set[int]) -> list[psutil.Process]:
+    """Live processes in any of these sessions (a server's descendants, wherever they were re-parented)."""
+    if not sessions:
+        return []
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getsid(proc.pid) in sessions and _alive(proc):
+                members.append(proc)
+        except (OSError, psutil.Error):
+            continue
+    return members
+
+
+def ours() -> dict[int, psutil.Process]:
+    """Every live process this session answers for: pytest's descendants and the servers' sessions."""
+    procs = {p.pid: p for p in live_descendants(os.getpid())}
+    for p in session_members(ORPHANS.sessions):
+        procs.setdefault(p.pid, p)
+    procs.pop(os.getpid(), None)
+    return procs
+
+
+def own_helpers() -> set[int]:
+    """pytest's own forkserver and resource tracker: they live as long as pytest does."""
+    pids = {
+        getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None),
+        getattr(multiprocessing.resource_tracker._resource_tracker, "_pid", None),
+    }
+    return {pid for pid in pids if pid}
+
+
+def is_long_lived(proc: psutil.Process) -> bool:
+    """A server started by start_server (and not yet stopped) or its stdlib forkserver / resource
+    tracker, or pytest's own: they live as long as their parent. A run's nested forkserver is not
+    exempt, even once re-parented to pytest."""
+    try:
+        if proc.pid in SERVERS or proc.pid in own_helpers():
+            return True
+        return proc.ppid() in SERVERS and any(h in " ".join(proc.cmdline()) for h in STDLIB_HELPERS)
+    except psutil.Error:
+        return False
+
+
 def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """The processes still alive after up to `timeout` seconds (a bound for them to exit in)."""
     gone_deadline = time.monotonic() + timeout
     left = procs
     while left and time.monotonic() < gone_deadline:
         left = [p for p in left if _alive(p)]
         if left:
             time.sleep(0.05)
-    return left
+    return [p for p in left if _alive(p)]
+
+
+def describe(procs: list[psutil.Process]) -> list[str]:
+    names = []
+    for p in procs:
+        try:
+            names.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
+        except psutil.Error:  # gone, or a zombie by now
+            names.append(str(p.pid))
+    return names
+
+
+def _known_children() -> set[int]:
+    """Children whose exit status belongs to an object here: a subprocess.Popen or a multiprocessing
+    Process not yet waited for, and pytest's forkserver and resource tracker (the stdlib waits for
+    them by pid). Reaping one of those would make its owner see a wrong exit code, or fail."""
+    pids = own_helpers()
+    for obj in gc.get_objects():
+        if isinstance(obj, subprocess.Popen | multiprocessing.popen_fork.Popen) and obj.returncode is None:
+            pids.add(obj.pid)
+    return pids
+
+
+def reap_adopted_zombies() -> list[int]:
+    """Wait for the zombies that were re-parented to pytest (it is their subreaper, so nobody else
+    will), and only for those: a child some Popen object knows is left to that object."""
+    zombies = []
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    zombies.append(child.pid)
+    if not zombies:
+        return []
+    known = _known_children()
+    reaped = []
+    for pid in zombies:
+        if pid in known:
+            continue
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                reaped.append(pid)
+    return reaped
+
+
+def kill_all(procs: list[psutil.Process]) -> None:
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
 
 
 # -- servers --------------------------------------------------------------------------------------
@@ -189,7 +328,8 @@ class LiveServer:
 
 
 def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
-    """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose."""
+    """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
+    leads a session of its own: its descendants stay findable by session, even once re-parented."""
     port = free_port()
     log = tmp / f"server-{port}.log"
     if "--data-dir" not in args and "--no-history" not in args:
@@ -200,7 +340,9 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Li
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
+    ORPHANS.sessions.add(process.pid)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -213,10 +355,12 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Li
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
 
 
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+    """Stop the server with `sig`; asserts that it and every process of its session are gone."""
     descendants = live_descendants(server.process.pid)
     SERVERS.discard(server.process.pid)
     server.process.send_signal(sig)
@@ -224,11 +368,15 @@ def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 
         code = server.process.wait(timeout)
     except subprocess.TimeoutExpired:
         server.process.kill()
+        server.process.wait()
         raise AssertionError(
             f"server did not exit within {timeout} s of {sig!r}:\n{server.output()}"
         ) from None
-    left = wait_gone(descendants, 5)
-    assert not left, f"processes left after the server stopped: {[p.pid for p in left]}"
+    left = wait_gone(descendants + session_members({server.process.pid}), 5)
+    if left:
+        names = describe(left)
+        kill_all(left)
+        raise AssertionError(f"processes left after the server stopped: {names}")
     return code
 
 
