@@ -263,13 +263,17 @@ def describe(procs: list[psutil.Process]) -> list[str]:
     return names
 
 
+POPENS = (subprocess.Popen, multiprocessing.popen_fork.Popen)
+
+
 def _known_children() -> set[int]:
     """Children whose exit status belongs to an object here: a subprocess.Popen or a multiprocessing
     Process not yet waited for, and pytest's forkserver and resource tracker (the stdlib waits for
     them by pid). Reaping one of those would make its owner see a wrong exit code, or fail."""
     pids = own_helpers()
     for obj in gc.get_objects():
-        if isinstance(obj, subprocess.Popen | multiprocessing.popen_fork.Popen) and obj.returncode is None:
+        # By type, not isinstance: gc also holds weak proxies, whose isinstance raises once they are dead.
+        if issubclass(type(obj), POPENS) and obj.returncode is None:
             pids.add(obj.pid)
     return pids
 
