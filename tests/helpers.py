@@ -1,8 +1,8 @@
-"""What the test modules share: servers, runs, browsers and process checks.
+"""What the test modules share: servers, runs, browsers, process checks and hang guards.
 
 Plain functions and classes, imported by the test modules; the fixtures built on them (live_server,
-browser, the autouse no_orphans check) are in tests/conftest.py. No test module imports another test
-module.
+browser, the autouse no_orphans and no_hangs checks) are in tests/conftest.py. No test module imports
+another test module.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import gc
 import json
+import logging
 import multiprocessing.forkserver
 import multiprocessing.popen_fork
 import multiprocessing.resource_tracker
@@ -21,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
@@ -45,22 +47,36 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 METHODS = ("forkserver", "spawn", "fork")
 # The race tutorial preset: 5 workers, +1 each, with the Lock, 100 ms inside it.
 RACE_TUTORIAL = {"workers": 5, "increments": 1, "use_lock": True, "delay_ms": 0, "hold_ms": 100}
+FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+
+
+# -- hangs ------------------------------------------------------------------------------------------
+class HangError(AssertionError):
+    """A hang, a leaked process or a leaked run slot: a bug, never a flake. tests/hangs.py records every
+    test that fails with one, and scripts/test then fails even if the test passes when run again."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind.upper()}: {message}")
+        self.kind = kind
 
 
 def wait_until(predicate: Callable[[], T | None], guard_s: float, what: str, interval: float = 0.05) -> T:
     """Poll `predicate` until it returns something truthy, and return that. `guard_s` is a hang guard:
-    10x or more the time it normally takes; running into it is a bug, not slowness."""
+    10x or more the time it normally takes. Running into it is a hang (HangError), not slowness."""
     deadline = time.monotonic() + guard_s
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"HANG GUARD: {what}: not within {guard_s:g} s")
+            raise HangError("hang guard", f"{what}: not within {guard_s:g} s")
         time.sleep(interval)
 
 
 # -- runs in this process (a RunManager without HTTP) -----------------------------------------------
+RUN_HANG_GUARD_S = 60  # 10x+ the longest run a test starts (~5 s); the server's own time limit is 60 s too
+
+
 def with_manager(body: Callable[[RunManager], Awaitable[T]], **limits: Any) -> T:
     async def main() -> T:
         manager = RunManager(Settings(limits=Limits(**limits)), Hub(0.016, 8 << 20), TEST_REGISTRY)
@@ -72,10 +88,14 @@ def with_manager(body: Callable[[RunManager], Awaitable[T]], **limits: Any) -> T
     return asyncio.run(main())
 
 
-async def finished(run: Run, timeout: float = 60) -> Run:
-    deadline = time.monotonic() + timeout
+async def finished(run: Run, guard_s: float = RUN_HANG_GUARD_S, *, timeout: float | None = None) -> Run:
+    """The run, once it has ended. `guard_s` is a hang guard, not a performance bound (`timeout`: its
+    older name, still used by tests/test_scenario_executor.py)."""
+    guard_s = guard_s if timeout is None else timeout
+    deadline = time.monotonic() + guard_s
     while run.active:
-        assert time.monotonic() < deadline, f"run {run.id} still {run.status} after {timeout} s"
+        if time.monotonic() >= deadline:
+            raise HangError("hang guard", f"run {run.id} still {run.status} after {guard_s:g} s")
         await asyncio.sleep(0.01)
     return run
 
@@ -104,28 +124,43 @@ def post_json(url: str, body: dict[str, Any]) -> Any:
 
 def post_run(server: LiveServer, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
     """POST /api/runs with this body, as it is (tests of refusals send bodies that are wrong)."""
-    return httpx.post(f"{server.url}/api/runs", json=body, **kwargs)
+    return httpx.post(f"{server.url}/api/runs", json=body, timeout=10, **kwargs)
 
 
-def wait_finished(server: LiveServer, run_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
-        if run["status"] not in ("queued", "running"):
-            return run  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+def start_run(base: str, scenario: str, headers: dict[str, str] | None = None, **params: Any) -> str:
+    answer = httpx.post(
+        f"{base}/api/runs", json={"scenario": scenario, "params": params}, headers=headers, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
 
 
-def read_all(ws: Any, timeout: float = 60) -> tuple[list[list[dict[str, Any]]], int | None]:
-    """Every frame until the server closes; returns the frames and the close code."""
+def wait_finished(server: LiveServer | str, run_id: str, guard_s: float = RUN_HANG_GUARD_S) -> dict[str, Any]:
+    """The run's summary once it has ended; `guard_s` is a hang guard (a run ends by the server's time
+    limit at the latest; a test whose run hits it fails as a hang anyway, see tests/conftest.py)."""
+    base = server if isinstance(server, str) else server.url
+
+    def ended() -> dict[str, Any] | None:
+        run: dict[str, Any] = httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()
+        return run if run["status"] in FINAL else None
+
+    return wait_until(ended, guard_s, f"run {run_id} did not end")
+
+
+def read_all(ws: Any, guard_s: float = RUN_HANG_GUARD_S) -> tuple[list[list[dict[str, Any]]], int | None]:
+    """Every frame of a WebSocket until the server closes it; returns the frames and the close code."""
     from websockets.exceptions import ConnectionClosed
 
     frames = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + guard_s
     try:
-        while time.monotonic() < deadline:
-            message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        while True:
+            if time.monotonic() >= deadline:
+                raise HangError("hang guard", f"the stream did not end within {guard_s:g} s")
+            try:
+                message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                continue  # the guard above decides
             assert isinstance(message, str), "frames are text"
             frames.append(orjson.loads(message))
     except ConnectionClosed:
@@ -254,11 +289,12 @@ def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Proces
 
 
 def describe(procs: list[psutil.Process]) -> list[str]:
+    """Each process as "pid (parent, process group) command line", for a failure message."""
     names = []
     for p in procs:
         try:
-            names.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
-        except psutil.Error:  # gone, or a zombie by now
+            names.append(f"{p.pid} (ppid {p.ppid()}, pgid {os.getpgid(p.pid)}) {' '.join(p.cmdline())[:80]}")
+        except (OSError, psutil.Error):  # gone, or a zombie by now
             names.append(str(p.pid))
     return names
 
@@ -308,6 +344,7 @@ def kill_all(procs: list[psutil.Process]) -> None:
 
 # -- servers --------------------------------------------------------------------------------------
 SERVERS: set[int] = set()  # pids of servers started by start_server and not yet stopped
+SERVER_HANG_GUARD_S = 30  # 10x+ a server's start (~1-3 s on a busy machine)
 
 
 def free_port() -> int:
@@ -331,6 +368,41 @@ class LiveServer:
         return self.log.read_text(errors="replace")
 
 
+class ServerLogs:
+    """Every server log of this session, and how far the time-limit check has read each one."""
+
+    def __init__(self) -> None:
+        self.read_to: dict[Path, int] = {}
+        self.lock = threading.Lock()
+
+    def add(self, log: Path) -> None:
+        with self.lock:
+            self.read_to.setdefault(log, 0)
+
+    def new_lines(self, needle: str) -> list[str]:
+        """Lines containing `needle` written since the last call (by any server)."""
+        hits = []
+        with self.lock:
+            for log, offset in self.read_to.items():
+                try:
+                    with log.open("rb") as f:
+                        f.seek(offset)
+                        text = f.read()
+                except OSError:
+                    continue
+                end = text.rfind(b"\n") + 1  # whole lines only; the rest is read next time
+                self.read_to[log] = offset + end
+                hits += [
+                    f"{log.name}: {line}"
+                    for line in text[:end].decode(errors="replace").splitlines()
+                    if needle in line
+                ]
+        return hits
+
+
+SERVER_LOGS = ServerLogs()
+
+
 def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
     """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
     leads a session of its own: its descendants stay findable by session, even once re-parented."""
@@ -347,8 +419,9 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Li
         start_new_session=True,
     )
     ORPHANS.sessions.add(process.pid)
+    SERVER_LOGS.add(log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SERVER_HANG_GUARD_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
@@ -360,11 +433,12 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Li
             time.sleep(0.1)
     process.kill()
     process.wait()
-    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+    raise HangError("hang guard", f"server did not answer within {SERVER_HANG_GUARD_S} s:\n{log.read_text()}")
 
 
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-    """Stop the server with `sig`; asserts that it and every process of its session are gone."""
+    """Stop the server with `sig`; asserts that it and every process of its session are gone. `timeout`
+    is a hang guard (10x+ a graceful stop's ~1 s)."""
     descendants = live_descendants(server.process.pid)
     SERVERS.discard(server.process.pid)
     server.process.send_signal(sig)
@@ -373,25 +447,41 @@ def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
-        raise AssertionError(
-            f"server did not exit within {timeout} s of {sig!r}:\n{server.output()}"
+        raise HangError(
+            "hang guard", f"server did not exit within {timeout} s of {sig!r}:\n{server.output()}"
         ) from None
     left = wait_gone(descendants + session_members({server.process.pid}), 5)
     if left:
-        names = describe(left)
         kill_all(left)
-        raise AssertionError(f"processes left after the server stopped: {names}")
+        raise HangError("orphans", f"processes left after the server stopped: {describe(left)}")
     return code
 
 
 # -- browsers -------------------------------------------------------------------------------------
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# MPSCOPE_TEST_CHROMIUM: another Chromium (or, to check the CI rule below, one that is not there).
+CHROMIUM = os.environ.get("MPSCOPE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-RUN_TIMEOUT_MS = 90_000
+RUN_TIMEOUT_MS = 90_000  # a hang guard for a run seen in the page: 10x+ the longest (~5 s)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def browser_missing(why: str) -> None:
+    """Skip a browser test that cannot run here; in CI (CI=true) fail it instead: there, a missing
+    browser is a broken setup, not a reason to go green without the browser tests."""
+    if in_ci():
+        pytest.fail(f"{why}; CI=true, so browser tests must run, not skip", pytrace=False)
+    pytest.skip(why)
 
 
 def playwright_api() -> Any:
-    return pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api
+    except ImportError as exc:
+        browser_missing(f"Playwright is not installed ({exc})")
+    return playwright.sync_api
 
 
 def expect(actual: Any, message: str | None = None) -> Any:
@@ -404,7 +494,7 @@ def chromium() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright (never a browser that Playwright downloads)."""
     api = playwright_api()
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        browser_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     with api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -430,3 +520,27 @@ class Browser:
     def on_console(self, msg: Any, prefix: str = "") -> None:
         if msg.type == "error":
             self.errors.append(f"{prefix}console.error: {msg.text}")
+
+
+# -- logging of time limits in this process -------------------------------------------------------
+TIME_LIMIT_LOG = "hit its time limit"  # app/runs.py, when a run is stopped at its time limit
+
+
+class TimeLimitLog(logging.Handler):
+    """Collects the RunManager's "hit its time limit" warnings in this process."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.hits: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if TIME_LIMIT_LOG in message:
+            self.hits.append(message)
+
+    def take(self) -> list[str]:
+        hits, self.hits = self.hits, []
+        return hits
+
+
+TIME_LIMITS = TimeLimitLog()

@@ -149,7 +149,7 @@ def test_cancel_over_rest(live_server: LiveServer) -> None:
     run_id = created.json()["id"]
     time.sleep(0.5)
     assert httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel").status_code == 200
-    run = wait_finished(live_server, run_id, timeout=10)
+    run = wait_finished(live_server, run_id, 10)
     assert run["status"] == "cancelled"
 
 

@@ -180,7 +180,7 @@ def test_runs_and_their_events_survive_a_restart(tmp_path: Path) -> None:
         assert get(f"{server.url}/api/runs/{run_id}/events?after=4") == events[5:]
         assert httpx.get(f"{server.url}/runs/{run_id}").status_code == 200
         with connect(f"{server.ws_url}/ws/runs/{run_id}") as ws:
-            frames, code = read_all(ws, timeout=30)
+            frames, code = read_all(ws, 30)
         assert [e for frame in frames for e in frame] == events and code == 1000
         runs = get(f"{server.url}/api/runs")
         imported = [r for r in runs if r["id"] != run_id]

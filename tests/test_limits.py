@@ -196,6 +196,7 @@ def test_cli_help_names_every_option() -> None:
         assert option in out.stdout
 
 
+@pytest.mark.expects_time_limit
 def test_a_run_at_its_time_limit_says_where_each_process_was_before_it_is_killed(tmp_path: Path) -> None:
     # On the server's stderr (its log here): the stacks of the two workers, in their delay, and of the
     # main process, waiting for them. A hang in CI then says where it hung.

@@ -141,6 +141,7 @@ def test_cancel_kills_the_whole_tree(method: str) -> None:
     with_manager(body)
 
 
+@pytest.mark.expects_time_limit
 def test_time_limit_fails_the_run_and_reaps_it() -> None:
     run = with_manager(lambda m: start_and_finish(m, "test-sleep", {"seconds": 60}), max_run_seconds=1.5)
     assert run.status == RunStatus.FAILED

@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, settings
 
 from tests.helpers import LiveServer, start_server, stop_server
 
+# Generated runs are real and get 2 s each: some end at their time limit, as they should.
+pytestmark = pytest.mark.expects_time_limit
+
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
