@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,15 @@ async def start_and_finish(
 
 def events(run: Run) -> list[dict[str, Any]]:
     return [orjson.loads(e) for e in run.events]
+
+
+def race_from_events(evs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A race's outcome from its events alone, not from the scenario's own arithmetic: the increments
+    each worker reported (one value.write per increment) against the final value the main process read."""
+    increments = Counter(e["proc"] for e in evs if e["kind"] == "value.write" and e["proc"] != "main")
+    final = [e for e in evs if e["kind"] == "value.read" and e["proc"] == "main"][-1]["data"]["value"]
+    expected = sum(increments.values())
+    return {"increments": dict(increments), "expected": expected, "actual": final, "lost": expected - final}
 
 
 # -- runs over REST ---------------------------------------------------------------------------------
