@@ -101,6 +101,26 @@ async def finished(run: Run, guard_s: float = RUN_HANG_GUARD_S, *, timeout: floa
     return run
 
 
+EVENTS_HANG_GUARD_S = 30  # 10x+ the time a run takes to report what a test waits for (~0.5-3 s)
+
+
+async def wait_for_events(
+    run: Run,
+    predicate: Callable[[list[dict[str, Any]]], Any],
+    what: str,
+    guard_s: float = EVENTS_HANG_GUARD_S,
+) -> list[dict[str, Any]]:
+    """The run's events, once `predicate` holds for them; `guard_s` is a hang guard."""
+    deadline = time.monotonic() + guard_s
+    while True:
+        evs = events(run)
+        if predicate(evs):
+            return evs
+        if time.monotonic() >= deadline:
+            raise HangError("hang guard", f"run {run.id} ({run.status}): {what}: not within {guard_s:g} s")
+        await asyncio.sleep(0.02)
+
+
 async def start_and_finish(
     m: RunManager, scenario: str, params: dict[str, Any], method: str | None = None
 ) -> Run:

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from typing import Any
 
 import pytest
 
 from app.errors import InvalidRequest, LimitExceeded, RunNotActive, UnknownRun, UnknownScenario
+from app.events import SERVER_PROC
 from app.procs import group_members
 from app.run import Run, RunStatus
 from app.runs import RunManager
-from tests.helpers import METHODS, events, finished, race_from_events, start_and_finish, with_manager
+from tests.helpers import (
+    METHODS,
+    events,
+    finished,
+    race_from_events,
+    start_and_finish,
+    wait_for_events,
+    with_manager,
+)
 from tests.plugins import TEST_REGISTRY
 
 
@@ -121,16 +132,18 @@ def test_concurrent_run_limit_refuses_the_fifth_run() -> None:
     with_manager(body)
 
 
+CANCEL_HANG_GUARD_S = 30  # 10x+ a cancel's ~2 s (SIGTERM, 1 s of grace, SIGKILL); hitting it is a bug
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_cancel_kills_the_whole_tree(method: str) -> None:
     async def body(m: RunManager) -> None:
         run = await m.start("test-sleep", {"workers": 3, "seconds": 60}, method)
-        while sum(1 for e in events(run) if e["kind"] == "log") < 3:  # all three workers are asleep
-            await asyncio.sleep(0.02)
+        await wait_for_events(run, lambda evs: sum(1 for e in evs if e["kind"] == "log") == 3, "all asleep")
         pgid = m.handles[run.id].process.pid
         assert len(group_members(pgid or 0)) >= 4
         m.cancel(run.id)
-        await finished(run, timeout=10)
+        await finished(run, CANCEL_HANG_GUARD_S)
         assert run.status == RunStatus.CANCELLED and run.result is None
         assert group_members(pgid or 0) == []
         assert events(run)[-1]["data"]["status"] == "cancelled"
@@ -184,41 +197,59 @@ def test_history_keeps_the_newest_finished_runs_and_counts_what_it_forgets() -> 
     assert m.forgotten_runs == 1
 
 
-def test_pause_holds_every_process_at_its_next_step_and_resume_finishes_the_run() -> None:
-    async def body(m: RunManager) -> tuple[Run, int, int]:
-        run = await m.start("race", {"workers": 3, "increments": 300, "delay_ms": 2})
-        while sum(1 for e in events(run) if e["kind"] == "value.write") < 20:
-            await asyncio.sleep(0.02)
-        m.pause(run.id)
-        await asyncio.sleep(0.5)  # what was already reported lands, with run.paused
-        before = run.event_count
-        await asyncio.sleep(1.0)
-        after = run.event_count
-        assert run.paused and run.active
-        m.pause(run.id, False)
-        return await finished(run), before, after
+PAUSE_S = 1.0  # unpaused, the 3 workers below would report ~1,500 steps in that time
 
-    run, before, after = with_manager(body)
-    assert after == before, "a paused run reported nothing"
+
+def test_pause_holds_every_process_at_its_next_step_and_resume_finishes_the_run() -> None:
+    async def body(m: RunManager) -> tuple[Run, int]:
+        run = await m.start("race", {"workers": 3, "increments": 300, "delay_ms": 2})
+        await wait_for_events(run, lambda evs: sum(e["kind"] == "value.write" for e in evs) >= 20, "writes")
+        t0 = m.handles[run.id].t0_ns
+        m.pause(run.id)
+        await asyncio.sleep(PAUSE_S)
+        assert run.paused and run.active
+        # Still paused now, in the run's own clock (events' t): no process may report past its next step.
+        still_paused = time.monotonic_ns() - t0
+        m.pause(run.id, False)
+        return await finished(run), still_paused
+
+    run, still_paused = with_manager(body)
     assert run.status == RunStatus.SUCCEEDED and not run.paused
-    assert run.result["lost"] == run.result["expected"] - run.result["actual"]
-    kinds = [e["kind"] for e in events(run)]
+    evs = events(run)
+    kinds = [e["kind"] for e in evs]
     assert kinds.index("run.paused") < kinds.index("run.resumed")
-    assert [e["seq"] for e in events(run)] == list(range(run.event_count))
+    paused_at = evs[kinds.index("run.paused")]["t"]
+    # Each process stops right after the step it was reporting when the pause came: at most one
+    # event per process from the pause until the moment just before the resume (the same clock).
+    during = Counter(e["pid"] for e in evs if paused_at < e["t"] < still_paused and e["proc"] != SERVER_PROC)
+    assert all(n <= 1 for n in during.values()), during
+    assert still_paused > paused_at
+    assert sum(e["kind"] == "value.write" for e in evs) == 3 * 300  # and resumed, every step was done
+    story = race_from_events(evs)
+    assert {k: run.result[k] for k in ("expected", "actual", "lost")} == {
+        k: story[k] for k in ("expected", "actual", "lost")
+    }
+    assert [e["seq"] for e in evs] == list(range(run.event_count))
 
 
 def test_paused_time_does_not_count_against_the_time_limit() -> None:
+    limit = 2.0
+
     async def body(m: RunManager) -> Run:
         run = await m.start("race", {"workers": 2, "increments": 100, "delay_ms": 2})
-        while not any(e["kind"] == "value.write" for e in events(run)):
-            await asyncio.sleep(0.02)
+        await wait_for_events(run, lambda evs: any(e["kind"] == "value.write" for e in evs), "a write")
         m.pause(run.id)
-        await asyncio.sleep(2.5)  # longer than the limit below
+        await asyncio.sleep(limit + 0.5)  # longer than the limit: it would fail the run, if it counted
         m.pause(run.id, False)
         return await finished(run)
 
-    run = with_manager(body, max_run_seconds=2.0)
+    run = with_manager(body, max_run_seconds=limit)
+    # (Had the run hit its time limit, no_hangs would fail this test as a hang.)
     assert run.status == RunStatus.SUCCEEDED, run.error
+    evs = events(run)
+    paused = next(e["t"] for e in evs if e["kind"] == "run.paused")
+    resumed = next(e["t"] for e in evs if e["kind"] == "run.resumed")
+    assert resumed - paused > limit * 1e9  # by the run's own clock, it was paused for longer than its limit
 
 
 def test_only_a_live_run_can_be_paused() -> None:
