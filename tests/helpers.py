@@ -177,6 +177,26 @@ def wait_finished(server: LiveServer | str, run_id: str, guard_s: float = RUN_HA
     return wait_until(ended, guard_s, f"run {run_id} did not end")
 
 
+def rest_events(base: str, run_id: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{base}/api/runs/{run_id}/events", timeout=10).json()  # type: ignore[no-any-return]
+
+
+def worker_pid(evs: list[dict[str, Any]], proc: str) -> int | None:
+    return next((e["pid"] for e in evs if e["kind"] == "process.start" and e["proc"] == proc), None)
+
+
+def failed_run(base: str, scenario: str, params: dict[str, Any], victim: str) -> dict[str, Any]:
+    """A run that fails for real: started over REST, its process `victim` SIGKILLed once it is up."""
+    run_id = start_run(base, scenario, **params)
+    pid = wait_until(
+        lambda: worker_pid(rest_events(base, run_id), victim), EVENTS_HANG_GUARD_S, f"{victim} starts"
+    )
+    os.kill(pid, signal.SIGKILL)
+    run = wait_finished(base, run_id)
+    assert run["status"] == "failed" and victim in run["error"], run
+    return run
+
+
 def read_all(ws: Any, guard_s: float = RUN_HANG_GUARD_S) -> tuple[list[list[dict[str, Any]]], int | None]:
     """Every frame of a WebSocket until the server closes it; returns the frames and the close code."""
     from websockets.exceptions import ConnectionClosed
