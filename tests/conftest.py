@@ -69,9 +69,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    """A page in Debian's Chromium, with the console errors and uncaught exceptions it produces."""
+    """A page in Debian's Chromium. A test ending with a console error or an uncaught exception in it
+    fails, unless the test allowed that error (Browser.allow)."""
     with chromium() as launched:
-        yield Browser(launched.new_page(viewport={"width": 1280, "height": 720}))
+        b = Browser(launched.new_page(viewport={"width": 1280, "height": 720}))
+        yield b
+        unexpected = b.unexpected_errors()
+    assert not unexpected, f"errors in the page: {unexpected}"
 
 
 @pytest.fixture(autouse=True)

@@ -554,11 +554,13 @@ def chromium() -> Iterator[Any]:
 
 
 class Browser:
-    """A page plus every console error and uncaught exception it produced."""
+    """A page plus every console error and uncaught exception it produced. The browser fixtures fail a
+    test that ends with any, unless the test allowed it (`allow`)."""
 
     def __init__(self, page: Any, name: str = "") -> None:
         self.page = page
         self.errors: list[str] = []
+        self.allowed: list[str] = []
         self.watch(page, name)
 
     def watch(self, page: Any, name: str = "") -> Any:
@@ -570,6 +572,13 @@ class Browser:
     def on_console(self, msg: Any, prefix: str = "") -> None:
         if msg.type == "error":
             self.errors.append(f"{prefix}console.error: {msg.text}")
+
+    def allow(self, fragment: str) -> None:
+        """An error the test causes on purpose (e.g. the browser's log line for a refused request)."""
+        self.allowed.append(fragment)
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
 
 
 # -- logging of time limits in this process -------------------------------------------------------

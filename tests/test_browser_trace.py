@@ -61,3 +61,5 @@ def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browse
     page.locator("[data-lang=zh], button:has-text('中文')").first.click()
     panel.get_by_text("共享數值（Value）").wait_for(timeout=5_000)
     page.screenshot(path=str(ARTIFACTS / "trace-run-zh.png"))
+    # No uncaught exception and no console error on the way (the browser fixture checks it too).
+    assert browser.errors == []
