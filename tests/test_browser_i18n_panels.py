@@ -13,13 +13,11 @@ Fixtures come from tests/conftest.py.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.helpers import ARTIFACTS, Browser, expect
+from tests.helpers import ARTIFACTS, Browser, expect, start_run, wait_finished
 
 pytestmark = pytest.mark.browser
 
@@ -97,13 +95,8 @@ LEFTOVERS = """async (regions) => {
 
 
 def finished_run(base: str, scenario: str, params: dict[str, Any]) -> str:
-    answer = httpx.post(f"{base}/api/runs", json={"scenario": scenario, "params": params}, timeout=10)
-    assert answer.status_code == 201, answer.text
-    run_id = str(answer.json()["id"])
-    deadline = time.monotonic() + 90
-    while httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"{scenario} run {run_id} did not end"
-        time.sleep(0.1)
+    run_id = start_run(base, scenario, **params)
+    wait_finished(base, run_id)  # under its hang guard
     return run_id
 
 
