@@ -7,6 +7,7 @@ if that file is not empty after the rerun. A hang is:
 
 - a HangError (tests/helpers.py): a named hang guard ran out, a test left a process alive (no_orphans),
   left a run active on the live server (a leaked run slot), or a run hit its time limit (no_hangs);
+- a subprocess.TimeoutExpired (a subprocess that outlived the timeout= a test gave it);
 - a pytest-timeout ("Timeout (>N s) from pytest-timeout");
 - a failure whose report says a run hit its time limit ("time limit of N s per run exceeded", or the
   server's "hit its time limit"), in a test not marked `expects_time_limit`.
@@ -19,6 +20,7 @@ Without MPSCOPE_HANGS_FILE nothing is written; the terminal summary lists the ha
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,8 @@ def classify(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestR
     """The kind of hang that failed this test, or None when it failed for another reason."""
     if call.excinfo is not None and call.excinfo.errisinstance(HangError):
         return str(call.excinfo.value.kind)  # type: ignore[attr-defined]
+    if call.excinfo is not None and call.excinfo.errisinstance(subprocess.TimeoutExpired):
+        return "hang guard"  # a subprocess that outlived its timeout=: a bound 10x+ its expected time
     text = str(report.longrepr or "")
     if call.excinfo is not None and any(t in str(call.excinfo.value) for t in TIMEOUTS):
         return "pytest-timeout"

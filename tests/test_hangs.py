@@ -14,6 +14,8 @@ import pytest
 from tests.helpers import ROOT
 
 INNER = """
+import subprocess
+import sys
 import time
 
 import httpx
@@ -35,6 +37,10 @@ def test_a_plain_failure():
 @pytest.mark.timeout(1)
 def test_a_pytest_timeout():
     time.sleep(30)
+
+
+def test_a_subprocess_past_its_timeout():
+    subprocess.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
 
 
 def test_a_run_at_its_time_limit_in_a_passing_test():
@@ -84,10 +90,15 @@ def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Inner:
     return Inner(pytester, monkeypatch)
 
 
-def test_a_plain_failure_is_not_a_hang_a_pytest_timeout_is(inner: Inner) -> None:
-    result, recorded = inner.run("test_a_plain_failure", "test_a_pytest_timeout")
-    result.assert_outcomes(failed=2)
-    assert recorded == {"test_a_pytest_timeout": "pytest-timeout"}
+def test_a_plain_failure_is_not_a_hang_a_timeout_is(inner: Inner) -> None:
+    result, recorded = inner.run(
+        "test_a_plain_failure", "test_a_pytest_timeout", "test_a_subprocess_past_its_timeout"
+    )
+    result.assert_outcomes(failed=3)
+    assert recorded == {
+        "test_a_pytest_timeout": "pytest-timeout",
+        "test_a_subprocess_past_its_timeout": "hang guard",
+    }
 
 
 def test_a_run_at_its_time_limit_fails_the_test_unless_it_is_expected(inner: Inner) -> None:
