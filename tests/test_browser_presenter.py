@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ARTIFACTS, RACE_TUTORIAL, Browser, chromium, expect, post_json
+from tests.helpers import ARTIFACTS, RACE_TUTORIAL, Browser, HangError, chromium, expect, post_json
 
 pytestmark = pytest.mark.browser
 
@@ -84,13 +84,16 @@ def same_span(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
     return abs(a["t0"] - b["t0"]) <= 1e-6 * width and abs(a["t1"] - b["t1"]) <= 1e-6 * width
 
 
+SPAN_HANG_GUARD_S = 10  # 10x+ the time a follower takes to show the presenter's span (a tick or two)
+
+
 def wait_span(audience: Any, presenter: Any) -> None:
     """The audience's timeline shows the presenter's time span, at its own width."""
-    for _ in range(100):
+    for _ in range(SPAN_HANG_GUARD_S * 10):
         if same_span(span(presenter), span(audience)):
             return
         audience.wait_for_timeout(100)
-    raise AssertionError(f"spans differ: presenter {span(presenter)}, audience {span(audience)}")
+    raise HangError("hang guard", f"spans differ: presenter {span(presenter)}, audience {span(audience)}")
 
 
 def test_audience_follows_the_presenter_and_answers_the_poll(live_server: Any, pages: Pages) -> None:
