@@ -25,6 +25,7 @@ from tests.helpers import (
     finished,
     post_run,
     wait_finished,
+    wait_until,
     with_manager,
 )
 
@@ -324,6 +325,9 @@ def test_cli_export_and_import(live_server: LiveServer, race_run: dict[str, Any]
 
 
 # -- the offline page in Chromium -------------------------------------------------------------------
+PLAYBACK_HANG_GUARD_S = 30  # 10x+ the 2.5 s the whole run's playback takes at 4x (10 s at 1x)
+
+
 @pytest.mark.browser
 def test_offline_html_replays_with_the_network_off(
     live_server: LiveServer, race_run: dict[str, Any], tmp_path: Path
@@ -348,20 +352,26 @@ def test_offline_html_replays_with_the_network_off(
         b.page.click("#step")
         assert wrap.get_attribute("data-cursor") == "2"
         assert "#1 " in (b.page.text_content("#detail") or "")  # the second event, in time order
-        b.page.select_option("#speed", "4")  # the whole run in 2.5 s
+        b.page.select_option("#speed", "1")  # the whole run in 10 s: time to catch it mid-way
         b.page.click("#play")
         b.page.wait_for_selector('#lanes[data-playing="true"]')
-        b.page.wait_for_timeout(1200)
+
+        def cursor() -> int:
+            return int(wrap.get_attribute("data-cursor") or 0)
+
+        wait_until(lambda: cursor() > 2, PLAYBACK_HANG_GUARD_S, "the playback moves on")
         b.page.click("#play")  # pause mid-way, for the picture
-        middle = int(wrap.get_attribute("data-cursor") or 0)
+        middle = cursor()
         assert 2 < middle < len(stored), middle
         ARTIFACTS.mkdir(exist_ok=True)
         b.page.screenshot(path=str(ARTIFACTS / "offline-html-time.png"), full_page=True)
         b.page.select_option("#axis", "order")  # every event one step: the burst of work spread out
         assert wrap.get_attribute("data-cursor") == str(middle)
         b.page.screenshot(path=str(ARTIFACTS / "offline-html.png"), full_page=True)
+        b.page.select_option("#speed", "4")  # the rest at 4x: 2.5 s at most
         b.page.click("#play")
-        b.page.wait_for_selector(f'#lanes[data-cursor="{len(stored)}"][data-playing="false"]', timeout=10_000)
+        done = f'#lanes[data-cursor="{len(stored)}"][data-playing="false"]'
+        b.page.wait_for_selector(done, timeout=PLAYBACK_HANG_GUARD_S * 1000)
         b.page.keyboard.press("ArrowLeft")
         assert wrap.get_attribute("data-cursor") == str(len(stored) - 1)
         assert not b.errors, b.errors
