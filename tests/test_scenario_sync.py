@@ -20,7 +20,7 @@ FAST = {"work_ms": 60, "signal_ms": 100}
 
 def run_sync(params: dict[str, Any], method: str) -> Run:
     async def body(m: RunManager) -> Run:
-        return await finished(await m.start("sync", params, method), timeout=60)
+        return await finished(await m.start("sync", params, method))  # under RUN_HANG_GUARD_S
 
     run = with_manager(body)
     assert run.status == RunStatus.SUCCEEDED, run.error
