@@ -1,134 +1,61 @@
-"""Shared fixtures: a real uvicorn server on a free loopback port, and the no-orphans check."""
+"""Shared fixtures: a real uvicorn server on a free loopback port, a headless Chromium, and the checks
+that every test gets (autouse): no process left behind, no run left going, no run at its time limit.
+
+The helpers they use (start_server, stop_server, Browser, ...) are in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STDLIB_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
-SERVERS: set[int] = set()  # pids of servers started by start_server and not yet stopped
+from tests.helpers import (
+    ORPHAN_GRACE_S,
+    ORPHANS,
+    SERVER_LOGS,
+    TIME_LIMIT_LOG,
+    TIME_LIMITS,
+    Browser,
+    HangError,
+    LiveServer,
+    become_subreaper,
+    chromium,
+    describe,
+    is_long_lived,
+    kill_all,
+    ours,
+    reap_adopted_zombies,
+    start_server,
+    stop_server,
+    wait_gone,
+    wait_until,
+)
+
+pytest_plugins = ["pytester", "tests.hangs"]
+
+# A hang guard: the server's own per-run time limit; every run has ended by then.
+RUN_SLOT_HANG_GUARD_S = float(os.environ.get("MPSCOPE_TEST_RUN_SLOT_GUARD_S", "60"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def is_long_lived(proc: psutil.Process) -> bool:
-    """A server started by a fixture, or the forkserver / resource tracker of this test process or of
-    such a server: they live as long as their parent. A run's own nested forkserver is not exempt."""
-    try:
-        if proc.pid in SERVERS:
-            return True
-        cmdline = " ".join(proc.cmdline())
-        return proc.ppid() in SERVERS | {os.getpid()} and any(h in cmdline for h in STDLIB_HELPERS)
-    except psutil.Error:
-        return False
-
-
-def live_descendants(pid: int) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    alive = []
-    for child in children:
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE:
-                alive.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
-def _alive(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:  # it went away between the two questions
-        return False
-
-
-def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
-    gone_deadline = time.monotonic() + timeout
-    left = procs
-    while left and time.monotonic() < gone_deadline:
-        left = [p for p in left if _alive(p)]
-        if left:
-            time.sleep(0.05)
-    return left
-
-
-@dataclass
-class LiveServer:
-    url: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
-    """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose."""
-    port = free_port()
-    log = tmp / f"server-{port}.log"
-    if "--data-dir" not in args and "--no-history" not in args:
-        args = ("--data-dir", str(tmp / "data"), *args)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "expects_time_limit: a run hits its time limit on purpose (no_hangs lets it)"
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                SERVERS.add(process.pid)
-                return LiveServer(url, port, process, log)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+    become_subreaper()
+    logging.getLogger("mpscope.runs").addHandler(TIME_LIMITS)
 
 
-def stop_server(server: LiveServer, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-    descendants = live_descendants(server.process.pid)
-    SERVERS.discard(server.process.pid)
-    server.process.send_signal(sig)
-    try:
-        code = server.process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        raise AssertionError(
-            f"server did not exit within {timeout} s of {sig!r}:\n{server.output()}"
-        ) from None
-    left = wait_gone(descendants, 5)
-    assert not left, f"processes left after the server stopped: {[p.pid for p in left]}"
-    return code
+def pytest_unconfigure(config: pytest.Config) -> None:
+    logging.getLogger("mpscope.runs").removeHandler(TIME_LIMITS)
+    reap_adopted_zombies()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"orphan check: {ORPHANS.describe()}"
 
 
 @pytest.fixture(scope="session")
@@ -140,23 +67,63 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     stop_server(server)
 
 
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A page in Debian's Chromium. A test ending with a console error or an uncaught exception in it
+    fails, unless the test allowed that error (Browser.allow)."""
+    with chromium() as launched:
+        b = Browser(launched.new_page(viewport={"width": 1280, "height": 720}))
+        yield b
+        unexpected = b.unexpected_errors()
+    assert not unexpected, f"errors in the page: {unexpected}"
+
+
 @pytest.fixture(autouse=True)
-def no_orphans(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a process behind: any descendant of this test process, or of the live
-    server, that was not there before the test (the stdlib's forkserver and resource tracker aside)."""
-    me = os.getpid()
-    before = {p.pid for p in live_descendants(me)}
+def no_orphans() -> Iterator[None]:
+    """Fail a test that leaves a process behind: any process that was not there before the test, among
+    pytest's descendants (pytest is a child subreaper: a process whose parent died is re-parented to
+    pytest, so it stays one) and the servers' sessions; the stdlib's forkserver and resource tracker
+    of pytest and of a running server aside. Zombies re-parented to pytest are reaped here."""
+    reap_adopted_zombies()
+    before = set(ours())
     yield
-    new = [p for p in live_descendants(me) if p.pid not in before and not is_long_lived(p)]
-    left = wait_gone(new, 10)
+    new = [p for pid, p in ours().items() if pid not in before and not is_long_lived(p)]
+    left = wait_gone(new, ORPHAN_GRACE_S)
+    reap_adopted_zombies()
     if left:
-        for p in left:
-            with contextlib.suppress(psutil.Error):
-                p.kill()
-        names = []
-        for p in left:
+        names = describe(left)
+        kill_all(left)
+        wait_gone(left, 5)
+        reap_adopted_zombies()
+        raise HangError("orphans", f"test left {len(left)} process(es) alive: {names}")
+
+
+@pytest.fixture(autouse=True)
+def no_hangs(request: pytest.FixtureRequest, no_orphans: None) -> Iterator[None]:
+    """Fail a test in which a run hit its time limit (in this process, or in any server's log), unless
+    it is marked `expects_time_limit`; and a test that leaves a run going on the live server (a leaked
+    run slot: the next tests would find the concurrent-run limit reached). It needs no_orphans so that
+    it ends first: a leaked run is cancelled here before no_orphans looks for its processes."""
+    TIME_LIMITS.take()
+    SERVER_LOGS.new_lines(TIME_LIMIT_LOG)  # what came before this test is not its doing
+    yield
+    if "live_server" in request.fixturenames:
+        server: LiveServer = request.getfixturevalue("live_server")
+        leaked = active_runs(server)
+        if leaked:
             try:
-                names.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
-            except psutil.Error:  # gone, or a zombie by now
-                names.append(str(p.pid))
-        pytest.fail(f"test left {len(left)} process(es) alive: {names}")
+                wait_until(lambda: not active_runs(server), RUN_SLOT_HANG_GUARD_S, "runs to end")
+            except HangError:
+                for run_id in active_runs(server):
+                    httpx.post(f"{server.url}/api/runs/{run_id}/cancel", timeout=10)
+                raise HangError(
+                    "run slot", f"the test left runs going on the live server: {leaked}"
+                ) from None
+    hits = TIME_LIMITS.take() + SERVER_LOGS.new_lines(TIME_LIMIT_LOG)
+    if hits and request.node.get_closest_marker("expects_time_limit") is None:
+        raise HangError("time limit", f"a run hit its time limit during the test: {hits}")
+
+
+def active_runs(server: LiveServer) -> list[str]:
+    runs = httpx.get(f"{server.url}/api/runs", timeout=10).json()
+    return [r["id"] for r in runs if r["status"] in ("queued", "running")]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
+
+from app import jsonio
 
 CLOSE_NORMAL, CLOSE_UNKNOWN_RUN = 1000, 4404
 FIRST_DELAY, MAX_DELAY = 0.05, 1.0  # backoff between attempts (the page: 0.5 s doubling to 10 s)
@@ -153,7 +154,7 @@ def _read(
             except TimeoutError:
                 continue  # the loop's guard above says so
             assert isinstance(message, str), "frames are text"
-            frame = orjson.loads(message)
+            frame = jsonio.loads(message)
             assert isinstance(frame, list), "frames are JSON arrays"
             read.frames.append(frame)
             read.events += frame

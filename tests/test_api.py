@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import httpx
 import pytest
 
 from app import jsonio
-from tests.conftest import LiveServer
-
-
-def wait_finished(server: LiveServer, run_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
-        if run["status"] not in ("queued", "running"):
-            return run  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
-
-
-def start(server: LiveServer, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{server.url}/api/runs", json=body)
+from tests.helpers import (
+    EVENTS_HANG_GUARD_S,
+    LiveServer,
+    failed_run,
+    post_run,
+    race_from_events,
+    rest_events,
+    start_run,
+    wait_finished,
+    wait_until,
+)
 
 
 def test_health(live_server: LiveServer) -> None:
@@ -51,7 +46,7 @@ def test_scenarios_describe_themselves(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize("use_lock", [False, True])
 def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
-    response = start(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
+    response = post_run(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
     assert response.status_code == 201
     created = response.json()
     default = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")  # the server's --start-method
@@ -59,11 +54,16 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
     run = wait_finished(live_server, created["id"])
     assert run["status"] == "succeeded" and run["dropped_events"] == 0
     result = run["result"]
-    assert result["lost"] == result["expected"] - result["actual"]
-    if use_lock:
-        assert result["lost"] == 0
     events = httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()
     assert len(events) == run["event_count"] and [e["seq"] for e in events] == list(range(len(events)))
+    # The result tells the story of the events: the increments each worker reported, the final value read.
+    story = race_from_events(events)
+    assert story["increments"] == {f"Process-{i}": 1000 for i in range(4)}
+    assert {k: result[k] for k in ("expected", "actual", "lost")} == {
+        k: story[k] for k in ("expected", "actual", "lost")
+    }
+    if use_lock:
+        assert result["lost"] == 0
     tail = httpx.get(
         f"{live_server.url}/api/runs/{run['id']}/events", params={"after": len(events) - 3}
     ).json()
@@ -78,7 +78,7 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
 def test_start_method_is_honoured(live_server: LiveServer, method: str) -> None:
-    created = start(
+    created = post_run(
         live_server, {"scenario": "race", "params": {"increments": 10}, "start_method": method}
     ).json()
     run = wait_finished(live_server, created["id"])
@@ -105,7 +105,7 @@ def test_bad_input_is_a_422_naming_the_field(
     live_server: LiveServer, body: dict, field: str, words: str
 ) -> None:  # type: ignore[type-arg]
     before = len(httpx.get(f"{live_server.url}/api/runs").json())
-    response = start(live_server, body)
+    response = post_run(live_server, body)
     assert response.status_code == 422, response.text
     errors = response.json()["detail"]
     assert any(e["loc"][-1] == field and words in e["msg"] for e in errors), errors
@@ -113,7 +113,7 @@ def test_bad_input_is_a_422_naming_the_field(
 
 
 def test_unknown_things_are_404(live_server: LiveServer) -> None:
-    assert start(live_server, {"scenario": "nope"}).status_code == 404
+    assert post_run(live_server, {"scenario": "nope"}).status_code == 404
     for path in ("/api/runs/ffffffff", "/api/runs/ffffffff/events", "/api/scenarios/nope", "/runs/ffffffff"):
         response = httpx.get(f"{live_server.url}{path}")
         assert response.status_code == 404, path
@@ -157,33 +157,57 @@ def test_pages_carry_security_headers(live_server: LiveServer) -> None:
         assert httpx.get(f"{live_server.url}{path}").status_code == 200, path
 
 
+CANCEL_HANG_GUARD_S = 30  # 10x+ a cancel's ~2 s (SIGTERM, 1 s of grace, SIGKILL); hitting it is a bug
+
+
 def test_cancel_over_rest(live_server: LiveServer) -> None:
-    created = start(
+    created = post_run(
         live_server, {"scenario": "race", "params": {"workers": 2, "increments": 100, "delay_ms": 200}}
     )
     run_id = created.json()["id"]
-    time.sleep(0.5)
+
+    def under_way() -> bool:
+        return any(e["kind"] == "value.read" for e in rest_events(live_server.url, run_id))
+
+    wait_until(under_way, EVENTS_HANG_GUARD_S, "the run is under way")
     assert httpx.post(f"{live_server.url}/api/runs/{run_id}/cancel").status_code == 200
-    run = wait_finished(live_server, run_id, timeout=10)
+    run = wait_finished(live_server, run_id, CANCEL_HANG_GUARD_S)
     assert run["status"] == "cancelled"
+    events = rest_events(live_server.url, run_id)
+    assert events[-1]["kind"] == "run.end" and events[-1]["data"]["status"] == "cancelled"
+    assert sum(1 for e in events if e["kind"] == "value.write") < 2 * 100  # stopped, not finished
+
+
+def runs(server: LiveServer, **filters: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{server.url}/api/runs", params=filters).json()  # type: ignore[no-any-return]
 
 
 def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
+    base = live_server.url
     body = {"scenario": "race", "params": {"workers": 1, "increments": 5}}
-    run = wait_finished(live_server, start(live_server, body).json()["id"])
-    mine = httpx.get(f"{live_server.url}/api/runs", params={"scenario": "race", "status": "succeeded"}).json()
+    run = wait_finished(live_server, post_run(live_server, body).json()["id"])
+    # Something for each filter to keep and to drop: a queue run and a race run that failed (a process
+    # killed), and a queue run that succeeded.
+    slow_queue = {"producers": 1, "consumers": 1, "items": 50, "maxsize": 2, "consume_ms": 200}
+    failed_queue = failed_run(base, "queue", slow_queue, "consumer-0")
+    failed_race = failed_run(base, "race", {"workers": 2, "increments": 1000, "delay_ms": 20}, "Process-0")
+    quick_queue = {"producers": 1, "consumers": 1, "items": 3, "produce_ms": 0, "consume_ms": 0}
+    good_queue = wait_finished(live_server, start_run(base, "queue", **quick_queue))
+    assert good_queue["status"] == "succeeded"
+
+    mine = runs(live_server, scenario="race", status="succeeded")
     assert run["id"] in [r["id"] for r in mine] and all(r["scenario"] == "race" for r in mine)
     assert all(r["status"] == "succeeded" for r in mine)
-    assert httpx.get(
-        f"{live_server.url}/api/runs", params={"scenario": "queue", "status": "failed"}
-    ).json() == [
-        r
-        for r in httpx.get(f"{live_server.url}/api/runs").json()
-        if r["scenario"] == "queue" and r["status"] == "failed"
-    ]
+    queue_failed = runs(live_server, scenario="queue", status="failed")
+    ids = [r["id"] for r in queue_failed]
+    assert failed_queue["id"] in ids and failed_race["id"] not in ids and good_queue["id"] not in ids
+    everything = runs(live_server)
+    assert queue_failed == [r for r in everything if r["scenario"] == "queue" and r["status"] == "failed"]
+    assert failed_race["id"] in [r["id"] for r in runs(live_server, status="failed")]
+    assert good_queue["id"] in [r["id"] for r in runs(live_server, scenario="queue")]
     assert httpx.get(f"{live_server.url}/api/runs", params={"status": "sleeping"}).status_code == 422
     # An active run must be cancelled first; a finished one goes, with its events.
-    long = start(
+    long = post_run(
         live_server, {"scenario": "race", "params": {"workers": 1, "increments": 200, "delay_ms": 50}}
     )
     assert httpx.delete(f"{live_server.url}/api/runs/{long.json()['id']}").status_code == 409
@@ -201,8 +225,8 @@ def test_run_list_filters_and_delete(live_server: LiveServer) -> None:
 
 def test_a_run_records_its_seed(live_server: LiveServer) -> None:
     body = {"scenario": "race", "params": {"workers": 1, "increments": 5}, "seed": 7}
-    run = wait_finished(live_server, start(live_server, body).json()["id"])
+    run = wait_finished(live_server, post_run(live_server, body).json()["id"])
     assert run["seed"] == 7
     assert httpx.get(f"{live_server.url}/api/runs/{run['id']}/events").json()[0]["data"]["seed"] == 7
-    bad = start(live_server, {**body, "seed": -1})
+    bad = post_run(live_server, {**body, "seed": -1})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "seed"

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser, get_json  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser, expect, get_json
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +41,9 @@ def test_gil_view_shows_both_jobs_side_by_side(live_server: Any, browser: Browse
         for kind in ("threads", "processes"):
             assert float(view.get_attribute(f"data-{job}-{kind}")) == pytest.approx(r[job][f"{kind}_s"])
             col = view.locator(f"[data-job={job}] .gil-col[data-kind={kind}]")
-            sync_api.expect(col.locator(".gil-secs")).to_have_text(f"{r[job][f'{kind}_s']:.2f} s")
+            expect(col.locator(".gil-secs")).to_have_text(f"{r[job][f'{kind}_s']:.2f} s")
     assert view.get_attribute("data-cores") == str(r["cores"])
-    sync_api.expect(view.locator(".gil-machine")).to_contain_text(f"{r['cores']} CPU cores")
+    expect(view.locator(".gil-machine")).to_contain_text(f"{r['cores']} CPU cores")
 
     # The GIL, whatever the machine's load: the threads together kept at most one core busy.
     busy = view.locator("[data-job=cpu] .gil-col[data-kind=threads] .gil-busy").get_attribute("data-cores")
@@ -56,11 +54,11 @@ def test_gil_view_shows_both_jobs_side_by_side(live_server: Any, browser: Browse
     expected = "processes-faster" if ratio >= 1.3 else "about-equal" if ratio > 1 / 1.3 else "threads-faster"
     assert view.get_attribute("data-cpu-verdict") == expected
     if expected == "processes-faster":
-        sync_api.expect(view.locator(".gil-verdict[data-job=cpu]")).to_contain_text("Processes")
-        sync_api.expect(view.locator(".gil-verdict[data-job=cpu]")).to_contain_text("GIL")
+        expect(view.locator(".gil-verdict[data-job=cpu]")).to_contain_text("Processes")
+        expect(view.locator(".gil-verdict[data-job=cpu]")).to_contain_text("GIL")
     io = r["io"]
     if max(io.values()) < 1.3 * min(io.values()):
-        sync_api.expect(view.locator(".gil-verdict[data-job=io]")).to_contain_text("About equal")
+        expect(view.locator(".gil-verdict[data-job=io]")).to_contain_text("About equal")
     timeline = browser.page.locator("mp-timeline")
     assert timeline.get_attribute("data-lanes") == str(1 + 4 * r["workers"])  # main + 4 phases of workers
     assert browser.errors == []
@@ -74,7 +72,7 @@ def test_deadlock_view_draws_the_cycle_in_red(live_server: Any, browser: Browser
     assert json.loads(view.get_attribute("data-cycle")) == cycle
     assert view.get_attribute("data-edges") == "4"  # 2 "held by" + 2 "waits for"
     assert view.locator(".dl-edge.cycle").count() == 4
-    sync_api.expect(view.locator(".dl-verdict.bad")).to_have_text("Deadlock: A → lock2 → B → lock1 → A")
+    expect(view.locator(".dl-verdict.bad")).to_have_text("Deadlock: A → lock2 → B → lock1 → A")
     assert browser.errors == []
 
 
@@ -86,8 +84,8 @@ def test_deadlock_view_with_the_fix_shows_no_cycle(live_server: Any, browser: Br
     assert view.get_attribute("data-deadlocked") == "false"
     assert view.get_attribute("data-cycle") == ""
     assert view.locator(".dl-edge.cycle").count() == 0
-    sync_api.expect(view.locator(".dl-verdict.good")).to_contain_text("No cycle")
-    sync_api.expect(view.locator(".dl-detail")).to_have_text("A: 3 rounds · B: 3 rounds")
+    expect(view.locator(".dl-verdict.good")).to_contain_text("No cycle")
+    expect(view.locator(".dl-detail")).to_have_text("A: 3 rounds · B: 3 rounds")
     assert browser.errors == []
 
 
@@ -99,7 +97,7 @@ def test_sync_view_keeps_the_count_under_k(live_server: Any, browser: Browser) -
     assert view.get_attribute("data-entries") == str(r["entries"])
     assert view.get_attribute("data-arrived") == view.get_attribute("data-passed") == str(r["workers"])
     assert view.locator(".sy-dot.passed").count() == r["workers"]
-    sync_api.expect(view.locator(".sy-verdict.good")).to_contain_text("Never more than k = 2")
+    expect(view.locator(".sy-verdict.good")).to_contain_text("Never more than k = 2")
     assert view.locator(".sy-chart .sy-line").count() == 1
     assert browser.errors == []
 
@@ -111,10 +109,10 @@ def test_executor_view_shows_the_broken_pool_and_the_timeout(live_server: Any, b
     assert view.get_attribute("data-broken") == "true"
     assert view.get_attribute("data-executor") == view.get_attribute("data-pool") == "error"
     assert view.get_attribute("data-died") == "2"  # one worker in each pool
-    sync_api.expect(view.locator("[data-side=executor] .ex-outcome")).to_have_text("✗ broken")
-    sync_api.expect(view.locator("[data-side=pool] .ex-outcome")).to_have_text("✗ timed out")
+    expect(view.locator("[data-side=executor] .ex-outcome")).to_have_text("✗ broken")
+    expect(view.locator("[data-side=pool] .ex-outcome")).to_have_text("✗ timed out")
     tasks = run["params"]["tasks"]
     assert view.get_attribute("data-pool-done") == str(tasks - 1)  # all but the lost task
-    sync_api.expect(view.locator("[data-side=executor] .ex-detail")).to_have_text("BrokenProcessPool")
-    sync_api.expect(view.locator(".ex-verdict.bad")).to_contain_text("Executor fails fast")
+    expect(view.locator("[data-side=executor] .ex-detail")).to_have_text("BrokenProcessPool")
+    expect(view.locator(".ex-verdict.bad")).to_contain_text("Executor fails fast")
     assert browser.errors == []

@@ -2,7 +2,7 @@
 
 Each test opens /scenarios/<id>, picks a preset (or keeps the defaults), presses Run, waits for the
 timeline to draw run.end, then checks the scenario's panel through its data-* hooks and saves
-tests/artifacts/scenario-<id>.png. Fixtures come from tests/test_browser.py and tests/conftest.py.
+tests/artifacts/scenario-<id>.png. Fixtures come from tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from typing import Any
 import pytest
 
 from app.scenarios.shared_memory import slices
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser, get_json  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser, expect, get_json
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +43,7 @@ def run_scenario(
     return run_id, panel
 
 
-def test_processes_tutorial_shows_every_lifecycle(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_processes_tutorial_shows_every_lifecycle(live_server: Any, browser: Browser) -> None:
     # The three sleep side by side: all of them are running at once, before any has exited.
     during = "[data-stages='running,running,running']"
     run_id, panel = run_scenario(browser, live_server.url, "processes", "tutorial", during=during)
@@ -61,11 +59,11 @@ def test_processes_tutorial_shows_every_lifecycle(live_server: Any, browser: Bro
     )
     chips = panel.locator("tr[data-stage=joined] .pv-chip")
     assert chips.count() == 15
-    sync_api.expect(panel.locator(".pv-done")).to_contain_text("所有進程執行完畢")
+    expect(panel.locator(".pv-done")).to_contain_text("所有進程執行完畢")
     assert browser.errors == []
 
 
-def test_shared_memory_cells_light_up_by_writer(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_shared_memory_cells_light_up_by_writer(live_server: Any, browser: Browser) -> None:
     during = ":has(.shm-cell.written):has(.shm-cell:not(.written))"  # the grid fills while we watch
     run_id, panel = run_scenario(browser, live_server.url, "shared_memory", None, during=during, delay_ms=200)
     run = get_json(f"{live_server.url}/api/runs/{run_id}")
@@ -81,11 +79,11 @@ def test_shared_memory_cells_light_up_by_writer(live_server: Any, browser: Brows
         == str(sum(i * i for i in range(size)))
     )
     assert panel.locator(".shm-cell.written").count() == size
-    sync_api.expect(panel.locator(".shm-verdict")).to_contain_text("✓")
+    expect(panel.locator(".shm-verdict")).to_contain_text("✓")
     assert browser.errors == []
 
 
-def test_pool_tutorial_spreads_tasks_and_returns_in_order(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_pool_tutorial_spreads_tasks_and_returns_in_order(live_server: Any, browser: Browser) -> None:
     # While tasks run, map() has handed back nothing yet.
     during = ":has(.pl-task.running):not(:has(.pl-res))"
     run_id, panel = run_scenario(browser, live_server.url, "pool", "tutorial", during=during)
@@ -103,7 +101,7 @@ def test_pool_tutorial_spreads_tasks_and_returns_in_order(live_server: Any, brow
     assert browser.errors == []
 
 
-def test_pool_imap_unordered_highlights_out_of_order(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_pool_imap_unordered_highlights_out_of_order(live_server: Any, browser: Browser) -> None:
     # Uneven tasks (task 1 sleeps twice as long as task 3) finish out of task order.
     run_id, panel = run_scenario(browser, live_server.url, "pool", "unordered", "scenario-pool-unordered.png")
     run = get_json(f"{live_server.url}/api/runs/{run_id}")

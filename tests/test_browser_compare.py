@@ -7,13 +7,20 @@ Both runs are started over REST; the page is checked through its test hooks (sta
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser, get_json, sync_api  # noqa: F401 (fixture)
+from tests.helpers import (
+    ARTIFACTS,
+    Browser,
+    expect,
+    get_json,
+    race_from_events,
+    start_run,
+    wait_finished,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +28,12 @@ WORKERS = 3
 INCREMENTS = 1000
 
 
+UI_HANG_GUARD_S = 10  # 10x+ the time the two timelines take to follow each other (well under 1 s)
+
+
 def finished_race(base: str, *, use_lock: bool) -> dict[str, Any]:
-    params = {"workers": WORKERS, "increments": INCREMENTS, "use_lock": use_lock}
-    run = httpx.post(f"{base}/api/runs", json={"scenario": "race", "params": params}, timeout=10).json()
-    deadline = time.monotonic() + 90
-    while run["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"run {run['id']} did not finish"
-        time.sleep(0.2)
-        run = get_json(f"{base}/api/runs/{run['id']}")
+    run_id = start_run(base, "race", workers=WORKERS, increments=INCREMENTS, use_lock=use_lock)
+    run = wait_finished(base, run_id)
     assert run["status"] == "succeeded", run
     return run
 
@@ -37,7 +42,7 @@ def cell(page: Any, metric: str, side: str) -> Any:
     return page.locator(f"#cmp-table tr[data-metric='{metric}'] td[data-side={side}]")
 
 
-def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     for _ in range(3):  # losing updates is likely, not certain: a lucky run loses none
         unlocked = finished_race(base, use_lock=False)
@@ -53,16 +58,17 @@ def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Brows
         section = page.locator(f".cmp-run[data-side={side}]")
         assert section.get_attribute("data-run") == run["id"]
         label = section.locator(".cmp-label")
-        sync_api.expect(label).to_contain_text("race")
-        sync_api.expect(label).to_contain_text(f"use_lock={'true' if side == 'b' else 'false'}")
-        sync_api.expect(label).to_contain_text(run["start_method"])
+        expect(label).to_contain_text("race")
+        expect(label).to_contain_text(f"use_lock={'true' if side == 'b' else 'false'}")
+        expect(label).to_contain_text(run["start_method"])
         page.wait_for_selector(f"#timeline-{side}[data-lanes='{WORKERS + 1}']")
 
     # Summary: lost updates from the events' run.end result, as the API reports them.
     for side, run in (("a", unlocked), ("b", locked)):
-        lost = run["result"]["expected"] - run["result"]["actual"]
-        assert cell(page, "lost", side).get_attribute("data-value") == str(lost)
         events = get_json(f"{base}/api/runs/{run['id']}/events")
+        lost = race_from_events(events)["lost"]  # from the workers' increments and the final value read
+        assert run["result"]["lost"] == lost
+        assert cell(page, "lost", side).get_attribute("data-value") == str(lost)
         assert cell(page, "events", side).get_attribute("data-value") == str(len(events))
         end = next(ev for ev in events if ev["kind"] == "run.end")
         assert cell(page, "duration", side).get_attribute("data-value") == str(end["t"])
@@ -82,10 +88,7 @@ def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Brows
     before = view(a)
     a.get_by_role("button", name="Zoom in").click()
     a.get_by_role("button", name="Zoom in").click()
-    deadline = time.monotonic() + 5
-    while view(a) != view(b) or view(a) == before:
-        assert time.monotonic() < deadline, (view(a), view(b), before)
-        time.sleep(0.05)
+    wait_until(lambda: view(a) == view(b) != before, UI_HANG_GUARD_S, f"B follows A's zoom from {before}")
     assert int(view(a)[1] or 0) < int(before[1] or 0)
     # Dragging B pans A too.
     box = b.locator("canvas").bounding_box()
@@ -96,23 +99,17 @@ def test_compare_race_without_and_with_the_lock(live_server: Any, browser: Brows
     page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=5)
     page.mouse.up()
     zoomed = view(b)
-    deadline = time.monotonic() + 5
-    while view(a) != view(b):
-        assert time.monotonic() < deadline, (view(a), view(b))
-        time.sleep(0.05)
+    wait_until(lambda: view(a) == view(b), UI_HANG_GUARD_S, "A follows B's pan")
     assert view(a)[1] == zoomed[1]
     a.get_by_role("button", name="Fit all: show the whole run").click()
-    deadline = time.monotonic() + 5
-    while view(a) != view(b) or view(b) != before:
-        assert time.monotonic() < deadline, (view(a), view(b), before)
-        time.sleep(0.05)
+    wait_until(lambda: view(a) == view(b) == before, UI_HANG_GUARD_S, "both fit the whole run again")
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "compare.png"))
     assert browser.errors == []
 
 
-def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     unlocked = finished_race(base, use_lock=False)
     locked = finished_race(base, use_lock=True)
@@ -127,7 +124,7 @@ def test_race_view_links_to_compare(live_server: Any, browser: Browser) -> None:
     assert browser.errors == []
 
 
-def test_run_list_links_two_picked_runs(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_run_list_links_two_picked_runs(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     first = finished_race(base, use_lock=False)
     second = finished_race(base, use_lock=True)

@@ -3,7 +3,7 @@
 The header's language switch (#lang-en / #lang-zh, aria-pressed) changes every data-i18n hook and the
 widgets that render words themselves (run header, counters, status badges); the choice is remembered
 (localStorage, shared with the scenario explanations) across a reload. English stays the default.
-Fixtures come from tests/test_browser.py and tests/conftest.py; screenshot tests/artifacts/i18n-zh.png.
+Fixtures come from tests/conftest.py; screenshot tests/artifacts/i18n-zh.png.
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser, expect
 
 pytestmark = pytest.mark.browser
 

@@ -7,22 +7,17 @@ the run list is compared with the English catalogue (static/js/i18n.js's strings
 words included): a text that is still an English catalogue string whose Chinese differs fails the
 test, naming it. Screenshots: tests/artifacts/zh-race.png, zh-queue.png, zh-pool.png, and
 zh-race-projector.png, zh-queue-projector.png in the projector theme (all 1280 px wide, full page).
-Fixtures come from tests/test_browser.py and tests/conftest.py.
+Fixtures come from tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, Browser, expect, start_run, wait_finished
 
 pytestmark = pytest.mark.browser
 
@@ -100,13 +95,8 @@ LEFTOVERS = """async (regions) => {
 
 
 def finished_run(base: str, scenario: str, params: dict[str, Any]) -> str:
-    answer = httpx.post(f"{base}/api/runs", json={"scenario": scenario, "params": params}, timeout=10)
-    assert answer.status_code == 201, answer.text
-    run_id = str(answer.json()["id"])
-    deadline = time.monotonic() + 90
-    while httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()["status"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"{scenario} run {run_id} did not end"
-        time.sleep(0.1)
+    run_id = start_run(base, scenario, **params)
+    wait_finished(base, run_id)  # under its hang guard
     return run_id
 
 
@@ -116,7 +106,7 @@ def leftovers(page: Any) -> list[str]:
     return list(result["found"])
 
 
-def test_every_view_speaks_chinese(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_every_view_speaks_chinese(live_server: Any, browser: Browser) -> None:
     base = live_server.url
     ids = {scenario: finished_run(base, scenario, params) for scenario, params in RUNS.items()}
     page = browser.page

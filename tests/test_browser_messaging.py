@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, RUN_TIMEOUT_MS, Browser, browser, get_json  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, RUN_TIMEOUT_MS, Browser, expect, get_json
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +36,7 @@ def run_preset(
     return run, view
 
 
-def test_queue_tutorial_every_item_once(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_queue_tutorial_every_item_once(live_server: Any, browser: Browser) -> None:
     run, view = run_preset(browser, live_server.url, "queue", "tutorial")
     result = run["result"]
     assert result["produced"] == result["consumed"] == 5
@@ -46,46 +44,44 @@ def test_queue_tutorial_every_item_once(live_server: Any, browser: Browser) -> N
     assert view.get_attribute("data-maxsize") == "5"
     assert view.get_attribute("data-depth") == "0"  # everything was taken out again
     assert view.get_attribute("data-lost") == view.get_attribute("data-duplicated") == "0"
-    sync_api.expect(view.locator(".q-verdict")).to_contain_text("All 5 items arrived exactly once")
+    expect(view.locator(".q-verdict")).to_contain_text("All 5 items arrived exactly once")
     assert view.locator(".q-proc").count() == 2  # producer-0 and consumer-0
     assert browser.errors == []
 
 
-def test_queue_backpressure_shows_blocked_producers(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_queue_backpressure_shows_blocked_producers(live_server: Any, browser: Browser) -> None:
     run, view = run_preset(
         browser, live_server.url, "queue", "backpressure", "scenario-queue-backpressure.png"
     )
     assert run["result"]["max_depth"] == 3 and run["result"]["lost"] == []
     assert int(view.get_attribute("data-wait-put") or 0) > 0  # producers blocked on the full queue
     assert view.get_attribute("data-max-depth") == "3"
-    sync_api.expect(view.locator(".q-proc[data-proc^=producer] .q-proc-waits").first).to_contain_text(
-        "waited"
-    )
+    expect(view.locator(".q-proc[data-proc^=producer] .q-proc-waits").first).to_contain_text("waited")
     assert browser.errors == []
 
 
-def test_pipe_tutorial_messages_cross_one_way(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_pipe_tutorial_messages_cross_one_way(live_server: Any, browser: Browser) -> None:
     run, view = run_preset(browser, live_server.url, "pipe", "tutorial")
     assert run["result"]["sent"] == run["result"]["received"] == 5
     assert view.get_attribute("data-mode") == "one-way"
     assert view.get_attribute("data-sent") == view.get_attribute("data-received") == "5"
     assert view.get_attribute("data-in-flight") == "0"
-    sync_api.expect(view.locator(".p-verdict")).to_contain_text("All 5 messages arrived")
-    sync_api.expect(view.locator(".p-metric-value")).to_contain_text("s")  # "µs" or "ms": a measured value
+    expect(view.locator(".p-verdict")).to_contain_text("All 5 messages arrived")
+    expect(view.locator(".p-metric-value")).to_contain_text("s")  # "µs" or "ms": a measured value
     assert browser.errors == []
 
 
-def test_pipe_ping_pong_shows_the_round_trip(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_pipe_ping_pong_shows_the_round_trip(live_server: Any, browser: Browser) -> None:
     run, view = run_preset(browser, live_server.url, "pipe", "ping-pong", "scenario-pipe-ping-pong.png")
     result = run["result"]
     assert result["sent"] == result["received"] == result["replies"] == 10
     assert view.get_attribute("data-replies") == "10"
     assert float(view.get_attribute("data-rtt-p50") or 0) == result["round_trip_us_p50"] > 0
-    sync_api.expect(view.locator(".p-verdict")).to_contain_text("came back")
+    expect(view.locator(".p-verdict")).to_contain_text("came back")
     assert browser.errors == []
 
 
-def test_manager_tutorial_server_lane_and_call_cost(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_manager_tutorial_server_lane_and_call_cost(live_server: Any, browser: Browser) -> None:
     run, view = run_preset(browser, live_server.url, "manager", "tutorial")
     result = run["result"]
     assert len(result["list"]) == len(result["dict"]) == 10
@@ -94,7 +90,7 @@ def test_manager_tutorial_server_lane_and_call_cost(live_server: Any, browser: B
     assert int(view.get_attribute("data-server-pid") or 0) > 0
     assert float(view.get_attribute("data-proxy-p50") or 0) == result["proxy_call_us_p50"]
     assert float(view.get_attribute("data-value-p50") or 0) == result["value_op_us_p50"]
-    sync_api.expect(view.locator(".m-verdict")).to_contain_text("List has all 10 items")
-    sync_api.expect(view.locator(".m-ratio")).to_contain_text("×")
+    expect(view.locator(".m-verdict")).to_contain_text("List has all 10 items")
+    expect(view.locator(".m-ratio")).to_contain_text("×")
     assert browser.page.locator("mp-timeline").get_attribute("data-lanes") == "4"  # main, manager, 2 workers
     assert browser.errors == []

@@ -18,11 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM
-from tests.test_browser_replay import TUTORIAL, post_json
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, RACE_TUTORIAL, Browser, HangError, chromium, expect, post_json
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +39,7 @@ DECODE_QR = """async (selector) => {
 }"""
 
 
-class Pages:
+class Pages(Browser):
     """Pages in separate browser contexts, each with its console errors and uncaught exceptions."""
 
     def __init__(self, chromium: Any) -> None:
@@ -51,22 +47,13 @@ class Pages:
         self.errors: list[str] = []
 
     def new(self, name: str) -> Any:
-        page = self.chromium.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"{name}: {m.text}"))
-        page.on("pageerror", lambda e: self.errors.append(f"{name}: {e}"))
-        return page
+        return self.watch(self.chromium.new_context(viewport={"width": 1280, "height": 720}).new_page(), name)
 
 
 @pytest.fixture
 def pages() -> Iterator[Pages]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield Pages(chromium)
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield Pages(launched)
 
 
 def decode_qr(page: Any, selector: str) -> str:
@@ -97,13 +84,16 @@ def same_span(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
     return abs(a["t0"] - b["t0"]) <= 1e-6 * width and abs(a["t1"] - b["t1"]) <= 1e-6 * width
 
 
+SPAN_HANG_GUARD_S = 10  # 10x+ the time a follower takes to show the presenter's span (a tick or two)
+
+
 def wait_span(audience: Any, presenter: Any) -> None:
     """The audience's timeline shows the presenter's time span, at its own width."""
-    for _ in range(100):
+    for _ in range(SPAN_HANG_GUARD_S * 10):
         if same_span(span(presenter), span(audience)):
             return
         audience.wait_for_timeout(100)
-    raise AssertionError(f"spans differ: presenter {span(presenter)}, audience {span(audience)}")
+    raise HangError("hang guard", f"spans differ: presenter {span(presenter)}, audience {span(audience)}")
 
 
 def test_audience_follows_the_presenter_and_answers_the_poll(live_server: Any, pages: Pages) -> None:
@@ -218,7 +208,8 @@ def test_audience_follows_the_presenter_and_answers_the_poll(live_server: Any, p
     expect(scanned.locator("#presence")).to_be_hidden()
 
     # Compare two runs: a page of its own, followed too; then another run.
-    other = post_json(f"{base}/api/runs", {"scenario": "race", "params": {**TUTORIAL, "use_lock": False}})
+    unlocked = {**RACE_TUTORIAL, "use_lock": False}
+    other = post_json(f"{base}/api/runs", {"scenario": "race", "params": unlocked})
     presenter.goto(f"{base}/compare?a={run_id}&b={other['id']}")
     expect(presenter.locator("#cmp-table")).to_have_attribute("data-ready", "true", timeout=WAIT)
     for page in (typed, scanned):

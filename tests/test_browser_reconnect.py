@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

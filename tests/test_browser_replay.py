@@ -7,26 +7,13 @@ REST. Hooks: `#replay-bar` with `data-state` (off | paused | playing), `data-cur
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser, get_json  # noqa: F401  (the fixture)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.helpers import ARTIFACTS, RACE_TUTORIAL, Browser, expect, get_json, post_json
 
 pytestmark = pytest.mark.browser
-
-TUTORIAL = {"workers": 5, "increments": 1, "use_lock": True, "delay_ms": 0, "hold_ms": 100}
-
-
-def post_json(url: str, body: dict[str, Any]) -> Any:
-    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def cursor(page: Any) -> dict[str, Any]:
@@ -52,10 +39,10 @@ def check_counter(page: Any, events: list[dict[str, Any]]) -> dict[str, Any]:
     return c
 
 
-def test_replay_steps_scrubs_and_lecture_keys(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_replay_steps_scrubs_and_lecture_keys(live_server: Any, browser: Browser) -> None:
     page = browser.page
     base = live_server.url
-    run = post_json(f"{base}/api/runs", {"scenario": "race", "params": TUTORIAL})
+    run = post_json(f"{base}/api/runs", {"scenario": "race", "params": RACE_TUTORIAL})
     page.goto(f"{base}/runs/{run['id']}")
     bar = page.locator("#replay-bar")
     expect(bar).to_be_visible(timeout=60_000)  # shown once run.end is in

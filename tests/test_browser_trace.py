@@ -15,15 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, Browser, browser, get_json  # noqa: F401
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.helpers import ARTIFACTS, Browser, get_json
 
 pytestmark = pytest.mark.browser
 PROGRAM = Path(__file__).parent / "trace_programs" / "dashboard_demo.py"
 
 
-def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browser) -> None:  # noqa: F811
+def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browser) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "app", "trace", "--server", live_server.url, str(PROGRAM)],
         capture_output=True,
@@ -63,3 +61,5 @@ def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browse
     page.locator("[data-lang=zh], button:has-text('中文')").first.click()
     panel.get_by_text("共享數值（Value）").wait_for(timeout=5_000)
     page.screenshot(path=str(ARTIFACTS / "trace-run-zh.png"))
+    # No uncaught exception and no console error on the way (the browser fixture checks it too).
+    assert browser.errors == []

@@ -16,9 +16,18 @@ from app import jsonio
 from app.engine.engine import Engine
 from app.engine.run import RunStatus
 from app.export.formats import from_ndjson, to_html, to_perfetto
-from tests.conftest import LiveServer
-from tests.test_api import start, wait_finished
-from tests.test_runs import events, finished, with_manager
+from tests.helpers import (
+    ARTIFACTS,
+    Browser,
+    LiveServer,
+    chromium,
+    events,
+    finished,
+    post_run,
+    wait_finished,
+    wait_until,
+    with_manager,
+)
 
 RACE = {"workers": 3, "increments": 200, "use_lock": True}
 RUNS = {
@@ -171,7 +180,7 @@ def test_offline_html_embeds_events_safely() -> None:
 # -- over REST ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def race_run(live_server: LiveServer) -> dict[str, Any]:
-    created = start(live_server, {"scenario": "race", "params": RACE})
+    created = post_run(live_server, {"scenario": "race", "params": RACE})
     assert created.status_code == 201, created.text
     run = wait_finished(live_server, created.json()["id"])
     assert run["status"] == "succeeded"
@@ -316,58 +325,56 @@ def test_cli_export_and_import(live_server: LiveServer, race_run: dict[str, Any]
 
 
 # -- the offline page in Chromium -------------------------------------------------------------------
+PLAYBACK_HANG_GUARD_S = 30  # 10x+ the 2.5 s the whole run's playback takes at 4x (10 s at 1x)
+
+
 @pytest.mark.browser
 def test_offline_html_replays_with_the_network_off(
     live_server: LiveServer, race_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, Browser
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
     page_file = tmp_path / "run.html"
     page_file.write_bytes(export(live_server, race_run["id"], "html").content)
     stored = httpx.get(f"{live_server.url}/api/runs/{race_run['id']}/events").json()
     lanes = lanes_of([e for e in stored if not e["kind"].startswith("run.")])
     requests: list[str] = []
     blocked: list[str] = []
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = chromium.new_context(viewport={"width": 1280, "height": 720})
-            context.set_offline(True)
-            context.route("**/*", lambda route: block(route, blocked))
-            b = Browser(context.new_page())
-            b.page.on("request", lambda r: requests.append(r.url))
-            b.page.goto(page_file.as_uri())
-            wrap = b.page.locator("#lanes")
-            assert wrap.get_attribute("data-lanes") == str(len(lanes))
-            assert wrap.get_attribute("data-cursor") == "0"
-            b.page.click("#step")
-            b.page.click("#step")
-            assert wrap.get_attribute("data-cursor") == "2"
-            assert "#1 " in (b.page.text_content("#detail") or "")  # the second event, in time order
-            b.page.select_option("#speed", "4")  # the whole run in 2.5 s
-            b.page.click("#play")
-            b.page.wait_for_selector('#lanes[data-playing="true"]')
-            b.page.wait_for_timeout(1200)
-            b.page.click("#play")  # pause mid-way, for the picture
-            middle = int(wrap.get_attribute("data-cursor") or 0)
-            assert 2 < middle < len(stored), middle
-            ARTIFACTS.mkdir(exist_ok=True)
-            b.page.screenshot(path=str(ARTIFACTS / "offline-html-time.png"), full_page=True)
-            b.page.select_option("#axis", "order")  # every event one step: the burst of work spread out
-            assert wrap.get_attribute("data-cursor") == str(middle)
-            b.page.screenshot(path=str(ARTIFACTS / "offline-html.png"), full_page=True)
-            b.page.click("#play")
-            b.page.wait_for_selector(
-                f'#lanes[data-cursor="{len(stored)}"][data-playing="false"]', timeout=10_000
-            )
-            b.page.keyboard.press("ArrowLeft")
-            assert wrap.get_attribute("data-cursor") == str(len(stored) - 1)
-            assert not b.errors, b.errors
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        context = launched.new_context(viewport={"width": 1280, "height": 720})
+        context.set_offline(True)
+        context.route("**/*", lambda route: block(route, blocked))
+        b = Browser(context.new_page())
+        b.page.on("request", lambda r: requests.append(r.url))
+        b.page.goto(page_file.as_uri())
+        wrap = b.page.locator("#lanes")
+        assert wrap.get_attribute("data-lanes") == str(len(lanes))
+        assert wrap.get_attribute("data-cursor") == "0"
+        b.page.click("#step")
+        b.page.click("#step")
+        assert wrap.get_attribute("data-cursor") == "2"
+        assert "#1 " in (b.page.text_content("#detail") or "")  # the second event, in time order
+        b.page.select_option("#speed", "1")  # the whole run in 10 s: time to catch it mid-way
+        b.page.click("#play")
+        b.page.wait_for_selector('#lanes[data-playing="true"]')
+
+        def cursor() -> int:
+            return int(wrap.get_attribute("data-cursor") or 0)
+
+        wait_until(lambda: cursor() > 2, PLAYBACK_HANG_GUARD_S, "the playback moves on")
+        b.page.click("#play")  # pause mid-way, for the picture
+        middle = cursor()
+        assert 2 < middle < len(stored), middle
+        ARTIFACTS.mkdir(exist_ok=True)
+        b.page.screenshot(path=str(ARTIFACTS / "offline-html-time.png"), full_page=True)
+        b.page.select_option("#axis", "order")  # every event one step: the burst of work spread out
+        assert wrap.get_attribute("data-cursor") == str(middle)
+        b.page.screenshot(path=str(ARTIFACTS / "offline-html.png"), full_page=True)
+        b.page.select_option("#speed", "4")  # the rest at 4x: 2.5 s at most
+        b.page.click("#play")
+        done = f'#lanes[data-cursor="{len(stored)}"][data-playing="false"]'
+        b.page.wait_for_selector(done, timeout=PLAYBACK_HANG_GUARD_S * 1000)
+        b.page.keyboard.press("ArrowLeft")
+        assert wrap.get_attribute("data-cursor") == str(len(stored) - 1)
+        assert not b.errors, b.errors
     assert not blocked and all(url.startswith(("file:", "data:")) for url in requests), (blocked, requests)
 
 
@@ -382,28 +389,19 @@ def block(route: Any, blocked: list[str]) -> None:
 
 @pytest.mark.browser
 def test_dashboard_export_menu(live_server: LiveServer, race_run: dict[str, Any]) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, Browser
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            b = Browser(chromium.new_page(viewport={"width": 1280, "height": 720}))
-            b.page.goto(f"{live_server.url}/runs/{race_run['id']}")
-            b.page.wait_for_selector('#run-header[data-status="succeeded"] mp-export-menu:not([hidden])')
-            b.page.click("mp-export-menu summary")
-            links = b.page.locator("mp-export-menu a")
-            hrefs = [links.nth(n).get_attribute("href") for n in range(links.count())]
-            assert hrefs == [
-                f"/api/runs/{race_run['id']}/export?format={f}" for f in ("perfetto", "ndjson", "html")
-            ]
-            with b.page.expect_download() as download:
-                links.nth(1).click()
-            assert download.value.suggested_filename == f"mpscope-{race_run['id']}.ndjson"
-            ARTIFACTS.mkdir(exist_ok=True)
-            b.page.screenshot(path=str(ARTIFACTS / "export-menu.png"))
-            assert not b.errors, b.errors
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        b = Browser(launched.new_page(viewport={"width": 1280, "height": 720}))
+        b.page.goto(f"{live_server.url}/runs/{race_run['id']}")
+        b.page.wait_for_selector('#run-header[data-status="succeeded"] mp-export-menu:not([hidden])')
+        b.page.click("mp-export-menu summary")
+        links = b.page.locator("mp-export-menu a")
+        hrefs = [links.nth(n).get_attribute("href") for n in range(links.count())]
+        assert hrefs == [
+            f"/api/runs/{race_run['id']}/export?format={f}" for f in ("perfetto", "ndjson", "html")
+        ]
+        with b.page.expect_download() as download:
+            links.nth(1).click()
+        assert download.value.suggested_filename == f"mpscope-{race_run['id']}.ndjson"
+        ARTIFACTS.mkdir(exist_ok=True)
+        b.page.screenshot(path=str(ARTIFACTS / "export-menu.png"))
+        assert not b.errors, b.errors

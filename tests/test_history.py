@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,7 @@ from app.events import Event
 from app.export.imports import import_events
 from app.storage.history import History, HistoryBusy, StoredEvents, read_run
 from app.web.hub import Hub
-from tests.conftest import start_server, stop_server
-from tests.test_api import wait_finished
-from tests.test_ws import read_all
+from tests.helpers import read_all, start_server, stop_server, wait_finished, wait_until
 
 
 def encoded(run_id: str, first: int, count: int) -> list[bytes]:
@@ -192,7 +189,7 @@ def test_runs_and_their_events_survive_a_restart(tmp_path: Path) -> None:
         assert get(f"{server.url}/api/runs/{run_id}/events?after=4") == events[5:]
         assert httpx.get(f"{server.url}/runs/{run_id}").status_code == 200
         with connect(f"{server.ws_url}/ws/runs/{run_id}") as ws:
-            frames, code = read_all(ws, timeout=30)
+            frames, code = read_all(ws, 30)
         assert [e for frame in frames for e in frame] == events and code == 1000
         runs = get(f"{server.url}/api/runs")
         imported = [r for r in runs if r["id"] != run_id]
@@ -202,6 +199,15 @@ def test_runs_and_their_events_survive_a_restart(tmp_path: Path) -> None:
         stop_server(server)  # SIGTERM: a graceful shutdown (uvicorn exits with -15 after it)
 
 
+STARTUP_HANG_GUARD_S = 30  # 10x+ the ~1-3 s a run takes to report its first 20 events
+COMMIT_HANG_GUARD_S = 10  # 10x+ the history's commit delay (a batch every 0.1 s)
+
+
+def committed(data_dir: Path, run_id: str) -> int:
+    stored = read_run(data_dir, run_id)
+    return 0 if stored is None else len(stored[1])
+
+
 def test_a_run_in_flight_when_the_server_is_killed_comes_back_interrupted(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     try:
@@ -209,11 +215,16 @@ def test_a_run_in_flight_when_the_server_is_killed_comes_back_interrupted(tmp_pa
         run_id = httpx.post(f"{server.url}/api/runs", json={"scenario": "race", "params": params}).json()[
             "id"
         ]
-        deadline = time.monotonic() + 30
-        while len(seen := get(f"{server.url}/api/runs/{run_id}/events")) < 20:
-            assert time.monotonic() < deadline, "the run did not get going"
-            time.sleep(0.1)
-        time.sleep(0.5)  # several batches later: everything seen so far is committed
+
+        def going() -> list[dict[str, Any]] | None:
+            evs: list[dict[str, Any]] = get(f"{server.url}/api/runs/{run_id}/events")
+            return evs if len(evs) >= 20 else None
+
+        seen = wait_until(going, STARTUP_HANG_GUARD_S, "the run gets going")
+        # Kill only once everything seen so far is committed: read back from the file, as the next
+        # server will read it (read-only, beside the writer), not after a guess at the batch delay.
+        data = tmp_path / "data"
+        wait_until(lambda: committed(data, run_id) >= len(seen), COMMIT_HANG_GUARD_S, "seen is committed")
     finally:
         stop_server(server, signal.SIGKILL)
     server = start_server(tmp_path)

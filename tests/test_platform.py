@@ -9,7 +9,7 @@ import sys
 import httpx
 
 from app.config import START_METHODS, python_default_start_method
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 
 def test_health_says_which_start_method_a_plain_script_gets_here(live_server: LiveServer) -> None:

@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from app import jsonio
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server
 
 VIEW = {"path": "/runs/abc123", "replay": {"state": "paused", "index": 7, "t": 123456, "speed": 0.5}}
 
@@ -37,8 +37,13 @@ def send(p: dict[str, Any], url: str, what: str, body: Any, client: Any = httpx)
     return response
 
 
-def next_frame(ws: ClientConnection, until: Any = lambda f: True, timeout: float = 10) -> dict[str, Any]:
-    """The first frame (a JSON object) for which `until` holds."""
+FRAME_HANG_GUARD_S = 10  # 10x+ the time a change takes to reach a follower (a tick, well under 1 s)
+
+
+def next_frame(
+    ws: ClientConnection, until: Any = lambda f: True, timeout: float = FRAME_HANG_GUARD_S
+) -> dict[str, Any]:
+    """The first frame (a JSON object) for which `until` holds; `timeout` is a hang guard."""
     deadline = time.monotonic() + timeout
     while True:
         frame = jsonio.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
@@ -158,14 +163,19 @@ def test_answers_from_one_address_are_rate_limited(live_server: LiveServer) -> N
     poll = httpx.post(
         f"{url}/api/present/{code}/poll", json={"question": "?"}, headers=as_presenter(p)
     ).json()["id"]
+    started = time.monotonic()
     codes = [
         httpx.post(
             f"{url}/api/follow/{code}/answer", json={"poll": poll, "client": f"flood-{i:04}", "answer": i}
         ).status_code
         for i in range(60)
     ]
-    assert 200 in codes and 429 in codes  # a burst of 20, then 5 a second
-    assert codes.index(429) >= 20
+    elapsed = time.monotonic() - started
+    # A burst of 20, then a token every 0.2 s: whatever the pace, no more answers get in than the burst
+    # plus what the time taken refilled (a slow machine loosens the bound, never breaks it), and at
+    # this client's pace (a few ms an answer) most of the other 40 are refused.
+    assert set(codes) <= {200, 429} and codes[:20] == [200] * 20
+    assert codes.count(200) <= 20 + 5 * elapsed + 1, (codes, elapsed)
 
 
 def test_origin_is_checked_on_the_follow_socket_and_on_answers(live_server: LiveServer) -> None:

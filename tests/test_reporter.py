@@ -11,12 +11,16 @@ import time
 
 import pytest
 
-from app.lesson.reporter import EventQueue, Reporter
+from app.lesson.reporter import BACKPRESSURE_SECONDS, EventQueue, Reporter
 
 METHODS = ("forkserver", "spawn", "fork")
 
 
-def drain(q: EventQueue, expect: int, timeout: float = 10) -> list[tuple]:  # type: ignore[type-arg]
+DRAIN_HANG_GUARD_S = 10  # 10x+ what the events below take to come through (~ms): a bug if reached
+
+
+def drain(q: EventQueue, expect: int, timeout: float = DRAIN_HANG_GUARD_S) -> list[tuple]:  # type: ignore[type-arg]
+    """Up to `expect` events; fewer only when `timeout` ran out (then the test's assertions fail)."""
     got = []
     deadline = time.monotonic() + timeout
     while len(got) < expect and time.monotonic() < deadline:
@@ -44,11 +48,19 @@ def test_emit_reports_time_pid_proc_kind_and_data() -> None:
 def test_full_queue_counts_drops_and_waits_only_once() -> None:
     q = EventQueue(multiprocessing.get_context("spawn"), maxsize=10)
     rep = Reporter(q, time.monotonic_ns())
-    started = time.monotonic()
+    waits: list[float | None] = []  # the puts that may block: waits for room
+    put = q.put
+
+    def counting_put(obj: object, block: bool = True, timeout: float | None = None) -> None:
+        if block:
+            waits.append(timeout)
+        put(obj, block, timeout)
+
+    q.put = counting_put  # type: ignore[method-assign]
     for i in range(50):
         rep.emit("log", i=i)
-    # One bounded wait (0.5 s) for room, then drops at once: 40 waits would have taken 20 s.
-    assert time.monotonic() - started < 10
+    # One bounded wait for room, then drops at once (not 40 waits).
+    assert waits == [BACKPRESSURE_SECONDS]
     assert rep.dropped == 40
     assert len(drain(q, 10)) == 10
     rep.emit("log", msg="room again")  # the queue has room: the process sends again
@@ -132,7 +144,7 @@ def test_read_batch_reads_the_stdlib_framing_small_and_large() -> None:
     for i in range(500):
         rep.emit("log", i=i, pad=big if i % 100 == 0 else "")
     got: list[tuple] = []  # type: ignore[type-arg]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + DRAIN_HANG_GUARD_S
     while len(got) < 500 and time.monotonic() < deadline:
         got += q.read_batch(timeout=0.1, max_bytes=4096)  # small reads: frames straddle reads
     assert [e[4]["i"] for e in got] == list(range(500))

@@ -10,17 +10,19 @@ import pytest
 from app.engine.engine import Engine
 from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PRESETS = TEST_REGISTRY["deadlock"].presets
 FAST = {"rounds": 3, "hold_ms": 100, "timeout_ms": 300}
 CYCLE = [["A", "lock1", "lock2"], ["B", "lock2", "lock1"]]
+# A run's deadlock ends by its locks' timeouts, in ~1-3 s: the guard is 10x+ that (a hang, not slowness).
+DEADLOCK_HANG_GUARD_S = 30
 
 
 def run_deadlock(params: dict[str, Any], method: str) -> Run:
     async def body(m: Engine) -> Run:
-        return await finished(await m.start("deadlock", params, method), timeout=30)
+        return await finished(await m.start("deadlock", params, method), DEADLOCK_HANG_GUARD_S)
 
     run = with_manager(body)
     assert run.status == RunStatus.SUCCEEDED, run.error
@@ -69,7 +71,7 @@ def test_opposite_order_deadlocks_and_the_timeout_ends_it(method: str) -> None:
         assert (e["data"]["lock"], e["data"]["held"]) == (
             ("lock2", ["lock1"]) if e["proc"] == "A" else ("lock1", ["lock2"])
         )
-        assert e["data"]["waited_ms"] >= params["timeout_ms"] * 0.95
+        assert e["data"]["waited_ms"] >= params["timeout_ms"] * 0.95  # a lower bound: slowness only adds
     detected = [e for e in evs if e["kind"] == "deadlock.detected"]
     assert detected and all(e["data"]["cycle"] == CYCLE for e in detected)
     # The cycle really was there: when the first timeout fired, A held lock1 and B held lock2.

@@ -10,8 +10,8 @@ import pytest
 from app.engine.engine import Engine
 from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PRESETS = TEST_REGISTRY["executor"].presets
 FAST = {"tasks": 6, "workers": 2, "task_ms": 50, "pool_timeout_ms": 1500}

@@ -9,14 +9,14 @@ import pytest
 from app.engine.engine import Engine
 from app.engine.run import RunStatus
 from app.errors import InvalidRequest
+from tests.helpers import METHODS, events, start_and_finish, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
 PRESET = TEST_REGISTRY["pipe"].presets
 
 
 def run_pipe(params: dict[str, Any], method: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    run = with_manager(lambda m: _start_and_finish(m, "pipe", params, method))
+    run = with_manager(lambda m: start_and_finish(m, "pipe", params, method))
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.dropped_events == 0
     return run.result, events(run)

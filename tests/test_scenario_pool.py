@@ -10,15 +10,15 @@ from app.engine.engine import Engine
 from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
 from app.scenarios.pool import PoolParams
+from tests.helpers import METHODS, events, start_and_finish, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, _start_and_finish, events, with_manager
 
 POOL = TEST_REGISTRY["pool"]
 TUTORIAL_SHORT = {**POOL.presets["tutorial"], "sleep_ms": 100}
 
 
 def run_pool(params: dict[str, Any], method: str | None = None) -> tuple[Run, list[dict[str, Any]]]:
-    run = with_manager(lambda m: _start_and_finish(m, "pool", params, method))
+    run = with_manager(lambda m: start_and_finish(m, "pool", params, method))
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.dropped_events == 0
     return run, events(run)

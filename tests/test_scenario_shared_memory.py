@@ -10,7 +10,7 @@ from app.engine.engine import Engine
 from app.engine.run import RunStatus
 from app.errors import InvalidRequest
 from app.scenarios.shared_memory import slices
-from tests.test_runs import METHODS, _start_and_finish, events, with_manager
+from tests.helpers import METHODS, events, start_and_finish, with_manager
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -18,7 +18,7 @@ from tests.test_runs import METHODS, _start_and_finish, events, with_manager
     "params", [{"workers": 3, "size": 20, "delay_ms": 5}, {"delay_ms": 0}], ids=["small", "defaults"]
 )
 def test_workers_fill_their_slices_and_the_total_adds_up(method: str, params: dict[str, Any]) -> None:
-    run = with_manager(lambda m: _start_and_finish(m, "shared_memory", params, method))
+    run = with_manager(lambda m: start_and_finish(m, "shared_memory", params, method))
     assert run.status == RunStatus.SUCCEEDED, run.error
     size, workers = run.params["size"], run.params["workers"]
     result = run.result

@@ -10,8 +10,8 @@ import pytest
 from app.engine.engine import Engine
 from app.engine.run import Run, RunStatus
 from app.errors import InvalidRequest
+from tests.helpers import METHODS, events, finished, with_manager
 from tests.plugins import TEST_REGISTRY
-from tests.test_runs import METHODS, events, finished, with_manager
 
 PRESET = TEST_REGISTRY["sync"].presets["semaphore 2 of 6"]
 DEFAULTS = TEST_REGISTRY["sync"].Params().model_dump()
@@ -20,7 +20,7 @@ FAST = {"work_ms": 60, "signal_ms": 100}
 
 def run_sync(params: dict[str, Any], method: str) -> Run:
     async def body(m: Engine) -> Run:
-        return await finished(await m.start("sync", params, method), timeout=60)
+        return await finished(await m.start("sync", params, method))  # under RUN_HANG_GUARD_S
 
     run = with_manager(body)
     assert run.status == RunStatus.SUCCEEDED, run.error

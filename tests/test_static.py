@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 
 def test_static_modules_are_revalidated_not_cached_blindly(live_server: LiveServer) -> None:

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,12 +28,23 @@ from websockets.sync.client import connect
 
 from app import jsonio
 from app.export.formats import from_ndjson
-from tests.conftest import ROOT, LiveServer, start_server, stop_server, wait_gone
-from tests.test_api import wait_finished
+from tests.helpers import (
+    ROOT,
+    HangError,
+    LiveServer,
+    start_server,
+    stop_server,
+    wait_finished,
+    wait_gone,
+    wait_until,
+)
 
 PROGRAMS = Path(__file__).parent / "trace_programs"
 METHODS = ("spawn", "fork", "forkserver")
-TIMEOUT = 60  # generous: a hung program fails the test instead of the whole session
+LIVE_HANG_GUARD_S = 30  # 10x+ the time a traced program's events take to show up (~1-3 s)
+# A hang guard: 10x+ the few seconds a program takes, traced or not. A hung program fails its test (as a
+# hang) instead of the whole session.
+PROGRAM_HANG_GUARD_S = 60
 # Unbuffered, as on a terminal: with a pipe's block buffering, the Pool workers that `with Pool()`
 # terminates lose what they printed, differently in every run. (Their prints may then interleave:
 # the tutorial's outputs are compared as the set of what was printed, see below.)
@@ -75,13 +85,15 @@ def run_plain_and_traced(
     outcomes = []
     for proc in (plain, traced):
         try:
-            stdout, stderr = proc.communicate(timeout=TIMEOUT)
+            stdout, stderr = proc.communicate(timeout=PROGRAM_HANG_GUARD_S)
         except subprocess.TimeoutExpired:
             plain.kill()
             traced.kill()
             plain.communicate()
             traced.communicate()
-            raise AssertionError(f"{program} {args} did not end within {TIMEOUT} s") from None
+            raise HangError(
+                "hang guard", f"{program} {args} did not end within {PROGRAM_HANG_GUARD_S} s"
+            ) from None
         outcomes.append(Outcome(proc.returncode, stdout.decode(), stderr.decode()))
     return outcomes[0], outcomes[1], read_events(out)
 
@@ -380,16 +392,6 @@ def test_program_runs_the_same_traced_and_its_events_show_everything(
 
 
 # -- live, into a running server -------------------------------------------------------------------
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {timeout} s")
-
-
 def trace_runs(server: LiveServer, token: str | None = None) -> list[dict[str, Any]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     runs: list[dict[str, Any]] = httpx.get(
@@ -410,9 +412,11 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
         cwd=ROOT,
     )
     try:
-        run = wait_for(
-            lambda: [r for r in trace_runs(live_server) if r["id"] not in before], 30, "the run appears"
-        )[0]
+
+        def new() -> list[dict[str, Any]]:
+            return [r for r in trace_runs(live_server) if r["id"] not in before]
+
+        run = wait_until(new, LIVE_HANG_GUARD_S, "the run appears")[0]
         assert run["status"] == "running" and run["scenario"] == "trace"
         assert run["params"]["script"].endswith("live_steps.py")
         seen: list[Event] = []
@@ -422,7 +426,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
                 seen.extend(jsonio.loads(ws.recv(timeout=30)))
                 return len(on_lanes(seen, "queue.put", queue="q")) == 2
 
-            wait_for(saw_both_steps, 30, "both workers' queue.put, live")
+            wait_until(saw_both_steps, LIVE_HANG_GUARD_S, "both workers' queue.put, live")
             # the program cannot end before `go` exists: these events came while it was running
             assert tracer.poll() is None and not go.exists()
             assert all(e["kind"] != "run.end" for e in seen)
@@ -433,7 +437,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
                     seen.extend(jsonio.loads(ws.recv(timeout=30)))
             except ConnectionClosed:
                 pass
-        stdout, stderr = tracer.communicate(timeout=TIMEOUT)
+        stdout, stderr = tracer.communicate(timeout=PROGRAM_HANG_GUARD_S)
     finally:
         if tracer.poll() is None:
             tracer.kill()
@@ -463,7 +467,7 @@ def test_a_server_with_a_token_refuses_a_tracer_without_it_and_the_program_does_
         refused = subprocess.run(
             trace_cmd("--server", server.url, str(script)),
             capture_output=True,
-            timeout=TIMEOUT,
+            timeout=PROGRAM_HANG_GUARD_S,
             cwd=ROOT,
             env={k: v for k, v in os.environ.items() if k != "MPSCOPE_TOKEN"},
         )
@@ -475,7 +479,7 @@ def test_a_server_with_a_token_refuses_a_tracer_without_it_and_the_program_does_
         ok = subprocess.run(
             trace_cmd("--server", server.url, "--token", "s3cret", str(script)),
             capture_output=True,
-            timeout=TIMEOUT,
+            timeout=PROGRAM_HANG_GUARD_S,
             cwd=ROOT,
         )
         assert ok.returncode == 0, ok.stderr
@@ -506,7 +510,7 @@ def start_deadlock(tmp_path: Path, method: str) -> tuple[subprocess.Popen[bytes]
         return events if waits == {"a-then-b": "lock_b", "b-then-a": "lock_a"} else None
 
     try:
-        events = wait_for(both_waiting, 30, "both processes' lock.wait in the file")
+        events = wait_until(both_waiting, LIVE_HANG_GUARD_S, "both processes' lock.wait in the file")
     except AssertionError:
         os.killpg(tracer.pid, signal.SIGKILL)
         tracer.communicate()
@@ -549,7 +553,7 @@ def test_a_killed_tracer_takes_every_traced_process_with_it(tmp_path: Path) -> N
     tracer, _, events = start_deadlock(tmp_path, "forkserver")
     procs = program_processes(tracer, events)
     tracer.kill()  # SIGKILL: no handler of the tracer runs; its reaper must do the work
-    tracer.communicate(timeout=TIMEOUT)
+    tracer.communicate(timeout=PROGRAM_HANG_GUARD_S)
     left = wait_gone(procs, 10)
     assert not left, f"alive after the tracer was killed: {[p.pid for p in left]}"
 

@@ -21,7 +21,9 @@ from app.config import Settings
 from app.engine.traces import TraceFeeder
 from app.export.formats import from_ndjson
 from app.web.server import create_app
-from tests.conftest import ROOT, wait_gone
+from tests.helpers import ROOT, HangError, wait_gone
+
+TRACER_HANG_GUARD_S = 60  # 10x+ the few seconds the traced program takes to end and the tracer to say so
 
 ENV = {k: v for k, v in os.environ.items() if k != "MPSCOPE_URL"} | {"PYTHONUNBUFFERED": "1"}
 MODULE = "tests.trace_programs.array_lock"  # exits 3 on purpose
@@ -71,13 +73,15 @@ def test_with_no_server_given_an_embedded_one_shows_the_run_until_ctrl_c() -> No
     try:
         assert tracer.stderr is not None
         url = ""
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + TRACER_HANG_GUARD_S
         while time.monotonic() < deadline:
             line = tracer.stderr.readline()
             if "until you press Ctrl-C" in line:
                 url = line.split(" at ", 1)[1].split()[0]
                 break
             assert line, f"the tracer ended early: {tracer.wait()}"
+        if not url:
+            raise HangError("hang guard", f"the tracer printed no URL within {TRACER_HANG_GUARD_S} s")
         assert url.startswith("http://127.0.0.1:") and "/runs/" in url
         base, run_id = url.split("/runs/")
         run = httpx.get(f"{base}/api/runs/{run_id}", timeout=10).json()

@@ -12,9 +12,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from app import jsonio
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server, wait_finished
 from tests.streams import read_run_stream
-from tests.test_api import wait_finished
 
 
 def start(server: LiveServer, params: dict[str, Any]) -> str:

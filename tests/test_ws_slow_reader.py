@@ -19,7 +19,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.helpers import LiveServer, start_server, stop_server
 from tests.streams import StreamRead, read_run_stream
 
 CLIENT_BUFFER = 16 * 1024  # bytes the hub buffers per client before it drops it
