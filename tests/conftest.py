@@ -46,11 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "expects_time_limit: a run hits its time limit on purpose (no_hangs lets it)"
     )
     become_subreaper()
-    logging.getLogger("mpscope.runs").addHandler(TIME_LIMITS)
+    logging.getLogger("mpscope").addHandler(TIME_LIMITS)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    logging.getLogger("mpscope.runs").removeHandler(TIME_LIMITS)
+    logging.getLogger("mpscope").removeHandler(TIME_LIMITS)
     reap_adopted_zombies()
 
 

@@ -29,7 +29,7 @@ import pytest
 
 from tests.helpers import TIME_LIMIT_LOG, HangError
 
-TIME_LIMIT_ERROR = "per run exceeded"  # app/runs.py: "time limit of N s per run exceeded"
+TIME_LIMIT_ERROR = "per run exceeded"  # app/engine/supervisor.py: "time limit of N s per run exceeded"
 # pytest-timeout's failure: "Timeout (>120.0s) from pytest-timeout." (2.4), "Timeout >120.0s" (older)
 TIMEOUTS = ("from pytest-timeout", "Timeout >")
 SEEN: list[str] = []

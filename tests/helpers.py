@@ -582,7 +582,7 @@ class Browser:
 
 
 # -- logging of time limits in this process -------------------------------------------------------
-TIME_LIMIT_LOG = "hit its time limit"  # app/runs.py, when a run is stopped at its time limit
+TIME_LIMIT_LOG = "hit its time limit"  # app/engine/supervisor.py, when a run is stopped at its time limit
 
 
 class TimeLimitLog(logging.Handler):
