@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import Field
 
 from app.reporter import Reporter
-from app.runtime import RunContext, install_child_handlers
+from app.runtime import RunContext, install_pool_worker_handlers
 from app.scenarios.base import Params, Scenario
 
 _rep: Reporter | None = None  # set in each worker by init_worker
@@ -42,7 +42,7 @@ class ExecutorParams(Params):
 def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
     """Runs once in each worker as it starts: gives it a lane on the timeline."""
     global _rep, _task_ms, _doomed
-    install_child_handlers()
+    install_pool_worker_handlers()  # both pools stop their workers with SIGTERM, then join them
     _rep, _task_ms, _doomed = rep, task_ms, doomed
     me = multiprocessing.current_process()
     me.name = f"{role.split()[0][:4]}-{me.name.rsplit('-', 1)[-1]}"  # "ForkProcess-3" -> "exec-3"

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from app.reporter import Reporter
-from app.runtime import RunContext, install_child_handlers
+from app.runtime import RunContext, install_pool_worker_handlers
 from app.scenarios.base import Params, Scenario
 
 _rep: Reporter | None = None  # each pool worker's Reporter, set by init_worker
@@ -43,7 +43,7 @@ class PoolParams(Params):
 def init_worker(rep: Reporter, sleep_ms: int, chunksize: int, uneven: bool) -> None:
     """Runs once in each pool worker as it starts: gives it a lane on the timeline."""
     global _rep, _sleep_ms, _chunksize, _uneven
-    install_child_handlers()
+    install_pool_worker_handlers()  # Pool.terminate() SIGTERMs its workers, then joins them
     _rep, _sleep_ms, _chunksize, _uneven = rep, sleep_ms, chunksize, uneven
     rep.emit("process.start", ppid=os.getppid(), role="pool worker")
     # The Pool joins its workers itself, so each one reports its own exit, as it leaves.
