@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import Any
 
 import pytest
 
 from app.engine.engine import Engine
+from app.engine.launcher import root_context
 from app.engine.run import Run, RunStatus
+from app.lesson.signals import install_pool_worker_handlers
 from tests.helpers import METHODS, events, finished, wait_for_events, with_manager
 
 # From a kill to the run's end takes ~1-2 s (the main process notices the death, reports it, kills the
@@ -217,3 +220,39 @@ def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method
     # the stream ends with the server's own run.end.
     assert evs[-1]["kind"] == "run.end" and evs[-1]["data"]["status"] == "failed"
     assert count(evs, "run.error") == 0 and count(evs, "run.result") == 0
+
+
+# Expected: a SIGTERMed worker is gone within milliseconds. Only a hang would take this long.
+SIGTERM_HANG_GUARD = 10.0
+
+
+def blocked_pool_worker(lock: Any, ready: Any) -> None:
+    install_pool_worker_handlers()
+    ready.set()
+    lock.acquire()  # the parent holds it: waits, as an idle Pool worker waits for its task queue
+    time.sleep(60)  # (should it win the lock after all: SIGTERM must end this too)
+
+
+def test_sigterm_ends_a_pool_worker_whose_lock_was_taken_back_as_it_woke() -> None:
+    """Pool.terminate() takes the read lock of its task queue, which idle workers wait for, keeps it,
+    SIGTERMs the workers and joins them with no timeout. A worker that SIGTERM reached just as a release
+    of that lock had woken it, and the lock had been taken back, missed it: its Python handler never
+    ran, and the run hung until its time limit. Here the parent releases the lock and takes it back at
+    once, again and again: however the SIGTERM lands, the worker leaves (143: through SystemExit)."""
+    mp = root_context()
+    for _ in range(10):
+        lock, ready = mp.Lock(), mp.Event()
+        lock.acquire()
+        worker = mp.Process(target=blocked_pool_worker, args=(lock, ready))
+        worker.start()
+        assert ready.wait(SIGTERM_HANG_GUARD)
+        time.sleep(0.1)  # asleep in the lock's wait by now
+        lock.release()  # wakes it ...
+        lock.acquire(timeout=0.5)  # ... and takes the lock back before it could run (mostly)
+        os.kill(worker.pid or 0, signal.SIGTERM)
+        worker.join(SIGTERM_HANG_GUARD)
+        hung = worker.is_alive()
+        if hung:
+            worker.kill()
+            worker.join()
+        assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode

@@ -57,6 +57,12 @@ def test_both_pools_give_the_same_results(method: str) -> None:
     assert exits and set(exits) == {0}
 
 
+# From a worker's death to the executor's BrokenProcessPool takes 0.1-0.3 s, even on a loaded machine
+# (measured from the event stream: worker start-up, seconds under spawn, is not counted). Only an
+# executor that waited for something (a hang, or a timeout like the Pool's) would take this long.
+EXECUTOR_HANG_GUARD_S = 4.0
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_dead_worker_breaks_the_executor_fast_and_the_pool_waits_until_its_timeout(method: str) -> None:
     # The Pool's timeout must outlast starting its workers, which under spawn on a loaded 2-core
@@ -70,20 +76,31 @@ def test_a_dead_worker_breaks_the_executor_fast_and_the_pool_waits_until_its_tim
     assert r["pool"]["error"].startswith("timed out")
     evs = events(run)
     ph = phases(evs)
-    assert ph["executor"]["data"]["seconds"] < p["pool_timeout_ms"] / 1000  # fails fast ...
-    assert ph["pool"]["data"]["seconds"] >= p["pool_timeout_ms"] / 1000  # ... the Pool only by its timeout
     role = roles(evs)
+    death: dict[str, dict[str, Any]] = {}
     for which in ("executor worker", "pool worker"):
         # The doomed task started in each pool and never ended; its worker left with exit code 1.
         starts = [e for e in evs if e["kind"] == "pool.task.start" and role.get(e["pid"]) == which]
         ends = [e for e in evs if e["kind"] == "pool.task.end" and role.get(e["pid"]) == which]
         assert doomed in [e["data"]["task"] for e in starts]
         assert doomed not in [e["data"]["task"] for e in ends]
-        died = [e for e in evs if e["kind"] == "process.exit" and role.get(e["pid"]) == which]
-        assert [e["data"]["exitcode"] for e in died].count(1) == 1, which
-    # The Pool replaced its dead worker and finished every other task; the result never came.
+        exits = [e for e in evs if e["kind"] == "process.exit" and role.get(e["pid"]) == which]
+        (death[which],) = [e for e in exits if e["data"]["exitcode"] == 1]
+    # The executor fails fast: its BrokenProcessPool comes after its worker's death, with no timeout of
+    # its own to wait for; the Pool's phase, after its own worker's death, ends only with its timeout.
+    executor_death, pool_death = death["executor worker"], death["pool worker"]
+    assert executor_death["seq"] < ph["executor"]["seq"] < pool_death["seq"] < ph["pool"]["seq"]
+    assert (ph["executor"]["t"] - executor_death["t"]) / 1e9 < EXECUTOR_HANG_GUARD_S
+    # get(timeout=...) waits that long at least: a lower bound, which no load can break.
+    assert ph["pool"]["data"]["seconds"] >= p["pool_timeout_ms"] / 1000
+    # The Pool replaced its dead worker (as its parent sees it: on a loaded machine the new worker may
+    # still be starting up, with no lane yet, when the timeout comes) and finished every other task;
+    # the lost task's result never came.
+    (replaced,) = [e for e in evs if e["kind"] == "log" and "replaced" in e["data"]]
+    assert replaced["data"]["replaced"] == [pool_death["pid"]] and len(replaced["data"]["by"]) == 1
+    assert pool_death["seq"] < replaced["seq"] < ph["pool"]["seq"]
     pool_workers = [pid for pid, r in role.items() if r == "pool worker"]
-    assert len(pool_workers) == p["workers"] + 1
+    assert len(pool_workers) <= p["workers"] + 1
     pool_ends = {e["data"]["task"] for e in evs if e["kind"] == "pool.task.end" and e["pid"] in pool_workers}
     assert pool_ends == set(range(p["tasks"])) - {doomed}
 

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from app.lesson.reporter import Reporter
 from app.lesson.scenario import Params, RunContext, Scenario
-from app.lesson.signals import install_child_handlers
+from app.lesson.signals import install_pool_worker_handlers
 
 _rep: Reporter | None = None  # set in each worker by init_worker
 _task_ms = 0
@@ -42,7 +42,7 @@ class ExecutorParams(Params):
 def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
     """Runs once in each worker as it starts: gives it a lane on the timeline."""
     global _rep, _task_ms, _doomed
-    install_child_handlers()
+    install_pool_worker_handlers()  # both pools stop their workers with SIGTERM, then join them
     _rep, _task_ms, _doomed = rep, task_ms, doomed
     me = multiprocessing.current_process()
     me.name = f"{role.split()[0][:4]}-{me.name.rsplit('-', 1)[-1]}"  # "ForkProcess-3" -> "exec-3"

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from app.lesson.reporter import Reporter
 from app.lesson.scenario import Params, RunContext, Scenario
-from app.lesson.signals import install_child_handlers
+from app.lesson.signals import install_pool_worker_handlers
 
 _rep: Reporter | None = None  # each pool worker's Reporter, set by init_worker
 _sleep_ms = 0
@@ -43,7 +43,7 @@ class PoolParams(Params):
 def init_worker(rep: Reporter, sleep_ms: int, chunksize: int, uneven: bool) -> None:
     """Runs once in each pool worker as it starts: gives it a lane on the timeline."""
     global _rep, _sleep_ms, _chunksize, _uneven
-    install_child_handlers()
+    install_pool_worker_handlers()  # Pool.terminate() SIGTERMs its workers, then joins them
     _rep, _sleep_ms, _chunksize, _uneven = rep, sleep_ms, chunksize, uneven
     rep.emit("process.start", ppid=os.getppid(), role="pool worker")
     # The Pool joins its workers itself, so each one reports its own exit, as it leaves.
