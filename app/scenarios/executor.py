@@ -15,6 +15,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from multiprocessing.util import Finalize
 from typing import Any
 
@@ -95,16 +96,28 @@ def with_pool(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str,
         initializer=init_worker,
         initargs=(ctx.rep, "pool worker", params.task_ms, doomed),
     ) as pool:
+        workers = multiprocessing.active_children()  # the Pool's (the executor's have been joined)
         pending = pool.map_async(square, range(params.tasks))
         try:
             results = pending.get(timeout=params.pool_timeout_ms / 1000)  # pool.map() has no timeout
         except multiprocessing.TimeoutError:
+            report_replaced(ctx, workers, multiprocessing.active_children())
             # Leaving the with block calls pool.terminate(): the workers are stopped.
             seconds = params.pool_timeout_ms / 1000
             return {"error": f"timed out after {seconds:g} s: a lost task never returns, map() would hang"}
         pool.close()  # no more tasks: the workers finish and exit on their own
         pool.join()
         return {"results": results}
+
+
+def report_replaced(ctx: RunContext, before: list[BaseProcess], now: list[BaseProcess]) -> None:
+    """Say which workers the Pool replaced, as its parent sees them: a new worker may not have started
+    up (and shown on the timeline) yet, but the Pool has started it."""
+    gone = sorted(p.pid or 0 for p in set(before) - set(now))
+    new = sorted(p.pid or 0 for p in set(now) - set(before))
+    if gone:
+        msg = f"the Pool replaced its dead worker(s) {gone} by {new}; the task a dead worker held is lost"
+        ctx.rep.emit("log", msg=msg, replaced=gone, by=new)
 
 
 def measured(ctx: RunContext, phase: str, run: Any, params: ExecutorParams, doomed: int) -> dict[str, Any]:
