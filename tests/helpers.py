@@ -91,7 +91,7 @@ def with_manager(body: Callable[[Engine], Awaitable[T]], **limits: Any) -> T:
 
 async def finished(run: Run, guard_s: float = RUN_HANG_GUARD_S, *, timeout: float | None = None) -> Run:
     """The run, once it has ended. `guard_s` is a hang guard, not a performance bound (`timeout`: its
-    older name, still used by tests/test_scenario_executor.py)."""
+    older name, still used by tests/scenarios/test_scenario_executor.py)."""
     guard_s = guard_s if timeout is None else timeout
     deadline = time.monotonic() + guard_s
     while run.active:

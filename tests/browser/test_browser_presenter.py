@@ -22,7 +22,7 @@ from tests.helpers import ARTIFACTS, RACE_TUTORIAL, Browser, HangError, chromium
 
 pytestmark = pytest.mark.browser
 
-JSQR = Path(__file__).parent / "vendor" / "jsqr-1.4.0" / "jsQR.js"
+JSQR = Path(__file__).parent.parent / "vendor" / "jsqr-1.4.0" / "jsQR.js"
 WAIT = 60_000
 DECODE_QR = """async (selector) => {
   const svg = document.querySelector(selector);

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-I18N = Path(__file__).resolve().parent.parent / "static" / "js" / "i18n"
+I18N = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "i18n"
 LANGUAGES = ("en", "zh-Hant")
 AREAS = ("core", "panels", "trace")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -39,7 +39,7 @@ from tests.helpers import (
     wait_until,
 )
 
-PROGRAMS = Path(__file__).parent / "trace_programs"
+PROGRAMS = Path(__file__).parent.parent / "trace_programs"
 METHODS = ("spawn", "fork", "forkserver")
 LIVE_HANG_GUARD_S = 30  # 10x+ the time a traced program's events take to show up (~1-3 s)
 # A hang guard: 10x+ the few seconds a program takes, traced or not. A hung program fails its test (as a

@@ -18,7 +18,7 @@ import pytest
 from tests.helpers import ARTIFACTS, Browser, get_json
 
 pytestmark = pytest.mark.browser
-PROGRAM = Path(__file__).parent / "trace_programs" / "dashboard_demo.py"
+PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
 
 
 def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browser) -> None:

@@ -1,7 +1,7 @@
 """`mpscope trace` as a user types it: `-m module`, and no --server / --out at all (the embedded server);
 and the ingest's refusal of a client that is not on this machine.
 
-tests/test_trace.py covers what is traced; this file covers the two ways of running it that it does not.
+tests/trace/test_trace.py covers what is traced; this file covers the two ways of running it that it does not.
 """
 
 from __future__ import annotations

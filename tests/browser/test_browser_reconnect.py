@@ -34,7 +34,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 CLIENT_BUFFER = 256 * 1024  # bytes the server buffers per viewer; the lobby sends a few KB a second
 PARAMS = {"processes": 2, "events": 50_000, "rate": 10_000}  # 100,011 events (14 MB), at least 5 s
 HANG_GUARD = 120  # seconds: over 10x what the run and the page's catching up take on a loaded machine
