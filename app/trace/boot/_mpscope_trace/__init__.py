@@ -37,6 +37,8 @@ FACTORIES = (
     "Pipe",
     "Value",
     "Array",
+    "RawValue",
+    "RawArray",
 )
 
 
@@ -58,9 +60,9 @@ def install(spec: str) -> None:
     state.AGENT = a
     os.register_at_fork(after_in_child=a.after_fork)
     atexit.register(a.finish, None)
-    from _mpscope_trace import pipes, process, queues, shared, sync
+    from _mpscope_trace import pipes, process, queues, raw, shared, sync
 
-    for module in (process, sync, shared, queues, pipes):
+    for module in (process, sync, shared, raw, queues, pipes):
         _apply(a, module)
     # `multiprocessing.Lock` and friends were bound to the default context's methods at import time.
     for name in FACTORIES:
