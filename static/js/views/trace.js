@@ -1,7 +1,7 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
 // primitives it used, each as the events say it is now: processes, locks (holder and waiters), values,
-// arrays, queues (depth, blocked producers and consumers), pipes, Manager calls, Pool tasks per worker,
-// Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
+// arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
+// Pool tasks per worker, Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
@@ -29,6 +29,7 @@ function emptyState() {
     /** @type {Map<string, {calls: number, us: number, last: string}>} */ managers: new Map(),
     /** @type {Map<string, {started: number, done: number}>} */ workers: new Map(),
     /** @type {Map<string, {kind: string, state: string, waiting: Set<string>}>} */ syncs: new Map(),
+    /** @type {Map<string, {size?: number, state: string, open: Set<string>}>} */ segments: new Map(),
     results: 0,
     /** @type {any} */ result: undefined,
   };
@@ -106,6 +107,13 @@ function apply(s, ev) {
     if (k === "event.set") x.state = "set";
     else if (k === "event.clear") x.state = "clear";
     else if (k === "barrier.wait") x.state = `${x.waiting.size}/${d.parties}`;
+  } else if (k.startsWith("shm.")) {
+    const seg = s.segments.get(String(d.segment)) ?? { state: "", open: new Set() };
+    s.segments.set(String(d.segment), seg);
+    if (typeof d.size === "number") seg.size = d.size;
+    seg.state = k.slice(4);
+    if (k === "shm.create" || k === "shm.attach") seg.open.add(who);
+    else if (k === "shm.close") seg.open.delete(who);
   } else if (k === "run.result") s.result = d.result;
 }
 
@@ -142,6 +150,9 @@ function render(root, s) {
       [...s.pipes].map(([name, p]) => [name, `${fmtInt(p.sent)} / ${fmtInt(p.received)}`, fmtValue(p.last, 30), names(p.waiting)])),
     table(t("trace.sync"), [t("trace.name"), t("trace.kind"), t("trace.state"), t("trace.waiting")],
       [...s.syncs].map(([name, x]) => [name, x.kind, x.state, names(x.waiting)])),
+    table(t("trace.shm"), [t("trace.segment"), t("trace.size"), t("trace.state"), t("trace.shmOpen")],
+      [...s.segments].map(([name, x]) => [name, x.size === undefined ? "?" : fmtInt(x.size), x.state, names(x.open)])),
+    s.segments.size ? h("p", { class: "dim", text: t("trace.shmNote") }) : null,
     table(t("trace.manager"), [t("trace.proxy"), t("trace.calls"), t("trace.meanUs"), t("trace.lastCall")],
       [...s.managers].map(([name, m]) => [name, fmtInt(m.calls), fmtInt(Math.round(m.us / m.calls)), m.last])),
     table(t("trace.pool"), [t("trace.worker"), t("trace.tasks"), t("trace.done"), ""],

@@ -48,6 +48,7 @@ LAZY = {
     "multiprocessing.pool": "pools",
     "multiprocessing.managers": "managers",
     "concurrent.futures.process": "executor",
+    "multiprocessing.shared_memory": "shm",
 }
 
 

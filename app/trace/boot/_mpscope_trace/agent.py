@@ -38,6 +38,7 @@ class Agent:
         self.pid = os.getpid()
         self.proc = "MainProcess"
         self.buf: list[tuple[int, int, str, str, dict[str, Any]]] = []
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # see emit_in_process
         self.last_flush = _now()
         self.sock: socket.socket | None = None
         self.broken = False
@@ -54,6 +55,16 @@ class Agent:
         self.emits += 1
         if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS:
             self.flush()
+
+    def emit_in_process(self, kind: str, data: dict[str, Any]) -> None:
+        """Emit, or, in a spawned child still unpickling its Process (it has no name yet: its events
+        would land on a "MainProcess" lane), keep it for right after its process.start."""
+        from multiprocessing import process
+
+        if getattr(process.current_process(), "_inheriting", False):
+            self.pending.append((kind, data))
+        else:
+            self.emit(kind, data)
 
     def note(self, kind: str, data: dict[str, Any]) -> None:
         """Emit without sending: for a step inside the program's own critical section (a lock just

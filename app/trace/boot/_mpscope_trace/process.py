@@ -71,6 +71,9 @@ def patch(a: Agent) -> None:
             a.pid, a.proc = os.getpid(), self.name
             method = self._start_method or getattr(self, "_mpscope_method", "")
             a.emit("process.start", {"ppid": os.getppid(), "start_method": method})
+            pending, a.pending = a.pending, []
+            for kind, data in pending:
+                a.emit(kind, data)
         except Exception:
             a.failed()
         code: int = orig_bootstrap(self, parent_sentinel)
