@@ -376,6 +376,8 @@ def test_program_runs_the_same_traced_and_its_events_show_everything(
     if program.writes_file:
         assert (tmp_path / "traced.json").read_bytes() == (tmp_path / "plain.json").read_bytes()
     check_common(events, program.code, method)
+    # the stdlib's own threads (queue feeders, pool handlers, an executor's manager) get no lane
+    assert not [e for e in events if "/" in e["proc"]]
     program.check(events, main_pid(events))
 
 

@@ -1,5 +1,5 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
-// primitives it used, each as the events say it is now: processes, locks (holder and waiters), values,
+// primitives it used, each as the events say it is now: processes and threads, locks (holder and waiters), values,
 // arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
 // Pool tasks per worker, Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
 
@@ -21,6 +21,7 @@ export function createView(container) {
 function emptyState() {
   return {
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ procs: new Map(),
+    /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ threads: new Map(),
     /** @type {Map<string, {holder: string, waiting: Set<string>, taken: number, family: string, inside?: number}>} */ locks: new Map(),
     /** @type {Map<string, {value: any, writes: number, reads: number, by: string}>} */ values: new Map(),
     /** @type {Map<string, any[]>} */ arrays: new Map(),
@@ -41,8 +42,13 @@ function apply(s, ev) {
   const who = ev.proc;
   const lane = `${ev.pid}/${ev.proc}`;
   const k = ev.kind;
-  if (!k.startsWith("run.") && ev.proc !== "mpscope" && !s.procs.has(lane)) s.procs.set(lane, { name: ev.proc, pid: ev.pid });
-  if (k === "process.exit") {
+  // a thread's lane is "<process>/<thread>" (docs/events.md): counted as a thread, not a process
+  const lanes = ev.proc.includes("/") ? s.threads : s.procs;
+  if (!k.startsWith("run.") && ev.proc !== "mpscope" && !lanes.has(lane)) lanes.set(lane, { name: ev.proc, pid: ev.pid });
+  if (k === "thread.exit") {
+    const th = s.threads.get(lane);
+    if (th) th.exit = 0;
+  } else if (k === "process.exit") {
     const p = s.procs.get(lane);
     if (p) p.exit = d.exitcode;
   } else if (k.startsWith("lock.") || k.startsWith("semaphore.")) {
@@ -125,6 +131,7 @@ function render(root, s) {
   Object.assign(root.dataset, { // hooks for tests and tools
     final: String(s.result !== undefined),
     processes: String(procs.length),
+    threads: String(s.threads.size),
     locks: [...s.locks.keys()].join(","),
     queues: [...s.queues.keys()].join(","),
     workers: String(s.workers.size),
@@ -134,6 +141,7 @@ function render(root, s) {
     h("div", { class: "big-row" },
       big(t("trace.processes"), fmtInt(procs.length)),
       big(t("trace.running"), fmtInt(running)),
+      s.threads.size ? big(t("trace.threads"), fmtInt(s.threads.size)) : null,
       s.result ? big(t("trace.exitcode"), String(s.result.exitcode ?? "–")) : null),
     table(t("trace.locks"), [t("trace.name"), t("trace.holder"), t("trace.waiting"), t("trace.taken")],
       [...s.locks].map(([name, l]) => [name, l.family === "semaphore" ? t("trace.inside", { n: l.inside ?? "?" }) : l.holder || t("trace.free"), names(l.waiting), fmtInt(l.taken)]),

@@ -12,11 +12,12 @@ list of (t, pid, proc, kind, data) tuples, the same wire tuples as the scenarios
 
 from __future__ import annotations
 
+import _thread
+import itertools
 import os
 import pickle
 import socket
 import struct
-import threading
 import time
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -27,6 +28,7 @@ BATCH = 512
 FLUSH_NS = 20_000_000
 SEND_TIMEOUT_S = 2.0
 _now = time.monotonic_ns
+_ident = _thread.get_ident
 
 
 class Agent:
@@ -42,17 +44,24 @@ class Agent:
         self.last_flush = _now()
         self.sock: socket.socket | None = None
         self.broken = False
-        self.emits = 0
+        self.emits = 0  # set at the end from _n, which counts every event (next() is thread-safe, += is not)
+        self._n = itertools.count()
         self.emit_ns = 0  # time spent sending batches (an append is ~0.1 us more per event, not timed)
         self.dropped = 0
         self.failures = 0  # instrumentation code that raised: the program went on untraced there
         self.finished = False
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()  # the real one: threading.Lock may be ours (threads.py)
+        # thread ident -> its lane "<process>/<thread>", for the threads the program started; any
+        # other thread (the main one, the stdlib's own) reports on the process's lane
+        self.lanes: dict[int, str] = {}
+
+    def lane(self) -> str:
+        return self.lanes.get(_ident(), self.proc) if self.lanes else self.proc
 
     def emit(self, kind: str, data: dict[str, Any], pid: int = 0, proc: str = "") -> None:
         now = _now()
-        self.buf.append((now - self.t0, pid or self.pid, proc or self.proc, kind, data))
-        self.emits += 1
+        self.buf.append((now - self.t0, pid or self.pid, proc or self.lane(), kind, data))
+        next(self._n)
         if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS:
             self.flush()
 
@@ -69,8 +78,8 @@ class Agent:
     def note(self, kind: str, data: dict[str, Any]) -> None:
         """Emit without sending: for a step inside the program's own critical section (a lock just
         taken or about to be let go), where a send that blocks would hold up every other process."""
-        self.buf.append((_now() - self.t0, self.pid, self.proc, kind, data))
-        self.emits += 1
+        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        next(self._n)
 
     def send_if_due(self) -> None:
         if len(self.buf) >= BATCH or _now() - self.last_flush > FLUSH_NS:
@@ -78,8 +87,8 @@ class Agent:
 
     def emit_and_flush(self, kind: str, data: dict[str, Any]) -> None:
         """For the step right before a possible block: whoever watches must see it now."""
-        self.buf.append((_now() - self.t0, self.pid, self.proc, kind, data))
-        self.emits += 1
+        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        next(self._n)
         self.flush()
 
     def failed(self) -> None:
@@ -93,7 +102,13 @@ class Agent:
         if not self.buf:
             return
         with self.lock:
-            batch, self.buf = self.buf, []
+            # in place: another thread may be appending to this very list right now
+            buf = self.buf
+            n = len(buf)
+            batch = buf[:n]
+            del buf[:n]
+            if not batch:  # another thread sent it all while we waited for the lock
+                return
             start = self.last_flush = _now()
             try:
                 self._send(batch)
@@ -121,11 +136,14 @@ class Agent:
 
     def finish(self, exitcode: int | None) -> None:
         """The process is about to end: its own exit, its counts, and everything still buffered."""
+        self.emits = next(self._n)
         if self.emits == 0 or self.finished:  # a stdlib helper (forkserver, ...), or said already
+            self._n = itertools.count(self.emits)
             return
         self.finished = True
         if exitcode is not None:
             self.emit("process.exit", {"exitcode": exitcode})
+            self.emits += 1
         stats = {
             "emits": self.emits,
             "emit_ns": self.emit_ns,
@@ -147,7 +165,9 @@ class Agent:
         self.pid = os.getpid()
         self.buf = []
         self.sock = None  # the inherited socket stays open in the child but is never written to
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
+        self.lanes = {}  # only the thread that forked lives on, as the child's main thread
         self.emits = self.emit_ns = self.dropped = self.failures = 0
+        self._n = itertools.count()
         self.finished = False
         self.last_flush = _now()

@@ -46,5 +46,6 @@ export default {
   "trace.segment": "Segment",
   "trace.size": "Bytes",
   "trace.shmOpen": "Open in",
-  "trace.shmNote": "Reads and writes of a segment's bytes through shm.buf cannot be traced (a memoryview onto the memory runs no Python code): only create, attach, close and unlink, and ShareableList items, are shown."
+  "trace.shmNote": "Reads and writes of a segment's bytes through shm.buf cannot be traced (a memoryview onto the memory runs no Python code): only create, attach, close and unlink, and ShareableList items, are shown.",
+  "trace.threads": "Threads"
 };
