@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trace import METHODS, Event, check_common, of, on_lanes, run_plain_and_traced, started
+from tests.test_trace import (
+    METHODS,
+    Event,
+    check_common,
+    of,
+    on_lanes,
+    run_plain_and_traced,
+    started,
+    tracer_notes,
+)
 
 
 def thread_lanes(events: list[Event]) -> set[str]:
@@ -159,6 +168,6 @@ def test_threads_are_traced(program: tuple[str, Check], method: str, tmp_path: P
     assert plain.code == 0, plain.stderr
     assert traced.code == 0, traced.stderr
     assert traced.stdout == plain.stdout and plain.stdout.strip()
-    assert traced.stderr == plain.stderr == ""
+    assert plain.stderr == "" and traced.stderr == tracer_notes(events), "no mpscope noise on stderr"
     check_common(events, 0, method)
     check(events, method)
