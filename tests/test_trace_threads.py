@@ -50,10 +50,11 @@ def apis(events: list[Event], prefix: str) -> set[str]:
 def check_thread_lock(events: list[Event], method: str) -> None:
     assert sorted(started(events)) == ["host"]
     lanes = check_threads(events, "host", ["T-0", "T-1", "T-2"])
-    n = Counter({lane: 4 for lane in lanes})
+    n = Counter({lane: 4 for lane in lanes}) + Counter({"host": 1})  # and the host's own acquire(False)
     assert on_lanes(events, "lock.acquired", lock="lock") == n
     assert on_lanes(events, "lock.released", lock="lock") == n
     assert apis(events, "lock.") == {"threading"}
+    assert not [e for e in of(events, "lock.wait", lock="lock") if e["proc"] == "host"]
 
 
 def check_thread_rlock(events: list[Event], method: str) -> None:

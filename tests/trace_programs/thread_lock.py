@@ -25,6 +25,12 @@ def host():
     for t in threads:
         t.join()
     print("counter:", counter[0], flush=True)
+    try:
+        lock.acquire(False, 1)  # as the real lock: a timeout without waiting is refused
+    except ValueError as exc:
+        print("refused:", exc, flush=True)
+    print("locked:", lock.locked(), lock.acquire(False), lock.locked(), flush=True)
+    lock.release()
 
 
 if __name__ == "__main__":

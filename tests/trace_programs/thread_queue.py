@@ -34,3 +34,5 @@ if __name__ == "__main__":
     for t in threads:
         t.join()
     print("got:", sorted(got))
+    # the stdlib's own locks stay the real ones (only the program's are wrapped)
+    print("inside:", type(jobs.mutex).__name__, type(threading.Condition()._lock).__name__)

@@ -132,6 +132,8 @@ class TracedLock:
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         a = self._a
+        if not blocking and timeout != -1:
+            self._lock.acquire(False, timeout)  # raises, as the lock itself does (a timeout without a wait)
         if self._lock.acquire(False):
             a.note("lock.acquired", self._named)
             return True
@@ -219,7 +221,7 @@ def _patch_semaphore(a: Agent) -> None:
 
     def acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
         name = _name(self)
-        if name is None:
+        if name is None or (not blocking and timeout is not None):  # the latter raises, as it should
             return bool(orig_acquire(self, blocking, timeout))
         if orig_acquire(self, False):
             a.note("semaphore.acquired", inside(self, name))
