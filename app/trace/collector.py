@@ -30,6 +30,8 @@ class Collector:
         self.on_pid = on_pid
         self.dir = tempfile.mkdtemp(prefix="mpscope-trace-")
         self.path = os.path.join(self.dir, "events.sock")
+        self.counts = os.path.join(self.dir, "counts")  # each process's count of events it produced
+        os.mkdir(self.counts, 0o700)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(self.path)
         self.listener.listen(128)
@@ -44,6 +46,9 @@ class Collector:
         self.stats: dict[int, dict[str, Any]] = {}  # pid -> its reporter.stats
         self.broken_frames = 0
         self.events = 0
+        self.received: dict[int, int] = {}  # sender pid -> events it sent us (its reporter.stats aside)
+        self.lost: dict[int, int] = {}  # pid -> events it produced that neither reached us nor it counted
+        self._senders: dict[socket.socket, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mpscope-trace-collector", daemon=True)
 
@@ -52,7 +57,8 @@ class Collector:
 
     @property
     def dropped(self) -> int:
-        return sum(int(s.get("dropped", 0)) for s in self.stats.values()) + self.broken_frames
+        reported = sum(int(s.get("dropped", 0)) for s in self.stats.values())
+        return reported + self.broken_frames + sum(self.lost.values())
 
     @property
     def failures(self) -> int:
@@ -65,7 +71,26 @@ class Collector:
         self._wake_w.send(b"x")  # the loop need not sit out its select timeout
         self._thread.join()
         self._wake_w.close()
+        self._count_lost()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _count_lost(self) -> None:
+        """Compare what each process produced (its counter file) with what it sent and what it said it
+        dropped: the rest died with it (a SIGKILL, a Pool's terminate()) or was cut off in flight."""
+        for name in os.listdir(self.counts):
+            try:
+                with open(os.path.join(self.counts, name), "rb") as f:
+                    raw = f.read(8)
+                pid = int(name)
+            except (OSError, ValueError):
+                continue
+            if len(raw) != 8:
+                continue
+            (produced,) = struct.unpack("=Q", raw)
+            said = int(self.stats.get(pid, {}).get("dropped", 0))
+            lost = produced - self.received.get(pid, 0) - said
+            if lost > 0:
+                self.lost[pid] = lost
 
     def _loop(self) -> None:
         buffers: dict[socket.socket, bytearray] = {}
@@ -92,6 +117,7 @@ class Collector:
                     conn.setblocking(False)
                     self.sel.register(conn, selectors.EVENT_READ, None)
                     buffers[conn] = bytearray()
+                    self._senders[conn] = 0
                     continue
                 try:
                     chunk = sock.recv(1 << 20)
@@ -101,13 +127,14 @@ class Collector:
                     chunk = b""
                 if not chunk:
                     self.sel.unregister(sock)
+                    self._senders.pop(sock, None)
                     sock.close()
                     if buffers.pop(sock, b""):
                         self.broken_frames += 1
                     continue
                 buf = buffers[sock]
                 buf += chunk
-                self._frames(buf)
+                self._frames(buf, sock)
         for sock in list(buffers):
             self.sel.unregister(sock)
             sock.close()
@@ -115,7 +142,7 @@ class Collector:
         self.listener.close()
         self._wake_r.close()
 
-    def _frames(self, buf: bytearray) -> None:
+    def _frames(self, buf: bytearray, sock: socket.socket | None = None) -> None:
         while len(buf) >= 4:
             (n,) = struct.unpack_from(">I", buf)
             if len(buf) < 4 + n:
@@ -127,6 +154,14 @@ class Collector:
             except Exception:
                 self.broken_frames += 1
                 continue
+            if isinstance(batch, tuple):  # ("hello", pid): the first frame of each connection
+                if sock is not None and len(batch) == 2 and batch[0] == "hello":
+                    self._senders[sock] = int(batch[1])
+                continue
+            if sock is not None:
+                sender = self._senders.get(sock, 0)
+                sent = sum(1 for e in batch if e[3] != "reporter.stats")
+                self.received[sender] = self.received.get(sender, 0) + sent
             self._note(batch)
             self.events += len(batch)
             self.deliver(batch)

@@ -110,11 +110,16 @@ def trace(target: Target, sink: Sink, quiet: bool = False, keep: frozenset[int] 
     )
     if leftovers:
         result["result"]["killed_leftovers"] = leftovers
+    # in dropped too: what processes produced and never sent (killed with events buffered)
+    result["result"]["lost_events"] = sum(collector.lost.values())
+    if collector.lost:
+        result["result"]["lost_by_pid"] = {str(pid): n for pid, n in sorted(collector.lost.items())}
     sink.close(code, result, collector.dropped)
     reaper.stop()
     if collector.dropped or collector.failures:
         print(
-            f"mpscope trace: {collector.dropped} events dropped, {collector.failures} instrumentation errors",
+            f"mpscope trace: {collector.dropped} events dropped ({sum(collector.lost.values())} lost with "
+            f"processes that ended before sending them), {collector.failures} instrumentation errors",
             file=sys.stderr,
         )
     return code if code >= 0 else 128 - code

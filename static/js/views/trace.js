@@ -1,7 +1,7 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
-// primitives it used, each as the events say it is now: processes, locks (holder and waiters), values,
-// arrays, queues (depth, blocked producers and consumers), pipes, Manager calls, Pool tasks per worker,
-// Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
+// primitives it used, each as the events say it is now: processes and threads, locks (holder and waiters), values,
+// arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
+// Pool tasks per worker, Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
@@ -21,6 +21,7 @@ export function createView(container) {
 function emptyState() {
   return {
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ procs: new Map(),
+    /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ threads: new Map(),
     /** @type {Map<string, {holder: string, waiting: Set<string>, taken: number, family: string, inside?: number}>} */ locks: new Map(),
     /** @type {Map<string, {value: any, writes: number, reads: number, by: string}>} */ values: new Map(),
     /** @type {Map<string, any[]>} */ arrays: new Map(),
@@ -29,6 +30,7 @@ function emptyState() {
     /** @type {Map<string, {calls: number, us: number, last: string}>} */ managers: new Map(),
     /** @type {Map<string, {started: number, done: number}>} */ workers: new Map(),
     /** @type {Map<string, {kind: string, state: string, waiting: Set<string>}>} */ syncs: new Map(),
+    /** @type {Map<string, {size?: number, state: string, open: Set<string>}>} */ segments: new Map(),
     results: 0,
     /** @type {any} */ result: undefined,
   };
@@ -40,8 +42,13 @@ function apply(s, ev) {
   const who = ev.proc;
   const lane = `${ev.pid}/${ev.proc}`;
   const k = ev.kind;
-  if (!k.startsWith("run.") && ev.proc !== "mpscope" && !s.procs.has(lane)) s.procs.set(lane, { name: ev.proc, pid: ev.pid });
-  if (k === "process.exit") {
+  // a thread's lane is "<process>/<thread>" (docs/events.md): counted as a thread, not a process
+  const lanes = ev.proc.includes("/") ? s.threads : s.procs;
+  if (!k.startsWith("run.") && ev.proc !== "mpscope" && !lanes.has(lane)) lanes.set(lane, { name: ev.proc, pid: ev.pid });
+  if (k === "thread.exit") {
+    const th = s.threads.get(lane);
+    if (th) th.exit = 0;
+  } else if (k === "process.exit") {
     const p = s.procs.get(lane);
     if (p) p.exit = d.exitcode;
   } else if (k.startsWith("lock.") || k.startsWith("semaphore.")) {
@@ -106,6 +113,13 @@ function apply(s, ev) {
     if (k === "event.set") x.state = "set";
     else if (k === "event.clear") x.state = "clear";
     else if (k === "barrier.wait") x.state = `${x.waiting.size}/${d.parties}`;
+  } else if (k.startsWith("shm.")) {
+    const seg = s.segments.get(String(d.segment)) ?? { state: "", open: new Set() };
+    s.segments.set(String(d.segment), seg);
+    if (typeof d.size === "number") seg.size = d.size;
+    seg.state = k.slice(4);
+    if (k === "shm.create" || k === "shm.attach") seg.open.add(who);
+    else if (k === "shm.close") seg.open.delete(who);
   } else if (k === "run.result") s.result = d.result;
 }
 
@@ -117,6 +131,7 @@ function render(root, s) {
   Object.assign(root.dataset, { // hooks for tests and tools
     final: String(s.result !== undefined),
     processes: String(procs.length),
+    threads: String(s.threads.size),
     locks: [...s.locks.keys()].join(","),
     queues: [...s.queues.keys()].join(","),
     workers: String(s.workers.size),
@@ -126,6 +141,7 @@ function render(root, s) {
     h("div", { class: "big-row" },
       big(t("trace.processes"), fmtInt(procs.length)),
       big(t("trace.running"), fmtInt(running)),
+      s.threads.size ? big(t("trace.threads"), fmtInt(s.threads.size)) : null,
       s.result ? big(t("trace.exitcode"), String(s.result.exitcode ?? "–")) : null),
     table(t("trace.locks"), [t("trace.name"), t("trace.holder"), t("trace.waiting"), t("trace.taken")],
       [...s.locks].map(([name, l]) => [name, l.family === "semaphore" ? t("trace.inside", { n: l.inside ?? "?" }) : l.holder || t("trace.free"), names(l.waiting), fmtInt(l.taken)]),
@@ -142,6 +158,9 @@ function render(root, s) {
       [...s.pipes].map(([name, p]) => [name, `${fmtInt(p.sent)} / ${fmtInt(p.received)}`, fmtValue(p.last, 30), names(p.waiting)])),
     table(t("trace.sync"), [t("trace.name"), t("trace.kind"), t("trace.state"), t("trace.waiting")],
       [...s.syncs].map(([name, x]) => [name, x.kind, x.state, names(x.waiting)])),
+    table(t("trace.shm"), [t("trace.segment"), t("trace.size"), t("trace.state"), t("trace.shmOpen")],
+      [...s.segments].map(([name, x]) => [name, x.size === undefined ? "?" : fmtInt(x.size), x.state, names(x.open)])),
+    s.segments.size ? h("p", { class: "dim", text: t("trace.shmNote") }) : null,
     table(t("trace.manager"), [t("trace.proxy"), t("trace.calls"), t("trace.meanUs"), t("trace.lastCall")],
       [...s.managers].map(([name, m]) => [name, fmtInt(m.calls), fmtInt(Math.round(m.us / m.calls)), m.last])),
     table(t("trace.pool"), [t("trace.worker"), t("trace.tasks"), t("trace.done"), ""],

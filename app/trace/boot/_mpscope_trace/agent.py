@@ -12,11 +12,14 @@ list of (t, pid, proc, kind, data) tuples, the same wire tuples as the scenarios
 
 from __future__ import annotations
 
+import _thread
+import itertools
+import mmap
 import os
 import pickle
+import signal
 import socket
 import struct
-import threading
 import time
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -27,6 +30,8 @@ BATCH = 512
 FLUSH_NS = 20_000_000
 SEND_TIMEOUT_S = 2.0
 _now = time.monotonic_ns
+_ident = _thread.get_ident
+_LAST_WORDS = {signal.SIGTERM, signal.SIGINT} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
 
 
 class Agent:
@@ -38,37 +43,72 @@ class Agent:
         self.pid = os.getpid()
         self.proc = "MainProcess"
         self.buf: list[tuple[int, int, str, str, dict[str, Any]]] = []
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # see emit_in_process
         self.last_flush = _now()
         self.sock: socket.socket | None = None
         self.broken = False
         self.emits = 0
+        self._n = itertools.count(1)  # numbers every event (next() is thread-safe, += is not)
+        self.produced: Any = [0]  # see _open_counter
+        self._open_counter()
         self.emit_ns = 0  # time spent sending batches (an append is ~0.1 us more per event, not timed)
         self.dropped = 0
         self.failures = 0  # instrumentation code that raised: the program went on untraced there
         self.finished = False
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()  # the real one: threading.Lock may be ours (threads.py)
+        # thread ident -> its lane "<process>/<thread>", for the threads the program started; any
+        # other thread (the main one, the stdlib's own) reports on the process's lane
+        self.lanes: dict[int, str] = {}
+
+    def _open_counter(self) -> None:
+        """How many events this process has produced, in 8 bytes of a file in the tracer's private
+        directory that the tracer reads after the process is gone: what it produced and never sent
+        (killed by a signal with a full buffer) is then counted as lost, not silently missing."""
+        try:
+            path = os.path.join(os.path.dirname(self.address), "counts", str(self.pid))
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.ftruncate(fd, 8)
+                self.produced = memoryview(mmap.mmap(fd, 8)).cast("Q")
+            finally:
+                os.close(fd)
+        except (OSError, ValueError):
+            self.produced = [0]  # counted here only: a loss would then show as missing events
+
+    def lane(self) -> str:
+        return self.lanes.get(_ident(), self.proc) if self.lanes else self.proc
 
     def emit(self, kind: str, data: dict[str, Any], pid: int = 0, proc: str = "") -> None:
         now = _now()
-        self.buf.append((now - self.t0, pid or self.pid, proc or self.proc, kind, data))
-        self.emits += 1
-        if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS:
+        self.buf.append((now - self.t0, pid or self.pid, proc or self.lane(), kind, data))
+        self.produced[0] = next(self._n)
+        if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS or self.finished:
             self.flush()
+
+    def emit_in_process(self, kind: str, data: dict[str, Any]) -> None:
+        """Emit, or, in a spawned child still unpickling its Process (it has no name yet: its events
+        would land on a "MainProcess" lane), keep it for right after its process.start."""
+        from multiprocessing import process
+
+        if getattr(process.current_process(), "_inheriting", False):
+            self.pending.append((kind, data))
+        else:
+            self.emit(kind, data)
 
     def note(self, kind: str, data: dict[str, Any]) -> None:
         """Emit without sending: for a step inside the program's own critical section (a lock just
         taken or about to be let go), where a send that blocks would hold up every other process."""
-        self.buf.append((_now() - self.t0, self.pid, self.proc, kind, data))
-        self.emits += 1
+        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        self.produced[0] = next(self._n)
 
     def send_if_due(self) -> None:
-        if len(self.buf) >= BATCH or _now() - self.last_flush > FLUSH_NS:
+        if len(self.buf) >= BATCH or _now() - self.last_flush > FLUSH_NS or self.finished:
             self.flush()
 
     def emit_and_flush(self, kind: str, data: dict[str, Any]) -> None:
         """For the step right before a possible block: whoever watches must see it now."""
-        self.buf.append((_now() - self.t0, self.pid, self.proc, kind, data))
-        self.emits += 1
+        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        self.produced[0] = next(self._n)
         self.flush()
 
     def failed(self) -> None:
@@ -82,7 +122,13 @@ class Agent:
         if not self.buf:
             return
         with self.lock:
-            batch, self.buf = self.buf, []
+            # in place: another thread may be appending to this very list right now
+            buf = self.buf
+            n = len(buf)
+            batch = buf[:n]
+            del buf[:n]
+            if not batch:  # another thread sent it all while we waited for the lock
+                return
             start = self.last_flush = _now()
             try:
                 self._send(batch)
@@ -103,6 +149,8 @@ class Agent:
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.sock.settimeout(SEND_TIMEOUT_S)
                 self.sock.connect(self.address)
+                hello = pickle.dumps(("hello", self.pid), protocol=pickle.HIGHEST_PROTOCOL)
+                self.sock.sendall(struct.pack(">I", len(hello)) + hello)  # whose events these are
             self.sock.sendall(struct.pack(">I", len(payload)) + payload)
         except OSError:
             self.broken = True
@@ -110,11 +158,25 @@ class Agent:
 
     def finish(self, exitcode: int | None) -> None:
         """The process is about to end: its own exit, its counts, and everything still buffered."""
-        if self.emits == 0 or self.finished:  # a stdlib helper (forkserver, ...), or said already
+        if self.produced[0] == 0 or self.finished:  # a stdlib helper (forkserver, ...), or said already
             return
+        # A Pool's terminate() may SIGTERM a worker that is ending by itself: not in the middle of its
+        # last send. Blocked for these few microseconds only; a signal that came is delivered right after.
+        try:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, _LAST_WORDS)
+        except (AttributeError, ValueError, OSError):  # no pthread_sigmask (Windows)
+            mask = None
+        try:
+            self._finish(exitcode)
+        finally:
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def _finish(self, exitcode: int | None) -> None:
         self.finished = True
         if exitcode is not None:
             self.emit("process.exit", {"exitcode": exitcode})
+        self.emits = int(self.produced[0])
         stats = {
             "emits": self.emits,
             "emit_ns": self.emit_ns,
@@ -124,19 +186,18 @@ class Agent:
         }
         self.buf.append((_now() - self.t0, self.pid, self.proc, "reporter.stats", stats))
         self.flush()
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-            self.sock = None
+        # The connection stays open until the process is gone: a daemon thread may still report (its
+        # thread.exit, say) while the interpreter shuts down, and from now on every event is sent at once.
 
     def after_fork(self) -> None:
         """In a forked child: a fresh connection, buffer and lock; the parent's belong to the parent."""
         self.pid = os.getpid()
         self.buf = []
         self.sock = None  # the inherited socket stays open in the child but is never written to
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
+        self.lanes = {}  # only the thread that forked lives on, as the child's main thread
         self.emits = self.emit_ns = self.dropped = self.failures = 0
+        self._n = itertools.count(1)
+        self._open_counter()  # the parent's counter is shared with us by the fork: one of our own
         self.finished = False
         self.last_flush = _now()

@@ -41,3 +41,7 @@ def patch(a: Agent) -> None:
         return result
 
     proxy._callmethod = callmethod  # type: ignore[method-assign]
+    if hasattr(managers, "SharedMemoryManager"):
+        from _mpscope_trace import shm
+
+        shm.patch_manager(a, managers)

@@ -70,7 +70,12 @@ def patch(a: Agent) -> None:
         try:
             a.pid, a.proc = os.getpid(), self.name
             method = self._start_method or getattr(self, "_mpscope_method", "")
-            a.emit("process.start", {"ppid": os.getppid(), "start_method": method})
+            # sent at once: its lane shows now, and a process killed early (a Pool's terminate()) has
+            # said it started
+            a.emit_and_flush("process.start", {"ppid": os.getppid(), "start_method": method})
+            pending, a.pending = a.pending, []
+            for kind, data in pending:
+                a.emit(kind, data)
         except Exception:
             a.failed()
         code: int = orig_bootstrap(self, parent_sentinel)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from multiprocessing import context, sharedctypes
 
-from _mpscope_trace import labels
+from _mpscope_trace import labels, raw
 from _mpscope_trace.agent import Agent
 from _mpscope_trace.state import MARK
 from _mpscope_trace.sync import instrument_semlock
@@ -34,6 +34,19 @@ def _untraced_inside(wrapper: Any) -> None:
         wrapper.acquire, wrapper.release = semlock.acquire, semlock.release
 
 
+def mark_synchronized(a: Agent, obj: Any, kind: str, frame: Any, name: str | None = None) -> None:
+    """A Value/Array (or sharedctypes.synchronized(...)) the program made: named, and its lock too."""
+    if not isinstance(obj, (sharedctypes.Synchronized, sharedctypes.SynchronizedArray)):
+        return  # a synchronized Structure: not traced
+    name = name or labels.label(kind, frame)
+    obj.__dict__[MARK] = (kind.lower(), name, 0)
+    lock = obj.get_lock()
+    if getattr(lock, "_semlock", None) is not None and MARK not in lock.__dict__:
+        lock.__dict__[MARK] = ("lock", f"{name}.get_lock()", 0)
+        instrument_semlock(a, lock)
+        _untraced_inside(obj)
+
+
 def patch(a: Agent) -> None:
     ctx = context.BaseContext
     orig_value, orig_array = ctx.Value, ctx.Array
@@ -43,14 +56,11 @@ def patch(a: Agent) -> None:
             obj = orig(self, *args, **kwargs)
             try:
                 frame = labels.user_frame()
-                if frame is not None and isinstance(obj, sharedctypes.SynchronizedBase):
-                    name = labels.label(kind, frame)
-                    obj.__dict__[MARK] = (kind.lower(), name, 0)
-                    lock = obj.get_lock()
-                    if getattr(lock, "_semlock", None) is not None and MARK not in lock.__dict__:
-                        lock.__dict__[MARK] = ("lock", f"{name}.get_lock()", 0)
-                        instrument_semlock(a, lock)
-                        _untraced_inside(obj)
+                if frame is not None:
+                    if isinstance(obj, sharedctypes.SynchronizedBase):
+                        mark_synchronized(a, obj, kind, frame)
+                    else:  # lock=False: the raw ctypes object itself
+                        raw.mark(obj, frame)
             except Exception:
                 a.failed()
             return obj

@@ -41,5 +41,11 @@ export default {
   "trace.worker": "Worker",
   "trace.tasks": "Tasks",
   "trace.done": "Done",
-  "trace.summary": "Tracing: {dropped} events dropped, {errors} instrumentation errors."
+  "trace.summary": "Tracing: {dropped} events dropped, {errors} instrumentation errors.",
+  "trace.shm": "Shared memory (shared_memory)",
+  "trace.segment": "Segment",
+  "trace.size": "Bytes",
+  "trace.shmOpen": "Open in",
+  "trace.shmNote": "Reads and writes of a segment's bytes through shm.buf cannot be traced (a memoryview onto the memory runs no Python code): only create, attach, close and unlink, and ShareableList items, are shown.",
+  "trace.threads": "Threads"
 };

@@ -45,5 +45,11 @@ export default {
   "trace.worker": "工作者",
   "trace.tasks": "任務",
   "trace.done": "完成",
-  "trace.summary": "追蹤：丟失 {dropped} 個事件，{errors} 個插樁錯誤。"
+  "trace.summary": "追蹤：丟失 {dropped} 個事件，{errors} 個插樁錯誤。",
+  "trace.shm": "共享記憶體（shared_memory）",
+  "trace.segment": "區段",
+  "trace.size": "位元組",
+  "trace.shmOpen": "開啟於",
+  "trace.shmNote": "透過 shm.buf 讀寫區段的位元組無法追蹤（memoryview 直接存取記憶體，不經過任何 Python 程式碼）：只顯示建立、附加、關閉與 unlink，以及 ShareableList 的項目。",
+  "trace.threads": "線程"
 };

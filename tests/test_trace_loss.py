@@ -1,0 +1,33 @@
+"""No silent loss: a process killed by a signal with events still buffered cannot send them, but the
+tracer counts them (each process keeps a count of what it produced where the tracer reads it after the
+process is gone) and the run's dropped events say so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_trace import METHODS, of, run_plain_and_traced
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_events_a_killed_process_never_sent_are_counted_as_dropped(method: str, tmp_path: Path) -> None:
+    out = tmp_path / "t.ndjson"
+    plain, traced, events = run_plain_and_traced("killed_unsent.py", [method], [method], out)
+    assert plain.code == traced.code == 0, traced.stderr
+    assert traced.stdout == plain.stdout == "doomed exit code: -9 last value: 99\n"
+    (child,) = {e["pid"] for e in of(events, "process.exit") if e["proc"] == "doomed"}
+    # what the child itself sent (the parent reports its join and its death by signal on its lane)
+    sent = [e for e in events if e["pid"] == child and e["kind"] not in ("process.join", "process.exit")]
+    produced = 1 + 100  # process.start and the 100 writes
+    end = events[-1]["data"]
+    lost = end["result"]["lost_events"]
+    assert lost == produced - len(sent) == 100  # process.start is sent at once; the writes were not
+    assert end["result"]["lost_by_pid"] == {str(child): 100}
+    assert end["dropped_events"] == lost == end["result"]["dropped_events"]
+    assert traced.stderr == (
+        f"mpscope trace: {lost} events dropped ({lost} lost with processes that ended before sending "
+        "them), 0 instrumentation errors\n"
+    )
+    assert plain.stderr == ""

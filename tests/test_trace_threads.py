@@ -1,0 +1,174 @@
+"""`mpscope trace` of threads: each thread the program starts on a lane of its own ("<process>/<thread>"),
+its start, exit and join; threading's Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition and
+Barrier, queue.Queue and SimpleQueue, ThreadPoolExecutor and multiprocessing.dummy.Pool, each in a program
+of its own under every start method, with exact counts per lane where the program fixes them. The
+stdlib's own threads (queue feeders, pool handlers, an executor's manager) get no lane.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.test_trace import (
+    METHODS,
+    Event,
+    check_common,
+    of,
+    on_lanes,
+    run_plain_and_traced,
+    started,
+    tracer_notes,
+)
+
+
+def thread_lanes(events: list[Event]) -> set[str]:
+    return {e["proc"] for e in events if "/" in e["proc"]}
+
+
+def check_threads(events: list[Event], process: str, names: list[str], joined: bool = True) -> list[str]:
+    """Each named thread: a lane "<process>/<name>" with one thread.start and one thread.exit, and one
+    thread.join when the program joins it; no other thread lane."""
+    lanes = [f"{process}/{n}" for n in names]
+    assert thread_lanes(events) == set(lanes)
+    for kind in ("thread.start", "thread.exit", *(["thread.join"] if joined else [])):
+        assert on_lanes(events, kind) == Counter(lanes), kind
+    for e in of(events, "thread.start"):
+        assert e["proc"] == f"{process}/{e['data']['thread']}" and isinstance(e["data"]["ident"], int)
+    pids = {e["pid"] for e in events if e["proc"].startswith(f"{process}/")}
+    assert len(pids) == 1  # the process's own pid
+    return lanes
+
+
+def apis(events: list[Event], prefix: str) -> set[str]:
+    return {e["data"].get("api") for e in events if e["kind"].startswith(prefix)}
+
+
+def check_thread_lock(events: list[Event], method: str) -> None:
+    assert sorted(started(events)) == ["host"]
+    lanes = check_threads(events, "host", ["T-0", "T-1", "T-2"])
+    n = Counter({lane: 4 for lane in lanes}) + Counter({"host": 1})  # and the host's own acquire(False)
+    assert on_lanes(events, "lock.acquired", lock="lock") == n
+    assert on_lanes(events, "lock.released", lock="lock") == n
+    assert apis(events, "lock.") == {"threading"}
+    assert not [e for e in of(events, "lock.wait", lock="lock") if e["proc"] == "host"]
+
+
+def check_thread_rlock(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["R-0", "R-1"])
+    n = Counter({lane: 6 for lane in lanes})  # 3 rounds, nested twice
+    assert on_lanes(events, "lock.acquired", lock="rlock") == n
+    assert on_lanes(events, "lock.released", lock="rlock") == n
+
+
+def check_thread_semaphore(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", [f"S-{k}" for k in range(4)])
+    n = Counter({lane: 2 for lane in lanes})
+    for name, most in (("slots", 2), ("single", 1)):
+        assert on_lanes(events, "semaphore.acquired", semaphore=name) == n
+        assert on_lanes(events, "semaphore.released", semaphore=name) == n
+        assert all(0 < e["data"]["inside"] <= most for e in of(events, "semaphore.acquired", semaphore=name))
+    assert apis(events, "semaphore.") == {"threading"}
+
+
+def check_thread_event(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["W-0", "W-1", "W-2"])
+    assert on_lanes(events, "event.wait", event="go") == Counter(lanes)
+    assert [e["data"]["set"] for e in of(events, "event.passed", event="go")] == [True] * 3
+    assert on_lanes(events, "event.set", event="go") == Counter({"MainProcess": 1})
+    assert on_lanes(events, "semaphore.released", semaphore="ready") == Counter(lanes)
+    assert on_lanes(events, "semaphore.acquired", semaphore="ready") == Counter({"MainProcess": 3})
+
+
+def check_thread_condition(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["C-0", "C-1", "P"])
+    notes = of(events, "condition.notify", condition="cond")
+    assert {e["proc"] for e in notes} == {"MainProcess/P"}
+    assert [e["data"]["n"] for e in notes] == [1, 1, 1, 1, "all"]  # notify_all once, not twice
+    waits = on_lanes(events, "condition.wait", condition="cond")
+    assert waits == on_lanes(events, "condition.woken", condition="cond")
+    assert set(waits) <= set(lanes[:2])
+
+
+def check_thread_barrier(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["B-0", "B-1", "B-2"])
+    n = Counter({lane: 2 for lane in lanes})
+    assert on_lanes(events, "barrier.wait", barrier="meet") == n
+    assert on_lanes(events, "barrier.passed", barrier="meet") == n
+    assert sorted(e["data"]["index"] for e in of(events, "barrier.passed")) == [0, 0, 1, 1, 2, 2]
+    assert all(e["data"]["parties"] == 3 for e in of(events, "barrier.wait"))
+
+
+def check_thread_queue(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["producer", "consumer-0", "consumer-1"])
+    assert on_lanes(events, "queue.put", queue="jobs") == Counter({lanes[0]: 6})
+    assert [e["data"]["item"] for e in of(events, "queue.put")] == list(range(6))
+    consumers = Counter({lane: 3 for lane in lanes[1:]})
+    assert on_lanes(events, "queue.get", queue="jobs") == consumers
+    assert on_lanes(events, "queue.task_done", queue="jobs") == consumers
+    for kind in ("queue.join_wait", "queue.joined"):
+        assert on_lanes(events, kind, queue="jobs") == Counter({"MainProcess": 1})
+    assert all(e["data"]["depth"] <= 2 for e in of(events, "queue.put"))
+    assert apis(events, "queue.") == {"queue"}
+
+
+def check_thread_simplequeue(events: list[Event], method: str) -> None:
+    lanes = check_threads(events, "MainProcess", ["sender-0", "sender-1"])
+    assert on_lanes(events, "queue.put", queue="inbox") == Counter({lane: 3 for lane in lanes})
+    assert on_lanes(events, "queue.get", queue="inbox") == Counter({"MainProcess": 6})
+
+
+def check_thread_executor(events: list[Event], method: str) -> None:
+    workers = {"MainProcess/tpe_0", "MainProcess/tpe_1"}
+    assert thread_lanes(events) <= workers and "MainProcess/tpe_0" in thread_lanes(events)
+    assert on_lanes(events, "pool.call", method="submit") == Counter({"MainProcess": 8})  # 5 + map's 3
+    tasks: dict[str, set[str]] = {}
+    for kind in ("pool.task.start", "pool.task.end"):
+        assert sum(on_lanes(events, kind).values()) == 8 and set(on_lanes(events, kind)) <= workers
+        tasks[kind] = {e["data"]["task"] for e in of(events, kind)}
+    assert on_lanes(events, "pool.result") == Counter({"MainProcess": 8})
+    assert {e["data"]["task"] for e in of(events, "pool.result")} == tasks["pool.task.end"]
+    results = sorted(e["data"]["result"] for e in of(events, "pool.task.end"))
+    assert results == sorted([n * n for n in range(5)] + [100, 121, 144])
+    for lane in thread_lanes(events):
+        assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
+
+
+def check_dummy_pool(events: list[Event], method: str) -> None:
+    assert [e["data"]["method"] for e in of(events, "pool.call")] == ["map"]
+    workers = thread_lanes(events)
+    assert len(workers) == 2 and all(w.startswith("MainProcess/") for w in workers)
+    for kind in ("pool.task.start", "pool.task.end"):
+        assert sum(on_lanes(events, kind).values()) == 3 and set(on_lanes(events, kind)) <= workers
+    assert on_lanes(events, "pool.result") == Counter({"MainProcess": 3})  # 6 items in chunks of 2
+
+
+Check = Callable[[list[Event], str], None]
+PROGRAMS: list[tuple[str, Check]] = [
+    ("thread_lock.py", check_thread_lock),
+    ("thread_rlock.py", check_thread_rlock),
+    ("thread_semaphore.py", check_thread_semaphore),
+    ("thread_event.py", check_thread_event),
+    ("thread_condition.py", check_thread_condition),
+    ("thread_barrier.py", check_thread_barrier),
+    ("thread_queue.py", check_thread_queue),
+    ("thread_simplequeue.py", check_thread_simplequeue),
+    ("thread_executor.py", check_thread_executor),
+    ("dummy_pool.py", check_dummy_pool),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p[0].removesuffix(".py"))
+def test_threads_are_traced(program: tuple[str, Check], method: str, tmp_path: Path) -> None:
+    script, check = program
+    plain, traced, events = run_plain_and_traced(script, [method], [method], tmp_path / "t.ndjson")
+    assert plain.code == 0, plain.stderr
+    assert traced.code == 0, traced.stderr
+    assert traced.stdout == plain.stdout and plain.stdout.strip()
+    assert plain.stderr == "" and traced.stderr == tracer_notes(events), "no mpscope noise on stderr"
+    check_common(events, 0, method)
+    check(events, method)
