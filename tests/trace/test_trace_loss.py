@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trace import METHODS, of, run_plain_and_traced
+from tests.trace.programs import METHODS, of, run_plain_and_traced
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trace import (
+from tests.trace.programs import (
     METHODS,
     Event,
     check_common,
