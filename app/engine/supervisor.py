@@ -56,12 +56,15 @@ class ProcessControl:
     def supervise(self, max_run_seconds: float) -> None:
         """Thread: wait for the main process, a stop request or the time limit; then reap everything."""
         deadline = time.monotonic() + max_run_seconds
+        last = time.monotonic()
         while not self.stopping.is_set():
             if multiprocessing.connection.wait([self.process.sentinel], timeout=POLL_S):
                 break
+            now = time.monotonic()
             if self.queue.paused.value:  # a paused run's clock stops: a lecture may pause for minutes
-                deadline += POLL_S
-            if time.monotonic() > deadline:
+                deadline += now - last  # all of the time since the last look, however late it comes
+            last = now
+            if now > deadline:
                 self.stop_reason = (RunStatus.FAILED, f"time limit of {max_run_seconds:g} s per run exceeded")
                 log.warning("run %s hit its time limit; its processes' stacks follow on stderr", self.run_id)
                 dump_stacks(self.process.pid or 0, self.relay.started_pids())
