@@ -274,7 +274,8 @@ export class MpTimeline extends HTMLElement {
   }
 
   labelW() {
-    return Math.round(Math.min(240, Math.max(140, this.wrap.clientWidth * 0.15)));
+    const w = this.wrap.clientWidth;
+    return Math.round(Math.min(240, Math.max(w < 600 ? 96 : 140, w * 0.15))); // a phone keeps room to plot
   }
 
   /**
