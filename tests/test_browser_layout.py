@@ -9,7 +9,8 @@ data-testid="run-header", "timeline" and "state".
 Phone rule (360, 390 and 430 px wide): no page scrolls sideways (scrollWidth <= innerWidth): /,
 /scenarios/{id}, /runs/{id}, /join/{code} and /compare, the presenter's and a follower's.
 
-Fonts: a zh-Hant page draws its CJK characters with Noto Sans CJK TC (fonts-noto-cjk), not boxes.
+Fonts: a zh-Hant page draws its CJK characters with a CJK font (fonts-noto-cjk), not fallback boxes:
+the fonts Chromium really used, per element, come from DevTools (CSS.getPlatformFontsForNode).
 
 Screenshots: tests/artifacts/layout-*.png (English and Chinese, presenter and follower, projector theme).
 """
@@ -280,3 +281,46 @@ WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
   .filter((el) => el.getBoundingClientRect().right > WIDTH + 0.5 && el.getClientRects().length)
   .slice(0, 6).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
     + '.' + [...el.classList].join('.') + ' ' + Math.round(el.getBoundingClientRect().right))"""
+
+
+def platform_fonts(page: Any, selector: str) -> dict[str, int]:
+    """The fonts Chromium really drew the element's text with (DevTools CSS.getPlatformFontsForNode):
+    family -> glyphs. A character no font has is drawn as a box by the last fallback."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    assert node, selector
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
+def cjk_count(text: str) -> int:
+    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+
+
+def test_chinese_is_drawn_with_a_cjk_font(live_server: Any, runs: dict[str, str], chromium: Any) -> None:
+    page = new_page(chromium, 1280, 720, lang="zh")
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("html[lang=zh-Hant]")
+    page.wait_for_load_state("networkidle")
+    # (document.fonts.check() is no help: it says true for a system font that is not there at all)
+    problems: list[str] = []
+
+    def check(selector: str) -> None:
+        text = page.locator(selector).text_content() or ""
+        fonts = platform_fonts(page, selector)
+        cjk = sum(n for family, n in fonts.items() if "CJK" in family)
+        if not cjk_count(text) or cjk < cjk_count(text):
+            problems.append(f"{selector} {text!r}: drawn with {fonts}")
+
+    check("#home-h")
+    open_run(page, live_server.url, runs["race"])
+    for selector in ("#lang-zh", "[data-testid=state] [role=status]", "#run-explain summary"):
+        check(selector)
+    page.context.close()
+    assert not problems, "Chinese drawn without a CJK font (apt-get install fonts-noto-cjk):\n" + "\n".join(
+        problems
+    )
