@@ -183,7 +183,8 @@ def projector_problems(m: dict[str, Any]) -> list[str]:
         problems += inside(m["verdict"], m, "verdict")
     if m["scrollHeight"] > m["innerHeight"]:
         problems.append(f"document scrolls: scrollHeight {m['scrollHeight']} > {m['innerHeight']}")
-    if m["lanes"] <= 8 and m["canvasScroll"] > 1:
+    lanes_cut = m["canvas"] and m["timeline"] and m["canvas"]["bottom"] > m["timeline"]["bottom"] + 1
+    if m["lanes"] <= 8 and (m["canvasScroll"] > 1 or lanes_cut):
         problems.append(f"{m['lanes']} lanes do not fit: the timeline scrolls by {m['canvasScroll']} px")
     return problems
 
@@ -324,3 +325,40 @@ def test_chinese_is_drawn_with_a_cjk_font(live_server: Any, runs: dict[str, str]
     assert not problems, "Chinese drawn without a CJK font (apt-get install fonts-noto-cjk):\n" + "\n".join(
         problems
     )
+
+
+LECTURE = [(1280, 720, ""), (1280, 720, "projector"), (1024, 768, "projector"), (1920, 1080, "projector")]
+
+
+@pytest.mark.parametrize("size", LECTURE, ids=lambda s: f"{s[0]}x{s[1]}-{s[2] or 'dark'}")
+def test_projector_rule_for_presenter_and_follower(
+    live_server: Any, runs: dict[str, str], chromium: Any, size: Any
+) -> None:
+    """The presenter's run page with its card (join code, QR, an open poll and its tally) and a follower's
+    page with the poll: the same one-screen rule. 1920x1080 in the projector theme is full screen (`f`)
+    on a 1080p projector: the same rule with larger type."""
+    width, height, theme = size
+    base = live_server.url
+    p = present(base, runs["race"], poll=True)
+    failures: dict[str, list[str]] = {}
+    for lang in ("en", "zh"):
+        for who in ("presenter", "follower"):
+            page = new_page(chromium, width, height, theme=theme, lang=lang)
+            if who == "presenter":
+                page.context.add_init_script(
+                    f"sessionStorage.setItem('mpscope.presenting', {json.dumps(json.dumps(p))})"
+                )
+                open_run(page, base, runs["race"])
+                page.wait_for_selector("#presence[data-mode=present] .poll")
+            else:
+                page.goto(f"{base}/join/{p['code']}")
+                page.wait_for_selector("#presence[data-mode=follow] .poll-question")
+                page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+                page.wait_for_selector("[data-testid=state] [data-view]", state="attached")
+                page.wait_for_timeout(400)
+            problems = projector_problems(page.evaluate(MEASURE))
+            if problems:
+                failures[f"{who} {lang}"] = problems
+            shot(page, f"{width}x{height}-{who}-{lang}-{theme or 'dark'}")
+            page.context.close()
+    assert not failures, json.dumps(failures, indent=1)

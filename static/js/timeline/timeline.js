@@ -24,7 +24,7 @@ import { hitTest, renderTooltip } from "./tooltip.js";
 import { Viewport } from "./viewport.js";
 
 const AXIS_H = 34;
-const MIN_LANE_H = 24;
+const MIN_LANE_H = 20;
 const MAX_LANE_H = 64;
 
 export class MpTimeline extends HTMLElement {
