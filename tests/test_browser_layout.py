@@ -362,3 +362,47 @@ def test_projector_rule_for_presenter_and_follower(
             shot(page, f"{width}x{height}-{who}-{lang}-{theme or 'dark'}")
             page.context.close()
     assert not failures, json.dumps(failures, indent=1)
+
+
+def test_timeline_fits_a_phone_and_pans_by_touch(
+    live_server: Any, runs: dict[str, str], chromium: Any
+) -> None:
+    """At 390 px the timeline is no wider than the screen; a finger dragged sideways across it pans it
+    (pointer events), two fingers spreading zoom in, and a vertical swipe is left to the page."""
+    page = new_page(chromium, 390, 844, touch=True)
+    open_run(page, live_server.url, runs["race"])
+    canvas = page.locator("[data-testid=timeline] canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert (
+        page.evaluate("() => getComputedStyle(document.querySelector('.tl-canvas')).touchAction") == "pan-y"
+    )
+    tl = page.locator("mp-timeline")
+    cdp = page.context.new_cdp_session(page)
+    y = box["y"] + box["height"] * 0.6
+
+    def touch(kind: str, *xs: float) -> None:
+        points = [{"x": x, "y": y, "id": i} for i, x in enumerate(xs)]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    before = float(tl.get_attribute("data-t0") or 0)
+    x0 = box["x"] + box["width"] * 0.75
+    touch("touchStart", x0)
+    for step in range(1, 9):
+        touch("touchMove", x0 - step * 15)
+    touch("touchEnd")
+    page.wait_for_timeout(200)
+    after = float(tl.get_attribute("data-t0") or 0)
+    assert after > before, f"a drag to the left moves the window later: t0 {before} -> {after}"
+
+    zoom = float(tl.get_attribute("data-ns-per-px") or 0)
+    mid = box["x"] + box["width"] * 0.65
+    touch("touchStart", mid - 10, mid + 10)
+    for step in range(1, 9):
+        touch("touchMove", mid - 10 - step * 8, mid + 10 + step * 8)
+    touch("touchEnd")
+    page.wait_for_timeout(200)
+    assert float(tl.get_attribute("data-ns-per-px") or 0) < zoom, "spreading two fingers zooms in"
+    cdp.detach()
+    page.context.close()
