@@ -79,6 +79,8 @@ function navigate(path) {
 /** @param {string} path */
 function route(path) {
   const r = parse(path);
+  document.body.classList.remove("menu-open");
+  byId("menu-toggle").setAttribute("aria-expanded", "false");
   for (const [name, el] of Object.entries(pages)) el.hidden = name !== r.page;
   if (r.page !== "run") closeRun();
   scenarioList.select(r.page === "scenario" ? r.id : "");
@@ -268,6 +270,12 @@ function boot() {
     fullscreen: toggleFullscreen,
     theme: toggleProjector,
     help: () => help.toggle(),
+  });
+  // Phones: the scenarios and runs are a menu (layout.css), opened from the top bar, closed on navigation.
+  const menu = byId("menu-toggle");
+  menu.addEventListener("click", () => {
+    const open = document.body.classList.toggle("menu-open");
+    menu.setAttribute("aria-expanded", String(open));
   });
   interceptLinks(navigate);
   window.addEventListener("popstate", () => route(location.pathname));

@@ -141,7 +141,8 @@ export class RunHeader {
       h("div", { class: "rh-row" },
         h("dl", { class: "rh-stats" }, e.method.el, e.duration.el, e.events.el),
         h("div", { class: "rh-actions" }, e.pause, e.cancel, e.again, e.edit, e.exportMenu)),
-      h("div", { class: "rh-chips" }, e.params, e.result),
+      // tabindex: on a short screen this row scrolls sideways (layout.css), so the keyboard can scroll it too
+      h("div", { class: "rh-chips", tabindex: "0" }, e.params, e.result),
       e.droppedNote,
       e.error,
     );

@@ -24,7 +24,7 @@ import { hitTest, renderTooltip } from "./tooltip.js";
 import { Viewport } from "./viewport.js";
 
 const AXIS_H = 34;
-const MIN_LANE_H = 30;
+const MIN_LANE_H = 20;
 const MAX_LANE_H = 64;
 
 export class MpTimeline extends HTMLElement {
@@ -144,7 +144,11 @@ export class MpTimeline extends HTMLElement {
       this.hatch = this.makeHatch();
       this.invalidate();
     });
-    new ResizeObserver(() => this.invalidate()).observe(this.wrap);
+    const resized = new ResizeObserver(() => this.invalidate());
+    resized.observe(this.wrap);
+    const box = this.closest("[data-fit-box]");
+    if (box) resized.observe(box); // the room it fits into changes (the replay bar shows, the window resizes)
+    window.addEventListener("resize", () => this.invalidate());
     onLang(() => {
       this.legendKey = ""; // the legend and the canvas's words are rebuilt in the new language
       if (this.tooltip) this.tooltip.hidden = true;
@@ -270,7 +274,27 @@ export class MpTimeline extends HTMLElement {
   }
 
   labelW() {
-    return Math.round(Math.min(240, Math.max(140, this.wrap.clientWidth * 0.15)));
+    const w = this.wrap.clientWidth;
+    return Math.round(Math.min(240, Math.max(w < 600 ? 96 : 140, w * 0.15))); // a phone keeps room to plot
+  }
+
+  /**
+   * Height (px) the canvas may take: what is left below its top, the legend under it included. In a box
+   * of bounded height ([data-fit-box] that scrolls: the run page's grid cell on a wide screen), what is
+   * left of that box, however little (lanes keep MIN_LANE_H and the box scrolls); else what is left of
+   * the window, at least 260 px.
+   */
+  roomBelow() {
+    const top = this.wrap.getBoundingClientRect().top;
+    const legend = this.legendEl.getBoundingClientRect().height + 8;
+    const box = this.closest("[data-fit-box]");
+    if (box && getComputedStyle(box).overflowY !== "visible") {
+      const b = box.getBoundingClientRect();
+      const cs = getComputedStyle(box);
+      const bottom = b.top + box.clientTop + box.clientHeight - parseFloat(cs.paddingBottom);
+      return bottom - top + box.scrollTop - legend - 2;
+    }
+    return Math.max(260, window.innerHeight - top - 64);
   }
 
   frame() {
@@ -280,9 +304,7 @@ export class MpTimeline extends HTMLElement {
     const store = this.store;
     const fs = parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
     const n = Math.max(1, store.lanes.length);
-    // Fit the lanes into what is left of the window below the canvas's top (legend included).
-    const top = this.wrap.getBoundingClientRect().top + window.scrollY;
-    const maxH = this.fitHeight > 0 ? this.fitHeight : Math.max(260, window.innerHeight - top - 64);
+    const maxH = this.fitHeight > 0 ? this.fitHeight : this.roomBelow();
     const laneH = Math.round(Math.min(MAX_LANE_H * fs, Math.max(MIN_LANE_H * fs, (maxH - AXIS_H) / n)));
     const height = AXIS_H + n * laneH + 2;
     const width = this.wrap.clientWidth;
@@ -342,6 +364,7 @@ export class MpTimeline extends HTMLElement {
     if (key !== this.legendKey) {
       this.legendKey = key;
       this.legendEl.replaceChildren(buildLegend(store.cats, store.bars, hasLost));
+      this.invalidate(); // the legend's height is part of the room the lanes fit into
     }
     this.followBtn.disabled = !this.live;
   }

@@ -17,9 +17,9 @@ export function createView(container) {
   const el = {
     value: h("div", { class: "race-value mono", text: "0" }),
     expected: h("dd", { class: "mono" }),
-    expectedHow: h("div", { class: "race-how" }),
+    expectedHow: h("dd", { class: "race-how" }),
     actual: h("dd", { class: "mono" }),
-    actualHow: h("div", { class: "race-how" }),
+    actualHow: h("dd", { class: "race-how" }),
     lock: h("div", { class: "race-lock" }),
     bar: h("div", { class: "race-progress-bar" }),
   };

@@ -28,6 +28,7 @@ export default {
   "conn.connecting": "Connecting…",
   "conn.open": "Live: connected",
   "conn.waiting": "Reconnecting…",
+  "menu.lessons": "☰ Lessons",
   "side.label": "Scenarios and runs",
   "side.scenarios": "Scenarios",
   "side.runs": "Recent runs",

@@ -32,6 +32,7 @@ export default {
   "conn.connecting": "連線中…",
   "conn.open": "即時：已連線",
   "conn.waiting": "重新連線中…",
+  "menu.lessons": "☰ 情境",
   "side.label": "情境與執行紀錄",
   "side.scenarios": "情境",
   "side.runs": "最近的執行",
