@@ -15,15 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, get_json
-from tests.test_browser_layout import post_json, present, wait_ended
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.pages import post_json, present, wait_ended
+from tests.helpers import chromium, get_json
 
 pytestmark = pytest.mark.browser
 
-AXE = next((Path(__file__).parent.parent / "static" / "vendor").glob("axe-core-*/axe.min.js"))
-PROGRAM = Path(__file__).parent / "trace_programs" / "dashboard_demo.py"
+AXE = next((Path(__file__).parent.parent.parent / "static" / "vendor").glob("axe-core-*/axe.min.js"))
+PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +48,11 @@ def axe_runs(live_server: Any) -> dict[str, str]:
     return out
 
 
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+@pytest.fixture(name="chromium")
+def chromium_fixture() -> Iterator[Any]:
+    """Debian's Chromium (a missing one fails in CI, as every browser test does: tests/helpers.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:

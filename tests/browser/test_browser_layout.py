@@ -20,68 +20,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, get_json
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.pages import post_json, present, small_params, wait_ended
+from tests.helpers import ARTIFACTS, chromium, get_json
 
 pytestmark = pytest.mark.browser
 
-PROGRAM = Path(__file__).parent / "trace_programs" / "dashboard_demo.py"
+PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
 # Views without a verdict box: the generic one (firehose), pool (its results in order) and a traced
 # program's (a summary).
 NO_VERDICT = {"generic", "trace", "pool"}
 PROJECTOR_SIZES = [(1280, 720), (1024, 768)]
 PHONE_WIDTHS = [360, 390, 430]
-SMALL = {"increments": 200, "events": 300, "items": 4, "messages": 4, "ops": 3, "n": 6, "tasks": 4}
-SMALL = {**SMALL, "cpu_n": 50_000, "work_units": 3, "size": 16, "rounds": 2}
-
-
-def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-    data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST")
-    req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        text = resp.read()
-        return json.loads(text) if text else None
-
-
-def small_params(scenario: dict[str, Any]) -> dict[str, Any]:
-    """The defaults, with counts and slow-motion delays cut down so that the run ends in a second or two."""
-    params: dict[str, Any] = {}
-    for name, spec in (scenario.get("params", {}).get("properties") or {}).items():
-        if spec.get("type") != "integer":
-            continue
-        value = spec.get("default")
-        if name in SMALL:
-            value = SMALL[name]
-        elif name.endswith("_ms") and isinstance(value, int) and name != "timeout_ms":
-            value = min(value, 40)
-        lo, hi = spec.get("minimum"), spec.get("maximum")
-        if isinstance(value, int):
-            value = max(lo, value) if lo is not None else value
-            value = min(hi, value) if hi is not None else value
-            params[name] = value
-    return params
-
-
-def wait_ended(base: str, run_id: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = get_json(f"{base}/api/runs/{run_id}")
-        if run["status"] not in ("queued", "running"):
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} did not end")
 
 
 @pytest.fixture(scope="module")
@@ -105,16 +60,11 @@ def runs(live_server: Any) -> dict[str, str]:
     return out
 
 
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+@pytest.fixture(name="chromium")
+def chromium_fixture() -> Iterator[Any]:
+    """Debian's Chromium (a missing one fails in CI, as every browser test does: tests/helpers.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 def new_page(
@@ -218,16 +168,6 @@ def test_projector_rule_on_every_run_page(
                     shot(page, tag)
             page.context.close()
     assert not failures, json.dumps(failures, indent=1)
-
-
-def present(base: str, run_id: str, poll: bool) -> dict[str, Any]:
-    """A presentation showing the run (and an open poll): what a follower's page follows."""
-    p = post_json(f"{base}/api/present", {})
-    key = {"X-Presenter-Key": p["key"]}
-    post_json(f"{base}/api/present/{p['code']}/view", {"path": f"/runs/{run_id}"}, key)
-    if poll:
-        post_json(f"{base}/api/present/{p['code']}/poll", {"question": "How many updates were lost?"}, key)
-    return p
 
 
 def phone_pages(base: str, runs: dict[str, str], code: str) -> dict[str, str]:
