@@ -50,7 +50,8 @@ def test_a_traced_program_has_its_own_run_page(live_server: Any, browser: Browse
     # Pool(2): which worker takes which chunk is the pool's business; at least one ran them
     assert panel.get_attribute("data-workers") in ("1", "2")
     assert page.locator("#run-header").get_by_text("trace: dashboard_demo.py").count() == 1
-    page.locator("#run-list").get_by_text("trace: dashboard_demo.py").wait_for(timeout=10_000)
+    item = page.locator(f"#run-list .run-item[data-run-id='{run['id']}']")  # other tests trace it too
+    item.get_by_text("trace: dashboard_demo.py").wait_for(timeout=10_000)
     assert page.get_by_role("button", name="Run again").is_hidden()
     page.locator("#source-panel summary").click()
     assert "dashboard_demo.py" in page.locator("#source-panel summary").inner_text()
