@@ -71,6 +71,8 @@ class Leak:
         monkeypatch.setenv("LEAK_MARKER", self.marker)
         monkeypatch.setenv("LEAK_PID_FILE", str(self.pid_file))
         monkeypatch.setenv("MPSCOPE_TEST_ORPHAN_GRACE_S", "1")  # the sleeper never goes: no need to wait long
+        # The inner run's leaks are on purpose: they must not land in the outer run's record of hangs.
+        monkeypatch.setenv("MPSCOPE_HANGS_FILE", str(pytester.path / "hangs.txt"))
         pytester.makepyfile(test_inner=INNER.format(leak=textwrap.dedent(LEAK)))
 
     def run(self, test: str) -> pytest.RunResult:
