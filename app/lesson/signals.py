@@ -4,6 +4,7 @@ STACKS_SIGNAL dumps every thread's stack (the server sends it to a run that hits
 from __future__ import annotations
 
 import faulthandler
+import multiprocessing.util
 import signal
 import threading
 import time
@@ -42,18 +43,25 @@ def install_pool_worker_handlers() -> None:
     its task queue's read lock, which idle workers wait for, and keeps it (Pool._help_stuff_finish).
     So SIGTERM is blocked in every thread and taken by a thread of its own, which cannot miss it; that
     thread interrupts the main thread until the main thread has raised SystemExit, and the worker
-    leaves through its finalizers as before (its events flushed)."""
+    leaves through its finalizers as before (its events flushed).
+
+    A worker already leaving on its own (terminate() also signals the workers that are just exiting
+    on the pool's sentinel) is let finish: SystemExit in its finalizers would skip joining its queue
+    feeder, which could then be killed mid-write holding the run queue's write lock, and every other
+    process of the run, the main one at its exit, would wait for that lock for ever."""
     install_child_handlers()
-    raised = [False]  # a plain flag: no lock is taken in a signal handler
+    handled = [False]  # a plain flag: no lock is taken in a signal handler
 
     def leave(signum: int, frame: object) -> None:
-        if not raised[0]:  # once: a second interruption must not cut the way out short
-            raised[0] = True
+        if handled[0]:  # once: a second interruption must not cut the way out short
+            return
+        handled[0] = True
+        if not multiprocessing.util.is_exiting():
             raise SystemExit(128 + signal.SIGTERM)
 
     def take_sigterm(main: int) -> None:
         signal.sigwait({signal.SIGTERM})
-        while not raised[0]:  # again and again: one may land in that same window
+        while not handled[0]:  # again and again: one may land in that same window
             signal.pthread_kill(main, LEAVE_SIGNAL)
             time.sleep(0.01)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from multiprocessing.util import Finalize
 from typing import Any
 
 import pytest
@@ -256,3 +257,28 @@ def test_sigterm_ends_a_pool_worker_whose_lock_was_taken_back_as_it_woke() -> No
             worker.kill()
             worker.join()
         assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode
+
+
+def leave_slowly(leaving: Any) -> None:
+    leaving.set()
+    time.sleep(0.5)  # as a queue feeder's last writes can take a while
+
+
+def pool_worker_leaving_on_its_own(leaving: Any, flushed: Any) -> None:
+    install_pool_worker_handlers()
+    Finalize(None, flushed.set, exitpriority=0)  # the last step of its way out
+    Finalize(None, leave_slowly, args=(leaving,), exitpriority=100)  # the first
+
+
+def test_sigterm_lets_a_pool_worker_that_is_leaving_on_its_own_finish() -> None:
+    """terminate() also SIGTERMs the workers that are just leaving on the pool's sentinel. SystemExit
+    in their finalizers skipped joining the queue feeder, which died mid-write holding the run queue's
+    write lock: the main process then hung at its own exit. Such a worker must finish leaving."""
+    mp = root_context()
+    leaving, flushed = mp.Event(), mp.Event()
+    worker = mp.Process(target=pool_worker_leaving_on_its_own, args=(leaving, flushed))
+    worker.start()
+    assert leaving.wait(SIGTERM_HANG_GUARD)
+    os.kill(worker.pid or 0, signal.SIGTERM)
+    worker.join(SIGTERM_HANG_GUARD)
+    assert worker.exitcode == 0 and flushed.is_set(), worker.exitcode

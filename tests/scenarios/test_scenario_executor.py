@@ -82,7 +82,8 @@ def test_a_dead_worker_breaks_the_executor_fast_and_the_pool_waits_until_its_tim
         # The doomed task started in each pool and never ended; its worker left with exit code 1.
         starts = [e for e in evs if e["kind"] == "pool.task.start" and role.get(e["pid"]) == which]
         ends = [e for e in evs if e["kind"] == "pool.task.end" and role.get(e["pid"]) == which]
-        assert doomed in [e["data"]["task"] for e in starts]
+        # (Under spawn on an overloaded machine the Pool's workers may not even start within its timeout.)
+        assert doomed in [e["data"]["task"] for e in starts], f"{which}s started no task {doomed}"
         assert doomed not in [e["data"]["task"] for e in ends]
         exits = [e for e in evs if e["kind"] == "process.exit" and role.get(e["pid"]) == which]
         (death[which],) = [e for e in exits if e["data"]["exitcode"] == 1]
