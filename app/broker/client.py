@@ -1,6 +1,6 @@
-"""The one way this package opens Redis: the `redis` client's asyncio API, RESP2 replies as bytes, no reply callbacks,
-timeouts longer than any blocking read we make, and raw commands (`call`) so that every reply is the
-plain list or bytes the protocol gives (typed Any here, parsed in keys.py)."""
+"""The one way this package opens Redis: the `redis` client's asyncio API, RESP2 replies as bytes with
+no reply callbacks, timeouts longer than any blocking read we make, and raw commands (`call`), so that
+every reply is the plain list or bytes the protocol gives (typed Any here, parsed in keys.py)."""
 
 from __future__ import annotations
 
