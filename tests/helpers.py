@@ -453,15 +453,18 @@ class ServerLogs:
 SERVER_LOGS = ServerLogs()
 
 
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve"
+) -> LiveServer:
     """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
-    leads a session of its own: its descendants stay findable by session, even once re-parented."""
+    leads a session of its own: its descendants stay findable by session, even once re-parented.
+    command="edge": an `mpscope edge` (args must name its --broker), which keeps no history."""
     port = free_port()
-    log = tmp / f"server-{port}.log"
-    if "--data-dir" not in args and "--no-history" not in args:
+    log = tmp / f"{command}-{port}.log"
+    if command == "serve" and "--data-dir" not in args and "--no-history" not in args:
         args = ("--data-dir", str(tmp / "data"), *args)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "app", command, "--port", str(port), *args],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
