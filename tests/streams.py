@@ -83,6 +83,7 @@ def read_run_stream(
     rcvbuf: int | None = None,
     max_queue: int = 16,
     max_size: int | None = None,
+    compression: str | None = "deflate",
 ) -> StreamRead:
     """Every event of the run's stream, reconnecting like the page does.
 
@@ -95,7 +96,9 @@ def read_run_stream(
     server that never finishes the stream fails the test instead of hanging it. max_size: the largest
     message accepted; None (no limit) as in a browser. The hub coalesces a tick's events into one frame,
     which on a loaded machine can pass the websockets library's default of 1 MiB: the library then
-    closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop."""
+    closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop.
+    compression: None to refuse permessage-deflate, so that the kernel's buffers hold only as many
+    events as their bytes (deflated JSON is ~10x smaller: a stalled reader would take far longer to drop)."""
     read = StreamRead()
     deadline = time.monotonic() + hang_guard
     delay = FIRST_DELAY
@@ -109,7 +112,12 @@ def read_run_stream(
         read.connections.append(conn)
         try:
             ws = connect(
-                url, sock=_socket(url, rcvbuf), max_queue=max_queue, max_size=max_size, open_timeout=10
+                url,
+                sock=_socket(url, rcvbuf),
+                max_queue=max_queue,
+                max_size=max_size,
+                open_timeout=10,
+                compression=compression,
             )
         except (OSError, InvalidHandshake, TimeoutError):
             ws = None
