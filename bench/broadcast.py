@@ -1,0 +1,295 @@
+"""Broadcast benchmark: viewers served by edges through Redis, beside one process serving them alone.
+
+An origin (`mpscope serve --broker`), two edges (`mpscope edge`) and Debian's redis-server, each a
+process of its own on this machine. A `firehose` run emits 1,000 events/s (each carries its emit time,
+`sent_ns`, on the clock all processes share); V viewers, split evenly over the two edges, follow it
+live. Viewers are browser-like: they offer permessage-deflate, as every browser does, and inflate what
+they get. Each checks that it got every event in seq order. Measured: emit-to-viewer latency (p50, p99,
+for events emitted after the viewer connected), events per viewer, and the cores each process used over
+the run (the origin, each edge, Redis). Baseline in the same run: the same viewers on one process alone.
+docs/scale.md turns the figures into a cost model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from app import jsonio
+from bench.common import ROOT, free_port, machine, percentile, report
+
+TAIL = b"\x00\x00\xff\xff"  # RFC 7692: each deflated message ends without its empty stored block
+
+
+class BrowserViewer(asyncio.Protocol):
+    """A minimal WebSocket reader that asks for permessage-deflate as a browser does (context takeover
+    both ways) and inflates each compressed message; parsed straight from the socket's bytes, so that
+    1,000 of them on the same 2 cores cost less than the servers they measure."""
+
+    def __init__(self, host: str, path: str, done: asyncio.Future[tuple[list[int], int, int]]) -> None:
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+        self.buf = bytearray()
+        self.upgraded = False
+        self.deflate = False
+        self.inflater = zlib.decompressobj(-15)
+        self.done = done
+        self.latencies: list[int] = []
+        self.expected = 0
+        self.connected = 0
+        self.wire_bytes = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic_ns()
+        self.buf += data
+        if not self.upgraded:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).lower()
+            assert head.startswith(b"http/1.1 101"), head[:80]
+            self.deflate = b"permessage-deflate" in head
+            if b"server_no_context_takeover" in head:
+                self.inflater = None  # type: ignore[assignment]  # a fresh one per message
+            del self.buf[: end + 4]
+            self.upgraded, self.connected = True, now
+        while len(self.buf) >= 2:
+            first, size, head_len = self.buf[0], self.buf[1] & 0x7F, 2
+            if size == 126:
+                size, head_len = int.from_bytes(self.buf[2:4], "big"), 4
+            elif size == 127:
+                size, head_len = int.from_bytes(self.buf[2:10], "big"), 10
+            if len(self.buf) < head_len + size:
+                return
+            payload = bytes(self.buf[head_len : head_len + size])
+            del self.buf[: head_len + size]
+            self.wire_bytes += head_len + size
+            opcode, compressed = first & 0x0F, bool(first & 0x40)
+            if opcode == 8:  # close
+                self.transport.close()
+                return
+            if opcode in (1, 2):
+                if compressed:
+                    inflater = self.inflater or zlib.decompressobj(-15)
+                    payload = inflater.decompress(payload + TAIL)
+                self.frame(jsonio.loads(payload), now)
+
+    def frame(self, frame: list[dict[str, Any]], now: int) -> None:
+        if frame[0]["seq"] != self.expected or frame[-1]["seq"] != self.expected + len(frame) - 1:
+            raise AssertionError(f"gap: expected {self.expected}, got {frame[0]['seq']}..{frame[-1]['seq']}")
+        self.expected += len(frame)
+        for event in (frame[0], frame[-1]):
+            sent = event["data"].get("sent_ns") if event["kind"] == "log" else None
+            if sent is not None and sent > self.connected:
+                self.latencies.append(now - sent)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result((self.latencies, self.expected, self.wire_bytes))
+
+
+def _client_process(url: str, viewers: int, results: Any) -> None:
+    host, path = url.removeprefix("ws://").split("/", 1)
+    address, port = host.split(":")
+
+    async def main() -> tuple[list[int], list[int], int]:
+        loop = asyncio.get_running_loop()
+        futures = []
+        for _ in range(viewers):
+            done: asyncio.Future[tuple[list[int], int, int]] = loop.create_future()
+            await loop.create_connection(partial(BrowserViewer, host, "/" + path, done), address, int(port))
+            futures.append(done)
+        outcomes = await asyncio.gather(*futures)
+        return (
+            [x for lat, _, _ in outcomes for x in lat],
+            [n for _, n, _ in outcomes],
+            sum(b for *_, b in outcomes),
+        )
+
+    results.put(asyncio.run(main()))
+
+
+@contextlib.contextmanager
+def process(args: list[str], health: str | None, log: Path) -> Iterator[psutil.Process]:
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while health is not None:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args[:4]} exited:\n{log.read_text()}")
+            try:
+                if httpx.get(health, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield psutil.Process(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu(p: psutil.Process) -> float:
+    t = p.cpu_times()
+    return float(t.user + t.system)
+
+
+def measure(
+    origin: str, edges: list[str], procs: dict[str, psutil.Process], viewers: int, seconds: float, rate: int
+) -> dict[str, Any]:
+    params = {"processes": 1, "events": int(seconds * rate), "rate": rate}
+    run = httpx.post(f"{origin}/api/runs", json={"scenario": "firehose", "params": params}).json()
+    if edges:  # an edge serves a run once the lobby has told it of the run
+        for edge in edges:
+            while httpx.get(f"{edge}/api/runs/{run['id']}").status_code != 200:
+                time.sleep(0.01)
+    bases = edges or [origin]
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    clients_per_base = 2
+    share = viewers // (len(bases) * clients_per_base)
+    clients = [
+        ctx.Process(
+            target=_client_process,
+            args=(base.replace("http", "ws") + f"/ws/runs/{run['id']}", share, results),
+        )
+        for base in bases
+        for _ in range(clients_per_base)
+    ]
+    before, wall_before = {name: cpu(p) for name, p in procs.items()}, time.monotonic()
+    for c in clients:
+        c.start()
+    gathered = [results.get(timeout=seconds + 300) for _ in clients]
+    after, wall = {name: cpu(p) for name, p in procs.items()}, time.monotonic() - wall_before
+    for c in clients:
+        c.join()
+    latencies = [x / 1e6 for lat, _, _ in gathered for x in lat]
+    counts = [n for _, cs, _ in gathered for n in cs]
+    wire = sum(b for *_, b in gathered)
+    final = httpx.get(f"{origin}/api/runs/{run['id']}").json()
+    cores = {name: round((after[name] - before[name]) / wall, 2) for name in procs}
+    return {
+        "setup": f"origin + {len(edges)} edges + Redis" if edges else "one process alone",
+        "viewers": len(counts),
+        "events_per_s": rate,
+        "latency_ms_p50": round(percentile(latencies, 50), 1),
+        "latency_ms_p99": round(percentile(latencies, 99), 1),
+        "latency_ms_max": round(max(latencies), 1) if latencies else None,
+        "samples": len(latencies),
+        "event_count": final["event_count"],
+        "events_per_viewer_min": min(counts) if counts else 0,
+        "viewers_with_every_event": sum(1 for n in counts if n == final["event_count"]),
+        "wire_bytes_per_viewer_per_s": round(wire / max(len(counts), 1) / wall),
+        "cores": cores,
+        "cores_total": round(sum(cores.values()), 2),
+        "seconds": round(wall, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--viewers", type=int, default=1000)
+    args = parser.parse_args()
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        sys.exit("bench/broadcast.py needs redis-server (apt-get install redis-server)")
+    py = [sys.executable, "-m", "app"]
+    limits = ["--max-viewers", str(args.viewers + 100)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp)
+        port = free_port()
+        alone = free_port()
+        with process(
+            [*py, "serve", "--port", str(alone), "--no-history", *limits, "--max-run-seconds", "300"],
+            f"http://127.0.0.1:{alone}/api/health",
+            logs / "alone.log",
+        ) as p:
+            rows.append(
+                measure(f"http://127.0.0.1:{alone}", [], {"server": p}, args.viewers, args.seconds, args.rate)
+            )
+        redis_args = [
+            redis_server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            tmp,
+        ]
+        broker = f"redis://127.0.0.1:{port}"
+        o_port, e_ports = free_port(), [free_port(), free_port()]
+        with contextlib.ExitStack() as stack:
+            procs = {"redis": stack.enter_context(process(redis_args, None, logs / "redis.log"))}
+            time.sleep(0.5)
+            procs["origin"] = stack.enter_context(
+                process(
+                    [
+                        *py,
+                        "serve",
+                        "--port",
+                        str(o_port),
+                        "--no-history",
+                        "--broker",
+                        broker,
+                        *limits,
+                        "--max-run-seconds",
+                        "300",
+                    ],
+                    f"http://127.0.0.1:{o_port}/api/health",
+                    logs / "origin.log",
+                )
+            )
+            for i, e in enumerate(e_ports):
+                procs[f"edge{i + 1}"] = stack.enter_context(
+                    process(
+                        [*py, "edge", "--port", str(e), "--broker", broker, *limits],
+                        f"http://127.0.0.1:{e}/api/health",
+                        logs / f"edge{i}.log",
+                    )
+                )
+            edges = [f"http://127.0.0.1:{e}" for e in e_ports]
+            rows.append(
+                measure(f"http://127.0.0.1:{o_port}", edges, procs, args.viewers, args.seconds, args.rate)
+            )
+    targets = {"no_viewer_missed_an_event": all(r["viewers_with_every_event"] == r["viewers"] for r in rows)}
+    report({"benchmark": "broadcast", "machine": machine(), "rows": rows, "targets_met": targets}, args.json)
+
+
+if __name__ == "__main__":
+    main()
