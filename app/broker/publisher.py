@@ -126,6 +126,10 @@ class BrokerPublisher:
         pipe.execute_command("DEL", keys.RUNS)
         if summaries:
             pipe.execute_command("HSET", keys.RUNS, *[x for kv in summaries.items() for x in kv])
+        for run_id, summary in summaries.items():  # edges apply changes: e.g. a restarted origin's
+            pipe.execute_command(  # runs that were in flight are now "interrupted"
+                "XADD", keys.LOBBY, "MAXLEN", "~", keys.LOBBY_MAXLEN, "*", "i", run_id, "r", summary
+            )
         pipe.execute_command("DEL", keys.SESSIONS)
         sessions = list(self.sessions())
         if sessions:
