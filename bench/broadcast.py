@@ -4,10 +4,12 @@ An origin (`mpscope serve --broker`), two edges (`mpscope edge`) and Debian's re
 process of its own on this machine. A `firehose` run emits 1,000 events/s (each carries its emit time,
 `sent_ns`, on the clock all processes share); V viewers, split evenly over the two edges, follow it
 live. Viewers are browser-like: they offer permessage-deflate, as every browser does, and inflate what
-they get. Each checks that it got every event in seq order. Measured: emit-to-viewer latency (p50, p99,
-for events emitted after the viewer connected), events per viewer, and the cores each process used over
-the run (the origin, each edge, Redis). Baseline in the same run: the same viewers on one process alone.
-docs/scale.md turns the figures into a cost model.
+they get. Each checks that it got every event in seq order. Once every viewer is connected and has
+taken its backlog, `--seconds` are measured in steady state: emit-to-viewer latency (p50, p99) of the
+events emitted then, and the cores each process used (the origin, each edge, Redis); then the run is
+cancelled and every viewer must have had every event of it (events per viewer), and the bytes on the
+wire per event. Baseline in the same run: the same viewers on one process alone. docs/scale.md turns
+the figures into a cost model.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from app import jsonio
 from bench.common import ROOT, free_port, machine, percentile, report
 
 TAIL = b"\x00\x00\xff\xff"  # RFC 7692: each deflated message ends without its empty stored block
-Outcome = tuple[list[int], int, int, int]  # a viewer's latencies (ns), events, wire bytes, close code
+# a viewer's (sent_ns, latency_ns) samples, events, wire bytes, close code
+Outcome = tuple[list[tuple[int, int]], int, int, int]
+SETTLE_S = 3.0  # after the last viewer connects, before measuring: late joiners take their backlog
 SAMPLE_EVERY = 10  # one viewer in ten parses every frame and measures latency
 
 
@@ -55,7 +59,7 @@ class BrowserViewer(asyncio.Protocol):
         self.deflate = False
         self.inflater = zlib.decompressobj(-15)
         self.done = done
-        self.latencies: list[int] = []
+        self.latencies: list[tuple[int, int]] = []
         self.expected = 0
         self.connected = 0
         self.wire_bytes = 0
@@ -122,7 +126,7 @@ class BrowserViewer(asyncio.Protocol):
         for event in (frame[0], frame[-1]):
             sent = event["data"].get("sent_ns") if event["kind"] == "log" else None
             if sent is not None and sent > self.connected:
-                self.latencies.append(now - sent)
+                self.latencies.append((sent, now - sent))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
@@ -180,45 +184,49 @@ def cpu(p: psutil.Process) -> float:
 def measure(
     origin: str, edges: list[str], procs: dict[str, psutil.Process], viewers: int, seconds: float, rate: int
 ) -> dict[str, Any]:
-    params = {"processes": 1, "events": int(seconds * rate), "rate": rate}
+    """Steady state: the run goes on until every viewer is connected and has caught up (SETTLE_S), then
+    `seconds` are measured (cores, and the latency of events emitted in them), then it is cancelled and
+    every viewer must have every event of it, run.end included."""
+    params = {"processes": 1, "events": int((seconds + 240) * rate), "rate": rate}
     run = httpx.post(f"{origin}/api/runs", json={"scenario": "firehose", "params": params}).json()
-    if edges:  # an edge serves a run once the lobby has told it of the run
-        for edge in edges:
-            while httpx.get(f"{edge}/api/runs/{run['id']}").status_code != 200:
-                time.sleep(0.01)
+    for edge in edges:  # an edge serves a run once the lobby has told it of the run
+        while httpx.get(f"{edge}/api/runs/{run['id']}").status_code != 200:
+            time.sleep(0.01)
     bases = edges or [origin]
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     clients_per_base = 2
     share = viewers // (len(bases) * clients_per_base)
+    path = f"/ws/runs/{run['id']}"
     clients = [
-        ctx.Process(
-            target=_client_process,
-            args=(base.replace("http", "ws") + f"/ws/runs/{run['id']}", share, results),
-        )
+        ctx.Process(target=_client_process, args=(base.replace("http", "ws") + path, share, results))
         for base in bases
         for _ in range(clients_per_base)
     ]
     for c in clients:
         c.start()
-    messages = [results.get(timeout=seconds + 300) for _ in clients]  # "connected", in any order ...
-    # ... once every viewer is connected: the cores are measured while all of them are served
-    before, wall_before = {name: cpu(p) for name, p in procs.items()}, time.monotonic()
-    messages += [results.get(timeout=seconds + 300) for _ in clients]
-    after, wall = {name: cpu(p) for name, p in procs.items()}, time.monotonic() - wall_before
+    messages = [results.get(timeout=600) for _ in clients]  # "connected", one per client process
+    time.sleep(SETTLE_S)
+    before, t0 = {name: cpu(p) for name, p in procs.items()}, time.monotonic_ns()
+    time.sleep(seconds)
+    after, t1 = {name: cpu(p) for name, p in procs.items()}, time.monotonic_ns()
+    httpx.post(f"{origin}/api/runs/{run['id']}/cancel")
+    messages += [results.get(timeout=600) for _ in clients]
     for c in clients:
         c.join()
     outcomes: list[Outcome] = [o for m in messages if m != "connected" for o in m]
-    latencies = [x / 1e6 for lat, *_ in outcomes for x in lat]
+    latencies = [lat / 1e6 for samples, *_ in outcomes for sent, lat in samples if t0 <= sent <= t1]
     counts = [n for _, n, _, _ in outcomes]
     wire = sum(b for _, _, b, _ in outcomes)
-    dropped = sum(1 for *_, code in outcomes if code == 1013)
     final = httpx.get(f"{origin}/api/runs/{run['id']}").json()
+    wall = (t1 - t0) / 1e9
     cores = {name: round((after[name] - before[name]) / wall, 2) for name in procs}
+    per_event = wire / max(sum(counts), 1)
     return {
         "setup": f"origin + {len(edges)} edges + Redis" if edges else "one process alone",
         "viewers": len(counts),
         "events_per_s": rate,
+        "measured_seconds": round(wall, 1),
         "latency_ms_p50": round(percentile(latencies, 50), 1),
         "latency_ms_p99": round(percentile(latencies, 99), 1),
         "latency_ms_max": round(max(latencies), 1) if latencies else None,
@@ -226,11 +234,11 @@ def measure(
         "event_count": final["event_count"],
         "events_per_viewer_min": min(counts) if counts else 0,
         "viewers_with_every_event": sum(1 for n in counts if n == final["event_count"]),
-        "viewers_dropped_as_too_slow": dropped,
-        "wire_bytes_per_viewer_per_s": round(wire / max(len(counts), 1) / wall),
+        "viewers_dropped_as_too_slow": sum(1 for *_, code in outcomes if code == 1013),
+        "wire_bytes_per_event": round(per_event, 1),
+        "wire_bytes_per_viewer_per_s": round(per_event * rate),
         "cores": cores,
         "cores_total": round(sum(cores.values()), 2),
-        "seconds": round(wall, 1),
     }
 
 

@@ -27,6 +27,7 @@ from app.engine.ports import Publisher
 
 log = logging.getLogger("mpscope.edge")
 RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0)
+UNKNOWN_WAIT_S = 1.0  # a run this edge does not know yet may be one the origin has just opened
 CATCH_UP_WAIT_S = 5.0  # a viewer waits at most this long for a run's first read; then gets what is here
 READ_ENTRIES = 200  # stream entries per read
 
@@ -55,8 +56,13 @@ class Mirror:
 
     async def ensure_loaded(self, run_id: str) -> MirroredRun | None:
         """The run, once this edge has read what the broker held of it when asked (or after
-        CATCH_UP_WAIT_S, with what it has then); None if the run is unknown."""
+        CATCH_UP_WAIT_S, with what it has then); None if the run is unknown (after UNKNOWN_WAIT_S: a
+        viewer may follow a link to a run faster than its lobby entry reaches this edge)."""
         run = self.book.runs.get(run_id)
+        deadline = time.monotonic() + UNKNOWN_WAIT_S
+        while run is None and self.broker_up and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # a run started a moment ago: its lobby entry is on its way
+            run = self.book.runs.get(run_id)
         if run is None:
             return None
         self._read(run)

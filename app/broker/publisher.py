@@ -135,7 +135,7 @@ class BrokerPublisher:
         if sessions:
             pipe.execute_command("HSET", keys.SESSIONS, *[x for kv in sessions for x in kv])
         await pipe.execute()
-        self._lobby.clear()
+        self._lobby = {k: v for k, v in self._lobby.items() if k not in summaries}  # deletions stay
         for run_id in list(self._cursors):
             last = await call(client, "XREVRANGE", keys.run_key(run_id), "+", "-", "COUNT", 1)
             if not last:
@@ -207,7 +207,14 @@ class BrokerPublisher:
             if first != cursor or ended:
                 pipe.execute_command("PEXPIRE", key, self.keep_seconds * 1000)
             moved[run_id] = -1 if ended else first
-        await pipe.execute()
+        try:
+            await pipe.execute()
+        except BROKER_ERRORS:
+            # Written or not, these go again (each is a whole state): a run deleted while the broker
+            # was away must still reach the edges. The cursors are taken from the streams on reconnect.
+            self._lobby = {**lobby, **self._lobby}
+            self._views = {**views, **self._views}
+            raise
         self.writes += 1
         for run_id, cursor in moved.items():
             if cursor < 0:

@@ -119,10 +119,12 @@ class Cluster:
         return [e.ws_url for e in self.edges]
 
 
-def start_cluster(tmp: Path, edges: int = 2, edge_args: tuple[str, ...] = ()) -> Cluster:
+def start_cluster(
+    tmp: Path, edges: int = 2, edge_args: tuple[str, ...] = (), origin_args: tuple[str, ...] = ()
+) -> Cluster:
     redis = start_redis(tmp)
     with ThreadPoolExecutor(edges + 1) as pool:
-        origin = pool.submit(start_server, tmp, "--no-history", "--broker", redis.url)
+        origin = pool.submit(start_server, tmp, "--no-history", "--broker", redis.url, *origin_args)
         started = [
             pool.submit(start_server, tmp, "--broker", redis.url, *edge_args, command="edge")
             for _ in range(edges)
@@ -131,6 +133,13 @@ def start_cluster(tmp: Path, edges: int = 2, edge_args: tuple[str, ...] = ()) ->
     for edge in cluster.edges:
         wait_until(lambda e=edge: health(e)["origin"] == "up", HEALTH_GUARD_S, "the edge sees the origin")
     return cluster
+
+
+def add_edge(cluster: Cluster, tmp: Path) -> LiveServer:
+    edge = start_server(tmp, "--broker", cluster.redis.url, command="edge")
+    cluster.edges.append(edge)
+    wait_until(lambda: health(edge)["broker"] == "up", HEALTH_GUARD_S, "the new edge reaches the broker")
+    return edge
 
 
 def stop_cluster(cluster: Cluster) -> None:

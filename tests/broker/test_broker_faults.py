@@ -5,6 +5,7 @@ redis-server, origin and edges (tests/broker/cluster.py) and stops what is left 
 from __future__ import annotations
 
 import signal
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +19,7 @@ from app import jsonio
 from tests.broker.cluster import (
     HEALTH_GUARD_S,
     Cluster,
+    add_edge,
     edge_events,
     firehose,
     health,
@@ -201,3 +203,35 @@ def test_a_slow_viewer_on_an_edge_is_dropped_and_the_others_are_not(slow_cluster
     for read in other_reads:
         assert read.reconnects == 0, read.summary()
         assert_every_event_once(read, origin_events, "succeeded")
+
+
+def test_a_finished_run_expires_from_the_broker_after_broker_keep(tmp_path: Path) -> None:
+    """--broker-keep bounds what Redis holds: a finished run's stream expires that long after its end. An
+    edge that read the run keeps serving it; one that comes later says the events have expired (410, and
+    4404 on the WebSocket), while the run's summary is still listed."""
+    cluster = start_cluster(tmp_path, edges=1, origin_args=("--broker-keep", "1"))
+    try:
+        run_id = firehose(cluster.origin.url, events=500, rate=1000)
+        first = cluster.edges[0]
+        origin_events = (
+            rest_events(cluster.origin.url, run_id) if wait_finished(cluster.origin, run_id) else []
+        )
+        assert_every_event_once(read_run_stream(first.ws_url, run_id), origin_events, "succeeded")
+        key = f"mpscope:run:{run_id}".encode()
+        wait_until(lambda: not redis_exists(cluster.redis.port, key), HEALTH_GUARD_S, "the stream expires")
+        late = add_edge(cluster, tmp_path)
+        assert httpx.get(f"{late.url}/api/runs/{run_id}").json()["status"] == "succeeded"
+        answer = httpx.get(f"{late.url}/api/runs/{run_id}/events")
+        assert answer.status_code == 410 and "expired" in answer.json()["detail"], answer.text
+        read = read_run_stream(late.ws_url, run_id)
+        assert read.close_codes == [4404] and read.events == [], read.summary()
+        assert rest_events(first.url, run_id) == origin_events  # the edge that read it still has it
+    finally:
+        stop_cluster(cluster)
+
+
+def redis_exists(port: int, key: bytes) -> bool:
+    """EXISTS over a bare socket (RESP), so the test asks Redis itself, not the code it checks."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"*2\r\n$6\r\nEXISTS\r\n$%d\r\n%s\r\n" % (len(key), key))
+        return s.recv(64).startswith(b":1")
