@@ -4,7 +4,9 @@ An origin (`mpscope serve --broker`), two edges (`mpscope edge`) and Debian's re
 process of its own on this machine. A `firehose` run emits 1,000 events/s (each carries its emit time,
 `sent_ns`, on the clock all processes share); V viewers, split evenly over the two edges, follow it
 live. Viewers are browser-like: they offer permessage-deflate, as every browser does, and inflate what
-they get. Each checks that it got every event in seq order. Once every viewer is connected and has
+they get. Each joins at the live edge (`?after=` the run's latest seq, as a page that reconnects does:
+a thousand late joiners' backlogs would be a different measurement) and checks that it gets every event
+from there in seq order. Once every viewer is connected and has
 taken its backlog, `--seconds` are measured in steady state: emit-to-viewer latency (p50, p99) of the
 events emitted then, and the cores each process used (the origin, each edge, Redis); then the run is
 cancelled and every viewer must have had every event of it (events per viewer), and the bytes on the
@@ -36,8 +38,8 @@ from app import jsonio
 from bench.common import ROOT, free_port, machine, percentile, report
 
 TAIL = b"\x00\x00\xff\xff"  # RFC 7692: each deflated message ends without its empty stored block
-# a viewer's (sent_ns, latency_ns) samples, events, wire bytes, close code
-Outcome = tuple[list[tuple[int, int]], int, int, int]
+# a viewer's (sent_ns, latency_ns) samples, first seq, next seq expected, wire bytes, close code
+Outcome = tuple[list[tuple[int, int]], int, int, int, int]
 SETTLE_S = 3.0  # after the last viewer connects, before measuring: late joiners take their backlog
 SAMPLE_EVERY = 10  # one viewer in ten parses every frame and measures latency
 
@@ -47,7 +49,8 @@ class BrowserViewer(asyncio.Protocol):
     both ways) and inflates each compressed message; parsed straight from the socket's bytes, so that
     1,000 of them on the same 2 cores cost less than the servers they measure."""
 
-    def __init__(self, host: str, path: str, done: asyncio.Future[Outcome], sample: bool) -> None:
+    def __init__(self, host: str, path: str, after: int, done: asyncio.Future[Outcome], sample: bool) -> None:
+        path = f"{path}?after={after}"
         self.request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -60,7 +63,7 @@ class BrowserViewer(asyncio.Protocol):
         self.inflater = zlib.decompressobj(-15)
         self.done = done
         self.latencies: list[tuple[int, int]] = []
-        self.expected = 0
+        self.first = self.expected = after + 1
         self.connected = 0
         self.wire_bytes = 0
         self.close_code = 0
@@ -130,19 +133,26 @@ class BrowserViewer(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
-            self.done.set_result((self.latencies, self.expected, self.wire_bytes, self.close_code))
+            self.done.set_result(
+                (self.latencies, self.first, self.expected, self.wire_bytes, self.close_code)
+            )
 
 
 def _client_process(url: str, viewers: int, results: Any) -> None:
     host, path = url.removeprefix("ws://").split("/", 1)
     address, port = host.split(":")
 
+    run_url = f"http://{host}/api/runs/{path.rsplit('/', 1)[1]}"
+
     async def main() -> list[Outcome]:
         loop = asyncio.get_running_loop()
         futures = []
+        after = -1
         for i in range(viewers):
+            if i % 25 == 0:  # join at the live edge, as a page that reconnects does: this bench measures
+                after = int(httpx.get(run_url, timeout=120).json()["event_count"]) - 1  # the live path
             done: asyncio.Future[Outcome] = loop.create_future()
-            viewer = partial(BrowserViewer, host, "/" + path, done, i % SAMPLE_EVERY == 0)
+            viewer = partial(BrowserViewer, host, "/" + path, after, done, i % SAMPLE_EVERY == 0)
             await loop.create_connection(viewer, address, int(port))
             futures.append(done)
         results.put("connected")
@@ -188,7 +198,9 @@ def measure(
     `seconds` are measured (cores, and the latency of events emitted in them), then it is cancelled and
     every viewer must have every event of it, run.end included."""
     params = {"processes": 1, "events": int((seconds + 240) * rate), "rate": rate}
-    run = httpx.post(f"{origin}/api/runs", json={"scenario": "firehose", "params": params}).json()
+    run = httpx.post(
+        f"{origin}/api/runs", json={"scenario": "firehose", "params": params}, timeout=120
+    ).json()
     for edge in edges:  # an edge serves a run once the lobby has told it of the run
         while httpx.get(f"{edge}/api/runs/{run['id']}").status_code != 200:
             time.sleep(0.01)
@@ -210,15 +222,16 @@ def measure(
     before, t0 = {name: cpu(p) for name, p in procs.items()}, time.monotonic_ns()
     time.sleep(seconds)
     after, t1 = {name: cpu(p) for name, p in procs.items()}, time.monotonic_ns()
-    httpx.post(f"{origin}/api/runs/{run['id']}/cancel")
+    httpx.post(f"{origin}/api/runs/{run['id']}/cancel", timeout=120)
     messages += [results.get(timeout=600) for _ in clients]
     for c in clients:
         c.join()
     outcomes: list[Outcome] = [o for m in messages if m != "connected" for o in m]
     latencies = [lat / 1e6 for samples, *_ in outcomes for sent, lat in samples if t0 <= sent <= t1]
-    counts = [n for _, n, _, _ in outcomes]
-    wire = sum(b for _, _, b, _ in outcomes)
-    final = httpx.get(f"{origin}/api/runs/{run['id']}").json()
+    counts = [n - first for _, first, n, _, _ in outcomes]
+    complete = [n for _, _, n, _, _ in outcomes]
+    wire = sum(b for _, _, _, b, _ in outcomes)
+    final = httpx.get(f"{origin}/api/runs/{run['id']}", timeout=120).json()
     wall = (t1 - t0) / 1e9
     cores = {name: round((after[name] - before[name]) / wall, 2) for name in procs}
     per_event = wire / max(sum(counts), 1)
@@ -233,7 +246,7 @@ def measure(
         "samples": len(latencies),
         "event_count": final["event_count"],
         "events_per_viewer_min": min(counts) if counts else 0,
-        "viewers_with_every_event": sum(1 for n in counts if n == final["event_count"]),
+        "viewers_with_every_event": sum(1 for n in complete if n == final["event_count"]),
         "viewers_dropped_as_too_slow": sum(1 for *_, code in outcomes if code == 1013),
         "wire_bytes_per_event": round(per_event, 1),
         "wire_bytes_per_viewer_per_s": round(per_event * rate),
