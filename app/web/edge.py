@@ -10,6 +10,8 @@ answers 405 and the presenter's WebSocket is refused: an edge changes nothing (d
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -20,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.assets import asset_dir
-from app.broker.mirror import Mirror
+from app.broker.mirror import CATCH_UP_WAIT_S, Mirror
 from app.broker.runs import EdgeBook
 from app.broker.sessions import MirroredSession, MirroredSessions
 from app.config import Settings
@@ -131,7 +133,21 @@ async def run_stream(websocket: WebSocket, run_id: str, after: int = -1) -> None
         reason = f"the events of run {run_id} have expired from the broker"
         await websocket.close(ws.CLOSE_UNKNOWN_RUN, reason=reason)
         return
+    if run is not None and after >= 0:
+        await framed(websocket.app.state.hub, run_id, after + 1)
     await ws.run_stream(websocket, run_id, after)
+
+
+async def framed(hub: Hub, run_id: str, count: int) -> None:
+    """Wait (a tick at a time, CATCH_UP_WAIT_S at most) until this edge's hub has framed `count` events
+    of the run. A viewer coming from another edge with ?after=SEQ may be ahead of this one; subscribed
+    now, it would be sent the frames from where this hub is, SEQ and before among them: repeats."""
+    deadline = time.monotonic() + CATCH_UP_WAIT_S
+    while time.monotonic() < deadline:
+        topic = hub.topics.get(run_id)
+        if topic is None or topic.sent >= count:
+            return
+        await asyncio.sleep(hub.tick_seconds)
 
 
 def create_edge_app(settings: Settings, broker_url: str) -> FastAPI:
