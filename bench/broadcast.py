@@ -100,6 +100,9 @@ class BrowserViewer(asyncio.Protocol):
             del self.buf[: head_len + size]
             self.wire_bytes += head_len + size
             opcode, compressed = first & 0x0F, bool(first & 0x40)
+            if opcode == 9:  # ping: a pong (masked, as a client's frames are), or the server's
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + bytes(4) + payload)  # type: ignore[attr-defined]
+                continue  # keepalive closes the connection (uvicorn pings every 20 s)
             if opcode == 8:  # close
                 self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
                 self.transport.close()
