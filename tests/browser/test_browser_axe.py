@@ -133,3 +133,51 @@ def test_keyboard_focus_is_visible(live_server: Any, axe_runs: dict[str, str], c
             unseen.append(style["el"])
     page.close()
     assert not unseen, f"focus not visible on: {unseen}"
+
+
+def said(page: Any, words: str) -> str:
+    """Wait until the page's live region (static/js/announce.js, #announce) says `words`; its text."""
+    page.wait_for_function(
+        "(w) => (document.getElementById('announce')?.textContent || '').includes(w)",
+        arg=words,
+        timeout=10_000,
+    )
+    return str(page.locator("#announce").text_content())
+
+
+def test_replay_zoom_and_polls_are_announced(
+    live_server: Any, axe_runs: dict[str, str], chromium: Any
+) -> None:
+    """A screen reader hears the timeline's new window after a zoom, the replay pausing on a step (and
+    where), leaving replay, and a poll opening and closing on a follower's page: one polite live region."""
+    base = live_server.url
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{base}/runs/{axe_runs['race']}")
+    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    region = page.locator("#announce")
+    assert region.get_attribute("aria-live") == "polite"
+    assert region.bounding_box()["width"] <= 1  # read, not drawn
+    page.locator(".tl-canvas").focus()
+    page.keyboard.press("+")
+    assert "Timeline:" in said(page, "Timeline:")
+    page.locator(".rb-next").click()
+    assert "Replay paused at" in said(page, "event 1 of")
+    page.locator(".rb-next").click()
+    assert "event 2 of" in said(page, "event 2 of")
+    page.locator(".rb-exit").click()
+    said(page, "Replay off")
+    page.close()
+
+    p = post_json(f"{base}/api/present", {})
+    key = {"X-Presenter-Key": p["key"]}
+    post_json(f"{base}/api/present/{p['code']}/view", {"path": f"/runs/{axe_runs['race']}"}, key)
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844})
+    ctx.add_init_script("localStorage.setItem('mpscope.lang', 'zh')")
+    follower = ctx.new_page()
+    follower.goto(f"{base}/join/{p['code']}")
+    follower.wait_for_selector("#presence[data-mode=follow]", state="attached")
+    post_json(f"{base}/api/present/{p['code']}/poll", {"question": "How many were lost?"}, key)
+    assert "投票開始：How many were lost?" in said(follower, "投票開始")
+    post_json(f"{base}/api/present/{p['code']}/poll/close", {}, key)
+    said(follower, "投票結束")
+    ctx.close()

@@ -32,9 +32,6 @@ from tests.helpers import ARTIFACTS, chromium, get_json
 pytestmark = pytest.mark.browser
 
 PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
-# Views without a verdict box: the generic one (firehose), pool (its results in order) and a traced
-# program's (a summary).
-NO_VERDICT = {"generic", "trace", "pool"}
 PROJECTOR_SIZES = [(1280, 720), (1024, 768)]
 PHONE_WIDTHS = [360, 390, 430]
 
@@ -109,6 +106,10 @@ MEASURE = """() => {
     lanes: tl ? Number(tl.dataset.lanes) : 0,
     state: box('[data-testid=state]'),
     verdict: box('[data-testid=state] [role=status]'),
+    verdictText: (() => {
+      const el = document.querySelector('[data-testid=state] [role=status]');
+      return el ? (el.dataset.verdictIcon || '') + el.textContent : '';
+    })(),
     canvasScroll: tl ? (() => {
       const w = tl.querySelector('.tl-wrap');
       return w.scrollHeight - w.clientHeight;
@@ -129,8 +130,9 @@ def projector_problems(m: dict[str, Any]) -> list[str]:
     problems = []
     for key in ("header", "title", "status", "timeline", "state"):
         problems += inside(m[key], m, key)
-    if m["verdict"] or m["scenario"] not in NO_VERDICT:
-        problems += inside(m["verdict"], m, "verdict")
+    problems += inside(m["verdict"], m, "verdict")  # every view has one (views/live-view.js verdict())
+    if m["verdictText"] and not any(icon in m["verdictText"] for icon in "✓✗⚠"):
+        problems.append(f"verdict without an icon: {m['verdictText']!r}")
     if m["scrollHeight"] > m["innerHeight"]:
         problems.append(f"document scrolls: scrollHeight {m['scrollHeight']} > {m['innerHeight']}")
     lanes_cut = m["canvas"] and m["timeline"] and m["canvas"]["bottom"] > m["timeline"]["bottom"] + 1
