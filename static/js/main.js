@@ -87,15 +87,25 @@ function route(path) {
   if (r.page === "run") openRun(r.id);
   else if (r.page === "scenario") openScenario(r.id);
   else {
-    document.title = "mpscope";
+    setTitle(() => "mpscope");
     sourcePanel.show(null);
   }
   presence.changed();
 }
 
+/** @type {() => string} the window's title, in the current language */
+let titleWords = () => "mpscope";
+
+/** The window's title now and again on each language switch. @param {() => string} words */
+function setTitle(words) {
+  titleWords = words;
+  document.title = words();
+}
+onLang(() => (document.title = titleWords()));
+
 /** @param {string} id */
 async function openScenario(id) {
-  document.title = `${id} · mpscope`;
+  setTitle(() => `${id} · mpscope`);
   sourcePanel.show(null);
   try {
     const s = await scenario(id);
@@ -103,7 +113,7 @@ async function openScenario(id) {
     if (now.page !== "scenario" || now.id !== id) return; // the user moved on meanwhile
     scenarioPanel.show(s);
     sourcePanel.show(s);
-    document.title = `${s.title} · mpscope`;
+    setTitle(() => `${s.title} · mpscope`);
   } catch (err) {
     const msg = err instanceof ApiError && err.status === 404 ? t("scn.missing", { id }) : t("scn.loadFailed", { error: String(err) });
     scenarioPanel.fail(msg);
@@ -116,7 +126,7 @@ function openRun(id) {
   closeRun();
   current.id = id;
   runList.select(id);
-  document.title = `run ${id} · mpscope`;
+  setTitle(() => `${t("title.run", { id })} · mpscope`);
   runHeader.reset(id);
   runCounters.reset(id);
   timeline.reset();
@@ -137,7 +147,7 @@ function openRun(id) {
         sourcePanel.show(s);
         runExplain.text.show(s.explanation);
         runExplain.box.hidden = !s.explanation;
-        document.title = `${s.title} · run ${id} · mpscope`;
+        setTitle(() => `${s.title} · ${t("title.run", { id })} · mpscope`);
       })
       .catch(() => {});
   };
@@ -146,7 +156,7 @@ function openRun(id) {
     if (current.id !== id) return;
     runHeader.setTitle(String(data.title ?? "trace"));
     sourcePanel.show({ id: `trace-${id}`, source: data.source, file: data.source_name });
-    document.title = `${data.title} · run ${id} · mpscope`;
+    setTitle(() => `${data.title} · ${t("title.run", { id })} · mpscope`);
   };
   const missing = () => {
     runHeader.setMissing();

@@ -1,7 +1,8 @@
 """Accessibility: axe-core (static/vendor/axe-core-*, for tests only) on every page, in English and
 Chinese, in the dark and the projector theme: home, a scenario, a run, a traced run, the compare page,
-a presenter's run page with an open poll and a follower's page with it. No critical and no serious
-violation. Also: keyboard focus is visible (an outline) on the controls a teacher tabs to.
+a presenter's run page with an open poll and a follower's page with it; and all of them again on a
+390 px phone. No critical and no serious violation (the counts per page are printed).
+Also: keyboard focus is visible (an outline) on the controls a teacher tabs to.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("theme", ["dark", "projector", "phone"])
 def test_no_serious_accessibility_violations(
     live_server: Any, axe_runs: dict[str, str], chromium: Any, theme: str
 ) -> None:
@@ -86,7 +87,9 @@ def test_no_serious_accessibility_violations(
     counts: dict[str, int] = {}
     for lang in ("en", "zh"):
         for name, path in pages.items():
-            ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
+            phone = theme == "phone"  # the dark theme on a 390x844 touch screen: the audience's
+            size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 720}
+            ctx = chromium.new_context(viewport=size, has_touch=phone, is_mobile=phone)
             init = [f"localStorage.setItem('mpscope.lang', '{lang}')"]
             if theme == "projector":
                 init.append("localStorage.setItem('mpscope.theme', 'projector')")
@@ -180,4 +183,25 @@ def test_replay_zoom_and_polls_are_announced(
     assert "投票開始：How many were lost?" in said(follower, "投票開始")
     post_json(f"{base}/api/present/{p['code']}/poll/close", {}, key)
     said(follower, "投票結束")
+    ctx.close()
+
+
+def test_page_titles_follow_the_language(live_server: Any, axe_runs: dict[str, str], chromium: Any) -> None:
+    """The window's title (what a screen reader says first, and the tab's name) is in the page's language,
+    and changes with it."""
+    base = live_server.url
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
+    ctx.add_init_script("localStorage.setItem('mpscope.lang', 'zh')")
+    page = ctx.new_page()
+    run = axe_runs["race"]
+    page.goto(f"{base}/runs/{run}")
+    page.wait_for_function("(id) => document.title.includes('執行 ' + id)", arg=run)
+    assert "run " not in page.title(), page.title()
+    page.locator("#lang-en").click()
+    page.wait_for_function("(id) => document.title.includes('run ' + id)", arg=run)
+    page.locator("#lang-zh").click()
+    page.wait_for_function("(id) => document.title.includes('執行 ' + id)", arg=run)
+    page.goto(f"{base}/compare?a={run}&b={axe_runs['queue']}")
+    page.wait_for_function("() => document.title.includes('對比')")
+    assert " vs " not in page.title(), page.title()
     ctx.close()

@@ -348,3 +348,55 @@ def test_timeline_fits_a_phone_and_pans_by_touch(
     assert float(tl.get_attribute("data-ns-per-px") or 0) < zoom, "spreading two fingers zooms in"
     cdp.detach()
     page.context.close()
+
+
+def test_full_screen_projector_at_1080p_on_every_run_page(
+    live_server: Any, runs: dict[str, str], chromium: Any
+) -> None:
+    """A 1080p projector: the teacher presses `p` (projector theme) once and `f` (full screen) on each run
+    page. The same one-screen rule holds for every scenario and a traced run, with larger type."""
+    page = new_page(chromium, 1920, 1080)
+    failures: dict[str, list[str]] = {}
+    for n, (scenario, run_id) in enumerate(runs.items()):
+        open_run(page, live_server.url, run_id)
+        if n == 0:
+            page.keyboard.press("p")  # remembered (localStorage) for the pages after
+        page.wait_for_selector("html.theme-projector", state="attached")
+        page.keyboard.press("f")
+        page.wait_for_function("() => document.fullscreenElement === document.documentElement")
+        page.wait_for_timeout(300)  # the timeline refits to the screen
+        size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        problems = projector_problems(page.evaluate(MEASURE))
+        if size <= 16:
+            problems.append(f"type is not larger: {size} px")
+        if problems:
+            failures[scenario] = problems
+        if scenario in ("race", "trace", "queue"):
+            shot(page, f"1920x1080-{scenario}-fullscreen-projector")
+        page.keyboard.press("f")
+        page.wait_for_function("() => !document.fullscreenElement")
+    page.context.close()
+    assert not failures, json.dumps(failures, indent=1)
+
+
+def test_verdicts_and_lanes_under_deuteranopia(live_server: Any, runs: dict[str, str], chromium: Any) -> None:
+    """Chromium's own deuteranopia simulation (DevTools Emulation.setEmulatedVisionDeficiency): the
+    screenshots (tests/artifacts/layout-deuteranopia-*.png) are for a person to look at; what the test
+    holds is that every verdict still says it in words with an icon (colour distances: plain test
+    tests/web/test_colour_vision.py)."""
+    page = new_page(chromium, 1280, 720)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
+    missing = {}
+    for scenario in ("race", "deadlock", "queue", "firehose", "trace"):
+        open_run(page, live_server.url, runs[scenario])
+        text = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=state] [role=status]')]
+                 .map((el) => (el.dataset.verdictIcon || '') + el.textContent)"""
+        )
+        if not text or not all(any(icon in x for icon in "✓✗⚠") and len(x.strip()) > 3 for x in text):
+            missing[scenario] = text
+        shot(page, f"deuteranopia-{scenario}")
+    cdp.detach()
+    page.context.close()
+    assert not missing, missing

@@ -65,6 +65,8 @@ export default {
   "status.unknown": "unknown",
   "run.page": "Run",
   "run.title": "Run",
+  "title.run": "run {id}",
+  "title.compare": "{a} vs {b}",
   "run.id": "run {id}",
   "run.cancel": "✕ Cancel",
   "run.pause": "‖ Pause workers",

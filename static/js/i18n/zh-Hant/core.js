@@ -69,6 +69,8 @@ export default {
   "status.unknown": "不明",
   "run.page": "執行",
   "run.title": "執行",
+  "title.run": "執行 {id}",
+  "title.compare": "{a} 對比 {b}",
   "run.id": "執行 {id}",
   "run.cancel": "✕ 取消",
   "run.pause": "‖ 暫停所有工作進程",
