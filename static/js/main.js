@@ -14,7 +14,7 @@ import { SourcePanel } from "./components/source-panel.js";
 import { StatePanel } from "./components/state-panel.js";
 import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
-import { initI18n, onLang, t } from "./i18n.js";
+import { initI18n, onLang, ownWords, t, titleOf } from "./i18n.js";
 import { initPresence } from "./presence/index.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
@@ -113,7 +113,7 @@ async function openScenario(id) {
     if (now.page !== "scenario" || now.id !== id) return; // the user moved on meanwhile
     scenarioPanel.show(s);
     sourcePanel.show(s);
-    setTitle(() => `${s.title} · mpscope`);
+    setTitle(() => `${titleOf(s)} · mpscope`);
   } catch (err) {
     const msg = err instanceof ApiError && err.status === 404 ? t("scn.missing", { id }) : t("scn.loadFailed", { error: String(err) });
     scenarioPanel.fail(msg);
@@ -143,11 +143,11 @@ function openRun(id) {
     scenario(sid)
       .then((s) => {
         if (current.id !== id) return;
-        runHeader.setTitle(s.title);
+        runHeader.setTitle(() => titleOf(s));
         sourcePanel.show(s);
         runExplain.text.show(s.explanation);
         runExplain.box.hidden = !s.explanation;
-        setTitle(() => `${s.title} · ${t("title.run", { id })} · mpscope`);
+        setTitle(() => `${titleOf(s)} · ${t("title.run", { id })} · mpscope`);
       })
       .catch(() => {});
   };
@@ -253,7 +253,7 @@ function showHome(scenarios) {
     ...scenarios.map((s) =>
       h("li", {},
         h("a", { class: "card home-card", href: `/scenarios/${encodeURIComponent(s.id)}` },
-          h("span", { class: "home-card-title", text: s.title ?? s.id }),
+          h("span", { class: "home-card-title", text: titleOf(s), ...ownWords(s.titles) }),
           h("ul", { class: "chips" }, ...(s.concepts ?? []).map((/** @type {string} */ c) => h("li", { class: "chip", text: c })))))),
   );
 }

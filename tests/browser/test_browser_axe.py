@@ -117,25 +117,58 @@ def test_no_serious_accessibility_violations(
     assert not found, json.dumps(found, indent=1)
 
 
-def test_keyboard_focus_is_visible(live_server: Any, axe_runs: dict[str, str], chromium: Any) -> None:
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const cs = getComputedStyle(el);
+  const seen = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== 'none';
+  return {id: el.dataset.kbd || '', el: el.tagName.toLowerCase() + '.' + [...el.classList].join('.')
+          + ' "' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 24) + '"', seen};
+}"""
+
+TABBABLE = """() => {
+  const els = [...document.querySelectorAll(
+    'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), summary, '
+    + '[tabindex="0"]')]
+    .filter((el) => el.checkVisibility({visibilityProperty: true}) && el.getBoundingClientRect().width > 0
+      && !el.closest('[inert]') && el.tabIndex >= 0);
+  els.forEach((el, i) => (el.dataset.kbd = String(i)));
+  return els.map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.')
+    + ' "' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 24) + '"');
+}"""
+
+
+@pytest.mark.parametrize("where", ["run", "home", "follower"])
+def test_the_whole_page_works_from_the_keyboard(
+    live_server: Any, axe_runs: dict[str, str], chromium: Any, where: str
+) -> None:
+    """Tab goes through every control on the page (each one reached, in a cycle) and each shows where
+    the focus is: an outline of 2 px or more, or a ring (box-shadow)."""
+    base = live_server.url
     page = chromium.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{live_server.url}/runs/{axe_runs['race']}")
-    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    if where == "follower":
+        p = present(base, axe_runs["race"], poll=True)
+        page.goto(f"{base}/join/{p['code']}")
+        page.wait_for_selector("#presence[data-mode=follow] .poll-question")
+    else:
+        page.goto(base + (f"/runs/{axe_runs['race']}" if where == "run" else "/"))
+    if where != "home":
+        page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    controls = page.evaluate(TABBABLE)
+    assert len(controls) > 10, controls
+    reached: set[str] = set()
     unseen = []
-    for _ in range(25):
+    for _ in range(len(controls) + 10):  # a cycle, and a few more (the address bar is not in the page)
         page.keyboard.press("Tab")
-        style = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              const cs = getComputedStyle(el);
-              return {el: el.tagName + '.' + el.className, outline: cs.outlineStyle, width: cs.outlineWidth,
-                      shadow: cs.boxShadow};
-            }"""
-        )
-        if style["outline"] in ("none", "") and style["shadow"] in ("none", ""):
-            unseen.append(style["el"])
+        focus = page.evaluate(FOCUSED)
+        if focus["id"]:
+            reached.add(focus["id"])
+            if not focus["seen"]:
+                unseen.append(focus["el"])
     page.close()
-    assert not unseen, f"focus not visible on: {unseen}"
+    missed = [c for i, c in enumerate(controls) if str(i) not in reached]
+    assert not missed, f"never reached by Tab: {missed}"
+    assert not unseen, f"focus not visible on: {sorted(set(unseen))}"
 
 
 def said(page: Any, words: str) -> str:
@@ -187,20 +220,30 @@ def test_replay_zoom_and_polls_are_announced(
 
 
 def test_page_titles_follow_the_language(live_server: Any, axe_runs: dict[str, str], chromium: Any) -> None:
-    """The window's title (what a screen reader says first, and the tab's name) is in the page's language,
-    and changes with it."""
+    """The window's title (what a screen reader says first, and the tab's name) and the lessons' titles
+    (run header, menu, home cards) are in the page's language, and change with it."""
     base = live_server.url
     ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
     ctx.add_init_script("localStorage.setItem('mpscope.lang', 'zh')")
     page = ctx.new_page()
     run = axe_runs["race"]
     page.goto(f"{base}/runs/{run}")
-    page.wait_for_function("(id) => document.title.includes('執行 ' + id)", arg=run)
-    assert "run " not in page.title(), page.title()
+    # the run's own title first, the lesson's once its description has loaded
+    page.wait_for_function("() => document.title.startsWith('Lock：共享計數器的更新遺失 · 執行 ')")
+    assert page.locator(".rh-title").text_content() == "Lock：共享計數器的更新遺失"
+    assert page.locator("[data-scenario-id=queue] .scn-link-title").text_content() == "Queue：生產者與消費者"
     page.locator("#lang-en").click()
     page.wait_for_function("(id) => document.title.includes('run ' + id)", arg=run)
+    assert page.locator(".rh-title").text_content() == "Lock: lost updates on a shared counter"
+    assert (
+        page.locator("[data-scenario-id=queue] .scn-link-title").text_content()
+        == "Queue: producers and consumers"
+    )
     page.locator("#lang-zh").click()
     page.wait_for_function("(id) => document.title.includes('執行 ' + id)", arg=run)
+    page.goto(f"{base}/")
+    page.wait_for_selector(".home-card-title")
+    assert "Pool：map、imap 與 imap_unordered" in (page.locator("#home-cards").text_content() or "")
     page.goto(f"{base}/compare?a={run}&b={axe_runs['queue']}")
     page.wait_for_function("() => document.title.includes('對比')")
     assert " vs " not in page.title(), page.title()
