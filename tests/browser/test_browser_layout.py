@@ -400,3 +400,71 @@ def test_verdicts_and_lanes_under_deuteranopia(live_server: Any, runs: dict[str,
     cdp.detach()
     page.context.close()
     assert not missing, missing
+
+
+PHONE_CHECK = """() => {
+  const top = (sel) => {
+    const el = document.querySelector(sel);
+    return el && el.checkVisibility() ? el.getBoundingClientRect().top + scrollY : null;
+  };
+  const shown = (sel) => [...document.querySelectorAll(sel)]
+    .filter((el) => el.checkVisibility() && el.getBoundingClientRect().width > 0)
+    .map((el) => sel + ' ' + (el.textContent || '').trim().slice(0, 30));
+  const targets = [...document.querySelectorAll(
+      'button, select, summary, a.scn-link, a.run-link, input:not([type=range]):not([type=checkbox])')]
+    .filter((el) => el.checkVisibility() && el.getBoundingClientRect().width > 0)
+    .map((el) => [el, el.getBoundingClientRect()])
+    .filter(([el, r]) => r.height < 43.5 || (el.tagName === 'BUTTON' && r.width < 43.5))
+    .map(([el, r]) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+      + `"${(el.textContent || '').trim().slice(0, 20)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+  return {
+    state: top('[data-testid=state]'), verdict: top('[data-testid=state] [role=status]'),
+    timeline: top('[data-testid=timeline]'), poll: top('#presence .poll'),
+    forbidden: [].concat(...['#page-run .counters', '#page-run .replay-bar', '.vs-action', '.btn-cancel',
+      '.rh-actions', '#sidebar', '.run-form .form-actions'].map(shown)),
+    small: targets,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 430])
+def test_a_followers_phone_shows_the_lesson_first(
+    live_server: Any, runs: dict[str, str], chromium: Any, width: int
+) -> None:
+    """A follower's phone (/join/{code}, an open poll): the state view and its verdict, then the
+    timeline, then the poll; no control a follower cannot use (run, cancel, replay, "Run it with the
+    Lock", the developer counters, the lesson menu); every touch target at least 44 px."""
+    base = live_server.url
+    p = present(base, runs["race"], poll=True)
+    page = new_page(chromium, width, 844, lang="zh", touch=True)
+    page.goto(f"{base}/join/{p['code']}")
+    page.wait_for_selector("#presence[data-mode=follow] .poll-question")
+    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    page.wait_for_timeout(300)
+    m = page.evaluate(PHONE_CHECK)
+    assert None not in (m["state"], m["verdict"], m["timeline"], m["poll"]), m
+    assert m["state"] <= m["verdict"] < m["timeline"] < m["poll"], m
+    assert not m["forbidden"], m["forbidden"]
+    assert not m["small"], f"touch targets under 44 px: {m['small']}"
+    page.context.close()
+
+
+def test_the_lessons_are_a_menu_on_a_phone(live_server: Any, runs: dict[str, str], chromium: Any) -> None:
+    """On a phone the scenario list is not the first screen: it is behind the top bar's menu button
+    (44 px targets), which opens it and closes it on navigation; the run page then shows the lesson."""
+    page = new_page(chromium, 390, 844, touch=True)
+    page.goto(f"{live_server.url}/runs/{runs['queue']}")
+    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    assert not page.locator("#sidebar").is_visible()
+    toggle = page.locator("#menu-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert page.locator("#sidebar").is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    shot(page, "390x844-menu-open")
+    small = page.evaluate(PHONE_CHECK)["small"]
+    assert not small, f"touch targets under 44 px: {small}"
+    page.locator("#sidebar a.scn-link[data-scenario-id=race]").click()
+    page.wait_for_selector("#page-scenario:not([hidden])")
+    assert not page.locator("#sidebar").is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    page.context.close()
