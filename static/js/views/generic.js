@@ -15,7 +15,7 @@ export function createView(container) {
   const root = h("div", { class: "view view-generic", dataset: { view: "generic" } });
   const body = h("div", { class: "view-body" });
   const said = verdict("view-verdict"); // outside what each render replaces: a live region stays put
-  root.append(body, said.el);
+  root.append(said.el, body); // first: on a phone the summary comes before the long tables
   container.append(root);
   return liveView(root, emptyState, apply, (s) => render(body, s, said));
 }
