@@ -132,6 +132,7 @@ def measured(ctx: RunContext, phase: str, run: Any, params: ExecutorParams, doom
 class Executor(Scenario[ExecutorParams]):
     id = "executor"
     title = "ProcessPoolExecutor vs Pool: when a worker dies"
+    title_zh = "ProcessPoolExecutor 與 Pool：當工作進程死掉時"
     concepts = ("ProcessPoolExecutor", "Pool", "BrokenProcessPool", "timeout")
     explanation = {
         "en": (

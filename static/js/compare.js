@@ -172,11 +172,14 @@ function boot() {
   window.addEventListener("resize", fitHeight);
   fitHeight();
 
-  if (!ids.a || !ids.b) {
+  const both = Boolean(ids.a && ids.b);
+  const retitle = () => (document.title = `${both ? t("title.compare", { a: ids.a, b: ids.b }) : t("cmp.h")} · mpscope`);
+  retitle();
+  onLang(retitle);
+  if (!both) {
     say(t("cmp.needTwo"));
     return;
   }
-  document.title = `${ids.a} vs ${ids.b} · mpscope`;
   say(t("cmp.loading", ids));
   /** @type {Record<string, Summary>} */
   const sums = {};

@@ -14,7 +14,7 @@ import { SourcePanel } from "./components/source-panel.js";
 import { StatePanel } from "./components/state-panel.js";
 import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
-import { initI18n, onLang, t } from "./i18n.js";
+import { initI18n, onLang, ownWords, t, titleOf } from "./i18n.js";
 import { initPresence } from "./presence/index.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
@@ -87,15 +87,25 @@ function route(path) {
   if (r.page === "run") openRun(r.id);
   else if (r.page === "scenario") openScenario(r.id);
   else {
-    document.title = "mpscope";
+    setTitle(() => "mpscope");
     sourcePanel.show(null);
   }
   presence.changed();
 }
 
+/** @type {() => string} the window's title, in the current language */
+let titleWords = () => "mpscope";
+
+/** The window's title now and again on each language switch. @param {() => string} words */
+function setTitle(words) {
+  titleWords = words;
+  document.title = words();
+}
+onLang(() => (document.title = titleWords()));
+
 /** @param {string} id */
 async function openScenario(id) {
-  document.title = `${id} · mpscope`;
+  setTitle(() => `${id} · mpscope`);
   sourcePanel.show(null);
   try {
     const s = await scenario(id);
@@ -103,7 +113,7 @@ async function openScenario(id) {
     if (now.page !== "scenario" || now.id !== id) return; // the user moved on meanwhile
     scenarioPanel.show(s);
     sourcePanel.show(s);
-    document.title = `${s.title} · mpscope`;
+    setTitle(() => `${titleOf(s)} · mpscope`);
   } catch (err) {
     const msg = err instanceof ApiError && err.status === 404 ? t("scn.missing", { id }) : t("scn.loadFailed", { error: String(err) });
     scenarioPanel.fail(msg);
@@ -116,7 +126,7 @@ function openRun(id) {
   closeRun();
   current.id = id;
   runList.select(id);
-  document.title = `run ${id} · mpscope`;
+  setTitle(() => `${t("title.run", { id })} · mpscope`);
   runHeader.reset(id);
   runCounters.reset(id);
   timeline.reset();
@@ -133,11 +143,11 @@ function openRun(id) {
     scenario(sid)
       .then((s) => {
         if (current.id !== id) return;
-        runHeader.setTitle(s.title);
+        runHeader.setTitle(() => titleOf(s));
         sourcePanel.show(s);
         runExplain.text.show(s.explanation);
         runExplain.box.hidden = !s.explanation;
-        document.title = `${s.title} · run ${id} · mpscope`;
+        setTitle(() => `${titleOf(s)} · ${t("title.run", { id })} · mpscope`);
       })
       .catch(() => {});
   };
@@ -146,7 +156,7 @@ function openRun(id) {
     if (current.id !== id) return;
     runHeader.setTitle(String(data.title ?? "trace"));
     sourcePanel.show({ id: `trace-${id}`, source: data.source, file: data.source_name });
-    document.title = `${data.title} · run ${id} · mpscope`;
+    setTitle(() => `${data.title} · ${t("title.run", { id })} · mpscope`);
   };
   const missing = () => {
     runHeader.setMissing();
@@ -243,7 +253,7 @@ function showHome(scenarios) {
     ...scenarios.map((s) =>
       h("li", {},
         h("a", { class: "card home-card", href: `/scenarios/${encodeURIComponent(s.id)}` },
-          h("span", { class: "home-card-title", text: s.title ?? s.id }),
+          h("span", { class: "home-card-title", text: titleOf(s), ...ownWords(s.titles) }),
           h("ul", { class: "chips" }, ...(s.concepts ?? []).map((/** @type {string} */ c) => h("li", { class: "chip", text: c })))))),
   );
 }

@@ -37,6 +37,7 @@ export class RunHeader {
     this.runId = runId;
     /** @type {any} */
     this.run = { id: runId, status: "queued" };
+    /** @type {string|(() => string)} */
     this.title = "";
     /** @type {any} */ this.start = null;
     /** @type {any} */ this.end = null;
@@ -64,7 +65,7 @@ export class RunHeader {
     this.schedule();
   }
 
-  /** @param {string} title */
+  /** @param {string|(() => string)} title words, or what gives them in the current language */
   setTitle(title) {
     this.title = title;
     this.schedule();
@@ -177,7 +178,7 @@ export class RunHeader {
     const result = this.result !== undefined ? this.result : end.result ?? run.result;
     Object.assign(this.root.dataset, { status, events: String(events), dropped: String(dropped) });
 
-    e.title.textContent = this.title || scenario || t("run.title");
+    e.title.textContent = (typeof this.title === "function" ? this.title() : this.title) || scenario || t("run.title");
     if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
     e.id.textContent = t("run.id", { id: this.runId });
     // A traced program (`mpscope trace`) runs in its user's terminal: stopped there, never re-run from here.
