@@ -170,7 +170,7 @@ export default {
   "ex.results": "✓ results",
   "ex.timedOut": "✗ timed out",
   "ex.broken": "✗ broken",
-  "ex.after": "after {time}",
+  "ex.after": "{time} after a worker died",
   "ex.theTimeout": "the timeout",
   "ex.done": "{done} tasks done",
   "ex.died": "{n} worker died",

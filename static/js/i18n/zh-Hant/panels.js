@@ -174,7 +174,7 @@ export default {
   "ex.results": "✓ 有結果",
   "ex.timedOut": "✗ 逾時",
   "ex.broken": "✗ 已損壞",
-  "ex.after": "等了 {time}",
+  "ex.after": "工作進程死後等了 {time}",
   "ex.theTimeout": "逾時上限",
   "ex.done": "完成 {done} 個任務",
   "ex.died": "{n} 個工作進程異常終止",
