@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from app.lesson.scenario import Params, Scenario
@@ -36,4 +37,14 @@ REGISTRY: dict[str, Scenario[Any]] = {
     )
 }
 
-__all__ = ["REGISTRY", "Params", "Scenario"]
+
+def program(name: str) -> str | None:
+    """A lesson as a plain, standalone multiprocessing program (programs/<id>.py: no mpscope import,
+    `python file.py` and `mpscope trace file.py` run it), or the New program template; None if none."""
+    if not name.replace("_", "").isalnum():
+        return None
+    path = resources.files(__name__).joinpath("programs", f"{name}.py")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+__all__ = ["REGISTRY", "Params", "Scenario", "program"]
