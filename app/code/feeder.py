@@ -87,6 +87,7 @@ class CodeFeeder:
         self, run_id: str, source: str, method: str, args: list[str], t0: int, deliver: Any
     ) -> CodeProcess:
         isolated, _ = sandboxes.network()
+        sandboxes.hide_server()
         box = Sandbox(run_id, source, self.limits)
         collector = Collector(deliver, on_pid=box.seen.add, loads=plain_loads, max_frame=MAX_FRAME)
         try:

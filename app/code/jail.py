@@ -5,7 +5,8 @@ process group) with a scrubbed environment, and exec'd away into `python program
 A separate small process rather than a preexec_fn: code after fork() in a threaded server can deadlock.
 Stdlib only. Steps, each fatal if it fails (exit 125 with "mpscope: could not contain" on stderr):
 join the run's cgroup (pids.max), enter a new network namespace (as root directly; otherwise inside a
-new user namespace) with only its own loopback up, set the resource limits, then exec.
+new user namespace) with only its own loopback up; as root, make the cgroup file systems read-only in
+a mount namespace of its own and drop every capability; set the resource limits, then exec.
 `--probe` only tries the network namespace and prints "isolated" or "open: why".
 """
 
@@ -23,6 +24,9 @@ from typing import Any
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+PR_CAPBSET_DROP = 24
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 EXIT_UNCONTAINED = 125
 
@@ -44,6 +48,37 @@ def new_network() -> None:
         ifreq = struct.pack("16sH22x", b"lo", 0)
         flags_now = struct.unpack("16sH22x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags_now | IFF_UP))
+
+
+def seal_cgroups() -> None:
+    """As root: a mount namespace of our own in which every cgroup file system is read-only, so the
+    program can neither raise its pids.max nor move itself out of its cgroup."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f]
+    for point in points:
+        if point == "/sys/fs/cgroup" or point.startswith("/sys/fs/cgroup/"):
+            flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+            _check(libc.mount(None, point.encode(), None, flags, None), f"read-only {point}")
+
+
+def drop_capabilities() -> None:
+    """As root: empty the capability bounding set, so the program execs with no capability at all
+    (it cannot ptrace the server, read its /proc/PID/environ, or undo any of the above)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            if ctypes.get_errno() == 22:  # EINVAL: past the last capability this kernel knows
+                return
+            _check(-1, f"PR_CAPBSET_DROP {cap}")
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _write(path: str, text: str) -> None:
@@ -78,6 +113,10 @@ def main(argv: list[str]) -> int:
             _write(os.path.join(config["cgroup"], "cgroup.procs"), str(os.getpid()))
         if config.get("network"):
             new_network()
+        if os.getuid() == 0:
+            if config.get("cgroup"):
+                seal_cgroups()
+            drop_capabilities()
         set_limits(config["limits"])
         os.chdir(config["cwd"])
     except Exception as exc:

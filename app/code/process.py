@@ -93,6 +93,17 @@ class CodeProcess:
         return self.collector.dropped
 
     # -- supervision --------------------------------------------------------------------------
+    @property
+    def processes(self) -> code_meta.Limit:
+        return next(x for x in code_meta.limits_hit(self.sandbox.limits) if x.name == "processes")
+
+    def _process_limit_hit(self) -> bool:
+        """A fork or thread start refused by the process limit: the cgroup counted it, or (without a
+        cgroup, under RLIMIT_NPROC) the program's stderr shows it."""
+        if self.sandbox.process_limit_hits():
+            return True
+        return bool(self.processes.marker.search(self.output.stderr_tail))
+
     def supervise(self, max_run_seconds: float) -> None:
         """Thread: wait for the main process, a stop request or the time limit; then kill what is
         left of the run, read the last of its events and output, and remove its sandbox."""
@@ -107,6 +118,9 @@ class CodeProcess:
             last = now
             if now > deadline:
                 self.stop(RunStatus.FAILED, code_meta.time_message(max_run_seconds))
+                break
+            if self._process_limit_hit():  # a fork bomb stops here, not at the time limit
+                self.stop(RunStatus.FAILED, self.processes.message)
                 break
         # After a stop everything goes at once; after the program's own end, its leftovers (a daemon
         # process, say) get a second to finish, as under `mpscope trace`.

@@ -51,8 +51,19 @@ def network() -> tuple[bool, str | None]:
     return False, f"no network namespace could be made ({why}): code runs can reach the network"
 
 
+@functools.cache
+def hide_server() -> bool:
+    """Make the server not dumpable (Linux): its /proc/PID/environ and memory are then readable only with
+    CAP_SYS_PTRACE, which a code run never has, even one of the same user. Once, before the first run."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    return int(ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)) == 0  # PR_SET_DUMPABLE, 0
+
+
 class Sandbox:
-    """One code run's containment, from `prepare` to `close`."""
+    """One code run's containment, from creation to `close`."""
 
     def __init__(self, run_id: str, source: str, limits: CodeLimits) -> None:
         self.limits = limits
@@ -117,6 +128,19 @@ class Sandbox:
                     if self.pgid and os.getpgid(proc.pid) == self.pgid:
                         pids.add(proc.pid)
         return {p for p in pids if _alive(p)}
+
+    def process_limit_hits(self) -> int:
+        """How many times a fork failed at the cgroup's pids.max (0 without a cgroup)."""
+        if self.cgroup is None:
+            return 0
+        try:
+            for line in Path(self.cgroup, "pids.events").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "max":
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
 
     def signal_all(self, sig: int) -> int:
         pids = self.members()
