@@ -61,8 +61,9 @@ def test_a_memory_hog_runs_out_of_its_address_space(code_server: LiveServer, met
     hog = "chunks = []\nwhile True:\n    chunks.append(b'x' * (16 << 20))"
     run, events, _ = run_code(code_server, program(hog, method), method)
     assert run["status"] == "failed"
+    memory = LIMITS["address_space_mb"]
     assert run["error"].startswith(
-        f"stopped: the program ran out of its {LIMITS['address_space_mb']} MB of memory per process (RLIMIT_AS)"
+        f"stopped: the program ran out of its {memory} MB of memory per process (RLIMIT_AS)"
     ), run["error"]
     error = next(e["data"] for e in events if e["kind"] == "run.error")
     assert error["error"] == "MemoryError" and error["line"] == 10  # the append, in the program
