@@ -18,10 +18,9 @@ from app.code.feeder import CodeFeeder
 from app.code.output import transcript
 from app.config import Settings, is_loopback
 from app.engine.run import Run
-from app.scenarios import program
+from app.scenarios import NEW_PROGRAM, program
 
 router = APIRouter(prefix="/api", tags=["code"])
-TEMPLATE = "new_program"
 
 
 def feeder(request: Request) -> CodeFeeder:
@@ -69,7 +68,7 @@ async def code_info(request: Request) -> dict[str, Any]:
     template."""
     reason = why_disabled(request.app.state.settings)
     info = await asyncio.to_thread(feeder(request).describe)  # the first call probes the OS
-    return {"enabled": reason is None, "why_disabled": reason, **info, "template": program(TEMPLATE) or ""}
+    return {"enabled": reason is None, "why_disabled": reason, **info, "template": program(NEW_PROGRAM) or ""}
 
 
 @router.get("/runs/{run_id}/output", responses={404: {"description": "no such run"}})
