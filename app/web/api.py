@@ -21,7 +21,7 @@ from app.events import json_array
 from app.export.formats import FORMATS, render, to_ndjson
 from app.export.imports import import_run_async
 from app.scenarios import program
-from app.web import code_api
+from app.web import code_access
 
 
 class Problem(BaseModel):
@@ -137,7 +137,7 @@ async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
             bad = "params" if body.params else "seed"
             msg = "a code run takes source, start_method and args only"
             raise InvalidRequest([{"loc": ["body", bad], "msg": msg, "type": "extra_forbidden"}])
-        run = await code_api.start_code(request, body.source, body.start_method, body.args)
+        run = await code_access.start_code(request, body.source, body.start_method, body.args)
         return run.to_dict()
     if body.args:
         msg = "args are a code run's; a scenario takes params"

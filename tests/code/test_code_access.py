@@ -12,7 +12,7 @@ from fastapi import HTTPException
 from starlette.requests import Request
 
 from app.config import Settings
-from app.web.code_api import require_presenter
+from app.web.code_access import require_presenter
 from tests.code.runs import finished
 from tests.helpers import LiveServer, start_server, stop_server
 
