@@ -129,9 +129,12 @@ async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
     if (body.scenario is None) == (body.source is None):
         loc = ["body", "scenario" if body.scenario is None else "source"]
         msg = (
-            "give either scenario or source" if body.scenario is None else "give scenario or source, not both"
+            "Field required: give scenario, or source for a code run"
+            if body.scenario is None
+            else "give scenario or source, not both"
         )
-        raise InvalidRequest([{"loc": loc, "msg": msg, "type": "value_error"}])
+        kind = "missing" if body.scenario is None else "value_error"
+        raise InvalidRequest([{"loc": loc, "msg": msg, "type": kind}])
     if body.source is not None:
         if body.params or body.seed is not None:
             bad = "params" if body.params else "seed"
