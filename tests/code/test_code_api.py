@@ -149,6 +149,29 @@ def test_a_code_run_exports_and_imports_with_its_source_and_output(code_server: 
     again = imported.json()
     start = httpx.get(f"{code_server.url}/api/runs/{again['id']}/events", timeout=10).json()[0]
     assert start["data"]["origin"] == "code" and start["data"]["source"] == source
+    for fmt in ("perfetto", "html"):  # the other formats take a code run too (its output as instants)
+        assert (
+            httpx.get(
+                f"{code_server.url}/api/runs/{run['id']}/export", params={"format": fmt}, timeout=30
+            ).status_code
+            == 200
+        )
     copy = httpx.get(f"{code_server.url}/api/runs/{again['id']}/output", timeout=10).json()
     assert copy["stdout"] == output["stdout"] == "kept with the run\n"
     assert again["status"] == run["status"] == "succeeded"
+
+
+@pytest.mark.slow
+def test_every_lessons_program_runs_as_a_code_run(code_server: LiveServer) -> None:
+    """What "Edit and run" opens must run, unedited, inside the containment (network namespace, limits)."""
+    from app.scenarios import REGISTRY, program
+
+    started = {}
+    for scenario_id in sorted(REGISTRY):
+        source = program(scenario_id)
+        assert source is not None
+        started[scenario_id] = run_code(code_server, source)
+    for scenario_id, (run, events, output) in started.items():
+        assert run["status"] == "succeeded", f"{scenario_id}: {run['error']}"
+        assert output["stdout"], scenario_id
+        assert kinds(events)["process.start"] >= 2, scenario_id
