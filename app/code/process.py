@@ -142,7 +142,12 @@ class CodeProcess:
         if "mpscope: could not contain the program" in stderr:
             line = next(x for x in stderr.splitlines() if x.startswith("mpscope: could not contain"))
             return RunStatus.FAILED, line, None
-        reason, error = code_meta.describe(self.exitcode, stderr, self.sandbox.limits, self.network_isolated)
+        # with a cgroup, its count decides whether the process limit refused a start (a thread that
+        # could not start for want of memory prints the same words); without one, stderr does
+        refused = self.sandbox.refused > 0 if self.sandbox.cgroup is not None else None
+        reason, error = code_meta.describe(
+            self.exitcode, stderr, self.sandbox.limits, self.network_isolated, processes_refused=refused
+        )
         if reason is None:
             return RunStatus.SUCCEEDED, None, None
         return RunStatus.FAILED, reason, error
