@@ -36,6 +36,10 @@ class CodeFeeder:
         self.reaper = reaper
         self._supervisors: dict[str, threading.Thread] = {}
 
+    def unavailable(self) -> str | None:
+        """Why no code run can be contained here (no process limit to be had), or None."""
+        return sandboxes.process_limit()
+
     def describe(self) -> dict[str, Any]:
         """The limits every code run gets, and its network, for the page (GET /api/code)."""
         isolated, note = sandboxes.network()

@@ -51,6 +51,27 @@ def network() -> tuple[bool, str | None]:
     return False, f"no network namespace could be made ({why}): code runs can reach the network"
 
 
+NO_PROCESS_LIMIT = (
+    "code runs are off: this server runs as root and can make no pids cgroup (is /sys/fs/cgroup "
+    "writable?), and RLIMIT_NPROC does not bind root, so nothing would bound how many processes a "
+    "program starts; run mpscope as an ordinary user, or where it can make a pids cgroup"
+)
+
+
+@functools.cache
+def process_limit() -> str | None:
+    """None where every code run gets a process limit (a pids cgroup, or RLIMIT_NPROC for an ordinary
+    user); else why not, for the page. A root server checks once by making a throwaway cgroup."""
+    if os.getuid() != 0:
+        return None
+    probe = _make_cgroup(f"mpscope-probe-{os.getpid()}", 1)
+    if probe is None:
+        return NO_PROCESS_LIMIT
+    with contextlib.suppress(OSError):
+        os.rmdir(probe)
+    return None
+
+
 @functools.cache
 def hide_server() -> bool:
     """Make the server not dumpable (Linux): its /proc/PID/environ and memory are then readable only with
@@ -71,6 +92,9 @@ class Sandbox:
         self.program = os.path.join(self.dir, SOURCE_NAME)
         Path(self.program).write_text(source, encoding="utf-8")
         self.cgroup = _make_cgroup(f"mpscope-code-{run_id}", limits.processes)
+        if self.cgroup is None and os.getuid() == 0:  # nothing would bound its processes: no run
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise OSError(NO_PROCESS_LIMIT.removeprefix("code runs are off: "))
         self.pgid = 0  # the program's main pid once started: it leads its session
         self.seen: set[int] = set()  # pids the trace reported, for when there is no cgroup
         self.refused = 0  # starts the cgroup refused, as counted when it was removed
@@ -193,7 +217,9 @@ class Sandbox:
 
 
 def _make_cgroup(name: str, processes: int) -> str | None:
-    """A pids cgroup limited to `processes`, or None where none can be made (not root, no pids)."""
+    """A pids cgroup limited to `processes`, or None where none can be made (not root, no pids).
+    A directory without pids.max is no pids cgroup: under cgroup v1, /sys/fs/cgroup itself is a
+    tmpfs, where mkdir works and writing "pids.max" would only make a file that limits nothing."""
     if not sys.platform.startswith("linux"):
         return None
     for root in CGROUP_ROOTS:
@@ -203,7 +229,8 @@ def _make_cgroup(name: str, processes: int) -> str | None:
         except OSError:
             continue
         try:
-            Path(path, "pids.max").write_text(str(processes))
+            with open(os.path.join(path, "pids.max"), "r+") as f:  # r+: never creates it
+                f.write(str(processes))
             return path
         except OSError:
             with contextlib.suppress(OSError):

@@ -2,7 +2,7 @@
 
 Only the presenter starts code runs: the token when one is set (app/web/security.py checks it on every
 mutating route), loopback clients otherwise. On a non-loopback bind they are off unless the server was
-started with --allow-code.
+started with --allow-code, and off on a root server that can bound no program's processes.
 """
 
 from __future__ import annotations
@@ -21,19 +21,21 @@ def feeder(request: Request) -> CodeFeeder:
     return code
 
 
-def why_disabled(settings: Settings) -> str | None:
+def why_disabled(settings: Settings, code: CodeFeeder) -> str | None:
+    """Why this server takes no code runs, or None: a non-loopback bind without --allow-code, or no
+    process limit to be had (a root server that can make no pids cgroup)."""
     if not is_loopback(settings.host) and not settings.allow_code:
         return (
             f"code runs are off: this server is bound to {settings.host}, which is not a loopback "
             "address; start it with `mpscope serve --allow-code` to allow them"
         )
-    return None
+    return code.unavailable()
 
 
 def require_presenter(request: Request) -> None:
     """403 unless this request may start a code run (the token itself was checked by the guard)."""
     settings: Settings = request.app.state.settings
-    reason = why_disabled(settings)
+    reason = why_disabled(settings, feeder(request))
     if reason is not None:
         raise HTTPException(403, reason)
     if settings.token is None:

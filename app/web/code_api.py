@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["code"])
 async def code_info(request: Request) -> dict[str, Any]:
     """Whether this server takes code runs, the limits each gets, its network, and the New program
     template."""
-    reason = why_disabled(request.app.state.settings)
+    reason = await asyncio.to_thread(why_disabled, request.app.state.settings, feeder(request))
     info = await asyncio.to_thread(feeder(request).describe)  # the first call probes the OS
     return {"enabled": reason is None, "why_disabled": reason, **info, "template": program(NEW_PROGRAM) or ""}
 
