@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
+from app.code import cmdline
 from app.config import START_METHODS, CodeLimits, Limits, Settings, default_data_dir, is_loopback
 from app.trace import command as trace_command
 
@@ -292,6 +293,7 @@ def serve(args: argparse.Namespace) -> int:
     from app.web.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
+    cmdline.blank([args.token, args.viewer_token])  # every process may read a command line
     if not is_loopback(args.host) and not token:
         print(
             f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token.\n"

@@ -3,10 +3,12 @@ otherwise), and on a non-loopback bind nobody unless the server was started with
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from fastapi import HTTPException
 from starlette.requests import Request
@@ -42,6 +44,25 @@ def test_a_non_loopback_bind_has_code_runs_off_without_allow_code(wide_server: L
     )
 
 
+# every process's environment and command line this program can read (the server was started with
+# --token TOKEN on its command line, which every process of the machine may read unless it is blanked)
+HUNT = f"""
+import os
+token, found, read = {TOKEN!r}.encode(), [], 0
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    for what in ('environ', 'cmdline'):
+        try:
+            with open(f'/proc/{{pid}}/{{what}}', 'rb') as f:
+                data = f.read()
+        except OSError:
+            continue
+        read += 1
+        if token in data:
+            found.append((pid, what))
+print('read', read > 0, 'found', found)
+"""
+
+
 @pytest.mark.parametrize("wide_server", [True], indirect=True)
 def test_allow_code_lets_the_presenter_and_only_the_presenter_run_code(wide_server: LiveServer) -> None:
     assert httpx.get(f"{wide_server.url}/api/code", timeout=30).json()["enabled"] is True
@@ -53,6 +74,19 @@ def test_allow_code_lets_the_presenter_and_only_the_presenter_run_code(wide_serv
     assert answer.status_code == 201, answer.text
     run, _, output = finished(wide_server, answer.json()["id"])
     assert run["status"] == "succeeded" and output["stdout"] == "hi\n"
+
+
+@pytest.mark.parametrize("wide_server", [True], indirect=True)
+def test_no_code_run_can_read_the_token_anywhere(wide_server: LiveServer) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    answer = httpx.post(f"{wide_server.url}/api/runs", json={"source": HUNT}, headers=auth, timeout=30)
+    assert answer.status_code == 201, answer.text
+    run, _, output = finished(wide_server, answer.json()["id"])
+    assert run["status"] == "succeeded", run["error"]
+    assert output["stdout"] == "read True found []\n"
+    if sys.platform.startswith("linux"):  # blanked in the server's command line, for `ps` too
+        shown = psutil.Process(wide_server.process.pid).cmdline()
+        assert TOKEN not in " ".join(shown) and "*" * len(TOKEN) in shown
 
 
 def request_from(host: str, settings: Settings) -> Request:
