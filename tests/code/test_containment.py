@@ -116,9 +116,16 @@ except OSError as exc:
     print('server environ:', type(exc).__name__)
 else:
     print('server environ:', {SECRET!r}.encode() in seen)
+server = os.getppid()
+open(f'/proc/{{server}}/environ', 'rb').read()  # not caught: the run's error says why
 """
     run, events, output = run_code(code_server, program(look, method), method)
-    assert run["status"] == "succeeded", run["error"]
+    assert run["status"] == "failed"
+    server = code_server.process.pid
+    denied = f"PermissionError: [Errno 13] Permission denied: '/proc/{server}/environ'"
+    assert run["error"].startswith(f"{denied} (line 17)"), run["error"]
+    error = next(e["data"] for e in events if e["kind"] == "run.error")
+    assert error["error"] == denied and error["line"] == 17
     stdout = output["stdout"]
     assert "secret in env: False" in stdout
     assert "server environ: PermissionError" in stdout, stdout
