@@ -8,13 +8,14 @@ root), a network namespace, and no capability in the program (app/code/jail.py).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from app.config import START_METHODS
-from tests.code.runs import LIMITS, SECRET, TIME_LIMIT_S, finished, run_code, start_code
-from tests.helpers import LiveServer, wait_until
+from tests.code.runs import LIMITS, SECRET, finished, run_code, start_code
+from tests.helpers import LiveServer, start_server, stop_server, wait_until
 
 pytestmark = pytest.mark.slow
 METHODS = list(START_METHODS)
@@ -170,9 +171,32 @@ if __name__ == '__main__':
     assert run["result"]["killed_leftovers"] >= 3
 
 
-def test_the_time_limit_stops_a_program_that_only_sleeps(code_server: LiveServer) -> None:
-    # the CPU limit cannot stop a sleeper: the run's time limit does (30 s on this server). Once, not
-    # per start method: the supervisor that enforces it does not know the start method.
-    run, _, _ = run_code(code_server, program("time.sleep(600)", "spawn"), "spawn")
+SHORT_LIMIT_S = 4  # a server of its own, so that each start method's sleeper is stopped soon
+
+
+@pytest.fixture(scope="module")
+def short_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(
+        tmp_path_factory.mktemp("short"), "--no-history", "--max-run-seconds", str(SHORT_LIMIT_S)
+    )
+    yield server
+    stop_server(server)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_time_limit_stops_a_sleeper_that_ignores_sigterm(short_server: LiveServer, method: str) -> None:
+    # the CPU limit cannot stop a sleeper: the run's time limit does, and SIGKILL what ignores SIGTERM
+    sleeper = """
+def stubborn():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    multiprocessing.get_context(method).Process(target=stubborn).start()
+    time.sleep(600)
+"""
+    run, events, _ = run_code(short_server, PROLOGUE.format(method=method) + sleeper, method)
     assert run["status"] == "failed"
-    assert run["error"] == f"stopped: the program ran past the time limit of {TIME_LIMIT_S} s per run"
+    assert run["error"] == f"stopped: the program ran past the time limit of {SHORT_LIMIT_S} s per run"
+    assert run["result"]["exitcode"] == -9  # SIGTERM was ignored: SIGKILL a second later
+    assert run["result"]["killed_leftovers"] >= 1
