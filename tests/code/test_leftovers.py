@@ -107,3 +107,13 @@ for target, text in ((root + '/cgroup.procs', str(os.getpid())), (root + path + 
     lines = output["stdout"].splitlines()
     assert lines[0] == f"in /mpscope-code-{run['id']}"
     assert lines[1:] == ["refused 30", "refused 30"]  # EROFS: its cgroup file systems are read-only
+
+
+def test_the_working_and_socket_directories_are_removed(code_server: LiveServer) -> None:
+    where = "import os\nprint(os.getcwd())\nprint(os.environ['MPSCOPE_TRACE'].split(':', 1)[1])\n"
+    run, _, output = finished(code_server, start_code(code_server, where)["id"])
+    assert run["status"] == "succeeded", run["error"]
+    cwd, socket = output["stdout"].splitlines()
+    assert os.path.basename(cwd).startswith(f"mpscope-code-{run['id']}-")
+    assert os.path.basename(os.path.dirname(socket)).startswith("mpscope-trace-")
+    assert not os.path.exists(cwd) and not os.path.exists(os.path.dirname(socket))
