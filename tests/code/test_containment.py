@@ -143,7 +143,7 @@ def test_cancel_kills_a_tree_that_ignores_sigterm(code_server: LiveServer, metho
     stubborn = """
 def stubborn():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    print('worker', os.getpid(), flush=True)
+    sys.stdout.write(f'worker {os.getpid()}\\n')  # one write: the workers share the pipe
     time.sleep(600)
 if __name__ == '__main__':
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

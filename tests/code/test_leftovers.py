@@ -26,7 +26,7 @@ def daemonize():
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
-            print('daemon', os.getpid(), 'session', os.getsid(0), flush=True)
+            sys.stdout.write(f'daemon {{os.getpid()}} session {{os.getsid(0)}}\\n')  # one write (shared pipe)
             time.sleep(600)
             os._exit(0)
         os._exit(0)
@@ -35,7 +35,7 @@ if __name__ == '__main__':
     w = multiprocessing.get_context('{method}').Process(target=daemonize)
     w.start()
     w.join()
-    print('main', os.getpid(), flush=True)
+    sys.stdout.write(f'main {{os.getpid()}}\\n')
     time.sleep({sleep})
 """
 
