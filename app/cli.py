@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.config import START_METHODS, Limits, Settings, default_data_dir, is_loopback
+from app.code import cmdline
+from app.config import START_METHODS, CodeLimits, Limits, Settings, default_data_dir, is_loopback
 from app.trace import command as trace_command
 
 
@@ -94,6 +95,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--viewer-token",
         default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
         help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN); 'auto' makes one",
+    )
+    serve.add_argument(
+        "--allow-code",
+        action="store_true",
+        help="allow code runs (programs typed into the page, run on this machine, contained: see "
+        "docs/security.md) on a non-loopback bind too; on 127.0.0.1 they are always allowed to the presenter",
+    )
+    code = serve.add_argument_group("code runs (limits per process of a program typed into the page)")
+    cdefaults = CodeLimits()
+    code.add_argument("--code-cpu", type=int, default=cdefaults.cpu_s, metavar="S", help="CPU seconds (10)")
+    code.add_argument(
+        "--code-memory",
+        type=int,
+        default=cdefaults.address_space_mb,
+        metavar="MB",
+        help="address space (1024)",
+    )
+    code.add_argument(
+        "--code-processes",
+        type=int,
+        default=cdefaults.processes,
+        metavar="N",
+        help="processes and threads of the whole run (64)",
+    )
+    code.add_argument(
+        "--code-file-size", type=int, default=cdefaults.file_size_mb, metavar="MB", help="largest file (64)"
+    )
+    code.add_argument(
+        "--code-open-files", type=int, default=cdefaults.open_files, metavar="N", help="open files (256)"
     )
     _client_commands(commands)
     trace_command.add_parser(commands)
@@ -263,6 +293,7 @@ def serve(args: argparse.Namespace) -> int:
     from app.web.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
+    cmdline.blank([args.token, args.viewer_token])  # every process may read a command line
     if not is_loopback(args.host) and not token:
         print(
             f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token.\n"
@@ -291,6 +322,14 @@ def serve(args: argparse.Namespace) -> int:
             client_buffer_bytes=args.client_buffer,
         ),
         data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
+        allow_code=args.allow_code,
+        code=CodeLimits(
+            cpu_s=args.code_cpu,
+            address_space_mb=args.code_memory,
+            processes=args.code_processes,
+            file_size_mb=args.code_file_size,
+            open_files=args.code_open_files,
+        ),
     )
     base = f"http://{_shown(args.host)}:{args.port}/"
     print(f"mpscope {__version__}: dashboard on {base}", flush=True)

@@ -38,6 +38,19 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class CodeLimits:
+    """What a code run (a program typed into the page) may use: set with setrlimit in its processes,
+    plus the run's time and event limits (`Limits`). docs/security.md lists what a user sees at each."""
+
+    cpu_s: int = 10  # RLIMIT_CPU, per process
+    address_space_mb: int = 1024  # RLIMIT_AS, per process
+    processes: int = 64  # cgroup pids.max (root) or RLIMIT_NPROC: processes and threads of the run
+    file_size_mb: int = 64  # RLIMIT_FSIZE: the largest file it may write
+    open_files: int = 256  # RLIMIT_NOFILE, per process
+    output_bytes: int = 1024 * 1024  # stdout + stderr kept with the run; the rest is read and dropped
+
+
+@dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
@@ -48,6 +61,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
     data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
+    allow_code: bool = False  # code runs on a non-loopback bind (`mpscope serve --allow-code`)
+    code: CodeLimits = field(default_factory=CodeLimits)
 
     def __post_init__(self) -> None:
         if self.start_method not in START_METHODS:

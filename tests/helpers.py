@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -453,15 +453,18 @@ class ServerLogs:
 SERVER_LOGS = ServerLogs()
 
 
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+) -> LiveServer:
     """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
-    leads a session of its own: its descendants stay findable by session, even once re-parented."""
+    leads a session of its own: its descendants stay findable by session, even once re-parented.
+    `prefix`: a command that execs the server's own (say, in a namespace), keeping its pid."""
     port = free_port()
     log = tmp / f"server-{port}.log"
     if "--data-dir" not in args and "--no-history" not in args:
         args = ("--data-dir", str(tmp / "data"), *args)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        [*prefix, sys.executable, "-m", "app", "serve", "--port", str(port), *args],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
