@@ -37,6 +37,9 @@ class Limits:
     client_buffer_bytes: int = 8 * 1024 * 1024  # a WebSocket client this far behind is dropped
 
 
+WS_COMPRESSIONS = ("once", "per-viewer")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -48,10 +51,15 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
     data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
+    # "once": each frame is compressed once and the same bytes go to every viewer (app/frames.py);
+    # "per-viewer": text frames, each viewer's own permessage-deflate (before issue 16; the bench's baseline)
+    ws_compression: str = "once"
 
     def __post_init__(self) -> None:
         if self.start_method not in START_METHODS:
             raise ValueError(f"start method must be one of {', '.join(START_METHODS)}")
+        if self.ws_compression not in WS_COMPRESSIONS:
+            raise ValueError(f"ws_compression must be one of {', '.join(WS_COMPRESSIONS)}")
 
 
 def is_loopback(host: str) -> bool:

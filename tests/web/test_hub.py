@@ -30,7 +30,7 @@ def test_events_within_a_tick_become_one_frame() -> None:
 
     frames = run(scenario())
     assert len(frames) == 1
-    assert [e["seq"] for e in jsonio.loads(frames[0])] == list(range(50))
+    assert [e["seq"] for e in jsonio.loads(frames[0].json)] == list(range(50))
 
 
 def test_late_subscriber_learns_where_live_frames_start() -> None:
@@ -45,7 +45,7 @@ def test_late_subscriber_learns_where_live_frames_start() -> None:
 
     sent, frames = run(scenario())
     assert sent == 7  # the client takes seq 0..6 from history ...
-    assert [e["seq"] for e in jsonio.loads(frames[0])] == [7, 8]  # ... and live frames start at 7
+    assert [e["seq"] for e in jsonio.loads(frames[0].json)] == [7, 8]  # ... and live frames start at 7
 
 
 def test_slow_subscriber_is_dropped_and_others_keep_every_frame() -> None:
@@ -59,7 +59,7 @@ def test_slow_subscriber_is_dropped_and_others_keep_every_frame() -> None:
             hub.publish("r", encoded("r", range(i * 20, i * 20 + 20)))
             await asyncio.sleep(0.003)
             for frame in await asyncio.wait_for(fast.take(), 1):
-                got += len(jsonio.loads(frame))  # type: ignore[arg-type]
+                got += len(jsonio.loads(frame.json))  # type: ignore[union-attr]
         topic = hub.topics["r"]
         return slow.dropped, got, slow in topic.subscribers
 
@@ -80,7 +80,7 @@ def test_closing_a_topic_flushes_then_ends_the_stream() -> None:
 
     frames = run(scenario())
     assert len(frames) == 2 and frames[1] is None
-    assert len(jsonio.loads(frames[0])) == 3  # type: ignore[arg-type]
+    assert len(jsonio.loads(frames[0].json)) == 3  # type: ignore[union-attr]
 
 
 def test_lobby_sends_snapshot_then_only_latest_state_per_run() -> None:
@@ -92,7 +92,7 @@ def test_lobby_sends_snapshot_then_only_latest_state_per_run() -> None:
         await asyncio.sleep(0.03)
         frames = await asyncio.wait_for(sub.take(), 1)
         hub.close()
-        return [jsonio.loads(f) for f in frames]  # type: ignore[arg-type]
+        return [jsonio.loads(f.json) for f in frames]  # type: ignore[union-attr]
 
     snapshot, update = run(scenario())
     assert snapshot == [{"id": "a", "status": "queued"}]

@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from app import jsonio
+from app.frames import decode
 from tests.helpers import (
     FINAL,
     ROOT,
@@ -96,7 +96,7 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
     with connect(ws_url, max_queue=1) as slow, connect(ws_url, max_size=None) as fast:
         try:
             for message in fast:
-                batch = jsonio.loads(message)
+                batch = decode(message)
                 seqs += [e["seq"] for e in batch]
                 logs += sum(1 for e in batch if e["kind"] == "log")
         except ConnectionClosed:
