@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from app import jsonio
 from app.events import Event
+from app.frames import Counters, decode
 from app.web.hub import Hub
 
 
@@ -97,3 +99,41 @@ def test_lobby_sends_snapshot_then_only_latest_state_per_run() -> None:
     snapshot, update = run(scenario())
     assert snapshot == [{"id": "a", "status": "queued"}]
     assert update == [{"id": "a", "status": "succeeded"}]
+
+
+def test_a_frame_is_one_object_for_every_viewer_and_compressed_once() -> None:
+    """Viewers reading deflate and one reading JSON get the same Frame; the hub compresses it once."""
+
+    async def scenario() -> tuple[list[Any], Hub]:
+        hub = Hub(tick_seconds=0.005, limit_bytes=1 << 20)
+        hub.open_topic("r")
+        subs = [hub.subscribe("r")[0] for _ in range(3)] + [hub.subscribe("r", "json")[0]]  # type: ignore[index]
+        before = Counters.compressions
+        hub.publish("r", encoded("r", range(40)))
+        taken = [await asyncio.wait_for(sub.take(), 1) for sub in subs]
+        for frames in taken:  # the viewers' senders ask for the bytes: already made, not made again
+            assert frames[0] is not None
+            frames[0].payload("deflate")
+        assert Counters.compressions - before == 1
+        return taken, hub
+
+    taken, hub = run(scenario())
+    frames = [t[0] for t in taken]
+    assert all(f is frames[0] for f in frames), "one Frame object offered to every subscriber"
+    assert hub.frames_built == 1 and hub.frames_compressed == 1
+    assert [e["seq"] for e in decode(frames[0].payload("deflate"))] == list(range(40))
+    assert frames[0].payload("json") == frames[0].json.decode()
+
+
+def test_a_topic_only_json_viewers_read_is_not_compressed() -> None:
+    async def scenario() -> Hub:
+        hub = Hub(tick_seconds=0.005, limit_bytes=1 << 20)
+        hub.open_topic("r")
+        sub = hub.subscribe("r", "json")[0]  # type: ignore[index]
+        hub.publish("r", encoded("r", range(5)))
+        frames = await asyncio.wait_for(sub.take(), 1)
+        assert frames[0] is not None and not frames[0].compressed
+        return hub
+
+    hub = run(scenario())
+    assert hub.frames_built == 1 and hub.frames_compressed == 0
