@@ -11,7 +11,7 @@
 /**
  * @typedef {object} SocketOptions
  * @property {() => string} url            URL to (re)connect to; called before every attempt.
- * @property {(frame: any) => void} onFrame parsed JSON of each text frame
+ * @property {(frame: any) => void} onFrame each frame's parsed JSON, in the order the frames came
  * @property {(ev: CloseEvent) => boolean} [shouldReconnect] false stops for good (default: true)
  * @property {(state: "connecting"|"open"|"waiting"|"closed") => void} [onState]
  */
@@ -71,7 +71,7 @@ export class ReconnectingSocket {
       this.delay = MIN_DELAY; // data flows: the next outage starts from a short wait again
       const text = frameText(ev.data);
       text.catch(() => {}); // a frame that cannot be inflated is skipped below, not an uncaught error
-      this.chain = this.chain.then(async () => {
+      this.next(async () => {
         let frame;
         try {
           frame = JSON.parse(await text);
@@ -82,7 +82,20 @@ export class ReconnectingSocket {
       });
     });
     ws.addEventListener("close", (ev) => {
-      this.chain = this.chain.then(() => this.closed(ws, ev));
+      this.next(() => this.closed(ws, ev));
+    });
+  }
+
+  /**
+   * Run `step` after every earlier frame (and close) has been handed on. A step that throws is
+   * reported as an uncaught error, as a throwing listener would be, and the chain goes on: one bad
+   * frame must not silence the frames after it, or the close.
+   * @param {() => unknown} step
+   */
+  next(step) {
+    this.chain = this.chain.then(step).catch((err) => {
+      if (typeof reportError === "function") reportError(err);
+      else window.setTimeout(() => { throw err; });
     });
   }
 
