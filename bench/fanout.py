@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time
@@ -140,6 +141,7 @@ def _client_process(url: str, viewers: int, offer_deflate: bool, results: Any) -
 
 def measure(base: str, mode: str, kind: str, viewers: int, seconds: float, rate: int) -> dict[str, Any]:
     params = {"processes": 1, "events": int(seconds * rate), "rate": rate}
+    load_before = os.getloadavg()[0]  # the machine is shared: what else ran is part of the figure
     stats_before = httpx.get(f"{base}/api/stats").json()
     run = httpx.post(f"{base}/api/runs", json={"scenario": "firehose", "params": params}).json()
     url = base.replace("http", "ws") + f"/ws/runs/{run['id']}"
@@ -180,6 +182,7 @@ def measure(base: str, mode: str, kind: str, viewers: int, seconds: float, rate:
         "viewers_with_every_event": sum(1 for n in counts if n == final["event_count"]),
         "viewers_with_permessage_deflate": sum(deflate for *_, deflate in gathered),
         "server_cores": round(cpu, 2),
+        "load_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after
         "dropped_events": final["dropped_events"],
         # the server's own count: live frames built, and compressed (once each at most, whatever V)
         "frames_built": stats["frames_built"] - stats_before["frames_built"],

@@ -5,8 +5,8 @@
 // The server compresses each frame once for all its viewers (app/frames.py, docs/scale.md): a binary
 // message is raw deflate of the JSON, inflated here with DecompressionStream("deflate-raw"); a text
 // message is the JSON itself. Inflating is asynchronous, so frames (and then the close) are handed on
-// through one promise chain, in the order they came. A browser without DecompressionStream asks for
-// text frames instead (?encoding=json).
+// through one promise chain, in the order they came. A browser that cannot inflate raw deflate asks
+// for text frames instead (?encoding=json).
 
 /**
  * @typedef {object} SocketOptions
@@ -18,7 +18,16 @@
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 10_000;
-const CAN_INFLATE = typeof DecompressionStream === "function";
+/** DecompressionStream with "deflate-raw" (Chromium 103+, Firefox 113+, Safari 16.4+): older ones
+ * have the stream but not the format, and must ask for JSON too. */
+const CAN_INFLATE = (() => {
+  try {
+    new DecompressionStream("deflate-raw");
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * The URL with ?encoding=json when this browser cannot inflate (the server then sends JSON text).
