@@ -11,7 +11,15 @@ from pathlib import Path
 
 from app import __version__
 from app.code import cmdline
-from app.config import START_METHODS, CodeLimits, Limits, Settings, default_data_dir, is_loopback
+from app.config import (
+    START_METHODS,
+    WS_COMPRESSIONS,
+    CodeLimits,
+    Limits,
+    Settings,
+    default_data_dir,
+    is_loopback,
+)
 from app.trace import command as trace_command
 
 
@@ -65,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=defaults.max_stored_events,
         help="events of all kept runs together (10,000,000); the oldest finished runs go first",
+    )
+    limits.add_argument(
+        "--ws-compression",
+        choices=WS_COMPRESSIONS,
+        default="once",
+        help="once: each WebSocket frame is compressed once and the same bytes go to every viewer "
+        "(default); per-viewer: text frames that each connection's permessage-deflate compresses "
+        "(the cost grows with the audience; kept as the fan-out bench's baseline)",
     )
     limits.add_argument(
         "--client-buffer",
@@ -321,6 +337,7 @@ def serve(args: argparse.Namespace) -> int:
             max_stored_events=args.max_stored_events,
             client_buffer_bytes=args.client_buffer,
         ),
+        ws_compression=args.ws_compression,
         data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
         allow_code=args.allow_code,
         code=CodeLimits(
@@ -357,6 +374,9 @@ def serve(args: argparse.Namespace) -> int:
         log_level="warning",
         timeout_graceful_shutdown=3,
         ws_max_size=64 * 1024,
+        # Frames come compressed once for all viewers (app/frames.py): compressing them again for each
+        # connection would cost what that saves. per-viewer mode is the old way, deflate per connection.
+        ws_per_message_deflate=settings.ws_compression == "per-viewer",
     )
     return 0
 

@@ -37,6 +37,9 @@ class Limits:
     client_buffer_bytes: int = 8 * 1024 * 1024  # a WebSocket client this far behind is dropped
 
 
+WS_COMPRESSIONS = ("once", "per-viewer")
+
+
 @dataclass(frozen=True)
 class CodeLimits:
     """What a code run (a program typed into the page) may use: set with setrlimit in its processes,
@@ -63,10 +66,15 @@ class Settings:
     data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
     allow_code: bool = False  # code runs on a non-loopback bind (`mpscope serve --allow-code`)
     code: CodeLimits = field(default_factory=CodeLimits)
+    # "once": each frame is compressed once and the same bytes go to every viewer (app/frames.py);
+    # "per-viewer": text frames, each viewer's own permessage-deflate (before issue 16; the bench's baseline)
+    ws_compression: str = "once"
 
     def __post_init__(self) -> None:
         if self.start_method not in START_METHODS:
             raise ValueError(f"start method must be one of {', '.join(START_METHODS)}")
+        if self.ws_compression not in WS_COMPRESSIONS:
+            raise ValueError(f"ws_compression must be one of {', '.join(WS_COMPRESSIONS)}")
 
 
 def is_loopback(host: str) -> bool:

@@ -39,6 +39,7 @@ from app import jsonio
 from app.config import Limits, Settings
 from app.engine.engine import Engine
 from app.engine.run import Run
+from app.frames import decode
 from app.web.hub import Hub
 from tests.plugins import TEST_REGISTRY
 
@@ -211,8 +212,7 @@ def read_all(ws: Any, guard_s: float = RUN_HANG_GUARD_S) -> tuple[list[list[dict
                 message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
             except TimeoutError:
                 continue  # the guard above decides
-            assert isinstance(message, str), "frames are text"
-            frames.append(jsonio.loads(message))
+            frames.append(decode(message))  # as the page reads it (static/js/socket.js)
     except ConnectionClosed:
         pass
     return frames, ws.close_code

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
-from app import jsonio
+from app.frames import decode
 
 CLOSE_NORMAL, CLOSE_UNKNOWN_RUN = 1000, 4404
 FIRST_DELAY, MAX_DELAY = 0.05, 1.0  # backoff between attempts (the page: 0.5 s doubling to 10 s)
@@ -153,8 +153,7 @@ def _read(
                 message = ws.recv(timeout=left)
             except TimeoutError:
                 continue  # the loop's guard above says so
-            assert isinstance(message, str), "frames are text"
-            frame = jsonio.loads(message)
+            frame = decode(message)  # as the page reads it: binary is raw deflate, text is JSON
             assert isinstance(frame, list), "frames are JSON arrays"
             read.frames.append(frame)
             read.events += frame

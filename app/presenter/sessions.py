@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app import jsonio
+from app.frames import Encoding, Frame
 from app.outbox import Subscriber
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector, typed on a phone
@@ -143,7 +144,7 @@ class Poll:
 class Follower(Subscriber):
     """A follower's outbox keeps the newest frame only (and the end of the stream)."""
 
-    def offer(self, frame: str | None) -> None:
+    def offer(self, frame: Frame | None) -> None:
         if frame is not None:
             self.frames.clear()
         self.frames.append(frame)
@@ -161,14 +162,14 @@ class Session:
     followers: set[Follower] = field(default_factory=set)
     presenters: set[Follower] = field(default_factory=set)
 
-    def frame(self, presenter: bool) -> str:
+    def frame(self, presenter: bool) -> Frame:
         body = {
             "code": self.code,
             "view": self.view.model_dump() if self.view else None,
             "poll": self.poll.to_dict(presenter) if self.poll else None,
             "followers": len(self.followers),
         }
-        return jsonio.dumps(body).decode()
+        return Frame(jsonio.dumps(body))
 
 
 class Presenters:
@@ -267,8 +268,10 @@ class Presenters:
         self._buckets[address] = (tokens - 1, now)
         return True
 
-    def follow(self, session: Session, presenter: bool, limit_bytes: int) -> Follower:
-        sub = Follower(limit_bytes)
+    def follow(
+        self, session: Session, presenter: bool, limit_bytes: int, encoding: Encoding = "deflate"
+    ) -> Follower:
+        sub = Follower(limit_bytes, encoding)
         (session.presenters if presenter else session.followers).add(sub)
         sub.offer(session.frame(presenter))
         self.changed(session)  # the follower count changed

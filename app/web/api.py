@@ -20,6 +20,7 @@ from app.errors import InvalidRequest
 from app.events import json_array
 from app.export.formats import FORMATS, render, to_ndjson
 from app.export.imports import import_run_async
+from app.frames import Counters
 from app.scenarios import program
 from app.web import code_access
 
@@ -97,7 +98,8 @@ async def health(request: Request) -> dict[str, Any]:
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, int]:
     """Live counters: viewers, presentation followers, runs, events kept (in memory or on disk), frames
-    sent, runs forgotten."""
+    sent (and of those, compressed: once each, whatever the viewers), every compression the server made
+    (history for late joiners included), runs forgotten."""
     b, hub = book(request), request.app.state.hub
     return {
         "viewers": hub.client_count,
@@ -106,6 +108,8 @@ async def stats(request: Request) -> dict[str, int]:
         "runs": len(b.runs),
         "events_held": sum(run.event_count for run in b.runs.values()),
         "frames_built": hub.frames_built,
+        "frames_compressed": hub.frames_compressed,
+        "compressions": Counters.compressions,
         "forgotten_runs": b.forgotten_runs,
     }
 

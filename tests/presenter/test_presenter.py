@@ -23,7 +23,7 @@ NUMBER = PollRequest(question="What will the counter be?")
 
 
 def frames(sub: object) -> list[dict[str, object] | None]:
-    return [None if f is None else jsonio.loads(f) for f in sub.frames]  # type: ignore[attr-defined]
+    return [None if f is None else jsonio.loads(f.json) for f in sub.frames]  # type: ignore[attr-defined]
 
 
 def test_codes_are_short_unambiguous_and_case_insensitive() -> None:

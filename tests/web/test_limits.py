@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from app import jsonio
+from app.frames import decode
 from tests.helpers import (
     FINAL,
     ROOT,
@@ -98,7 +98,7 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
         f"{live_server.url}/api/runs", json={"scenario": "firehose", "params": small}
     ).json()["id"]
     wait_finished(live_server, small_id)
-    small_events = jsonio.loads(httpx.get(f"{live_server.url}/api/runs/{small_id}/events").content)
+    small_events = httpx.get(f"{live_server.url}/api/runs/{small_id}/events").json()
     reported = sum(1 for e in small_events if e["kind"] not in ("log", "run.start", "run.end"))
     params = {"processes": 4, "events": 100_000}  # ~45 MB of JSON: more than the 8 MiB client buffer
     run_id = httpx.post(
@@ -111,7 +111,7 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_get_everything(
     with connect(ws_url, max_queue=1) as slow, connect(ws_url, max_size=None) as fast:
         try:
             for message in fast:
-                batch = jsonio.loads(message)
+                batch = decode(message)
                 seqs += [e["seq"] for e in batch]
                 logs += sum(1 for e in batch if e["kind"] == "log")
                 others += sum(1 for e in batch if e["kind"] not in ("log", "run.start", "run.end"))
