@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
             _write(os.path.join(config["cgroup"], "cgroup.procs"), str(os.getpid()))
         if config.get("network"):
             new_network()
-        if os.getuid() == 0:
+        if os.getuid() == 0 and sys.platform.startswith("linux"):
             if config.get("cgroup"):
                 seal_cgroups()
             drop_capabilities()

@@ -100,8 +100,8 @@ class CodeProcess:
     def _process_limit_hit(self) -> bool:
         """A fork or thread start refused by the process limit: the cgroup counted it, or (without a
         cgroup, under RLIMIT_NPROC) the program's stderr shows it."""
-        if self.sandbox.process_limit_hits():
-            return True
+        if self.sandbox.cgroup is not None:
+            return self.sandbox.process_limit_hits() > 0
         return bool(self.processes.marker.search(self.output.stderr_tail))
 
     def supervise(self, max_run_seconds: float) -> None:

@@ -73,6 +73,7 @@ class Sandbox:
         self.cgroup = _make_cgroup(f"mpscope-code-{run_id}", limits.processes)
         self.pgid = 0  # the program's main pid once started: it leads its session
         self.seen: set[int] = set()  # pids the trace reported, for when there is no cgroup
+        self.refused = 0  # starts the cgroup refused, as counted when it was removed
 
     def command(self, argv: list[str], env: dict[str, str], network: bool) -> list[str]:
         """The jail's command line: it contains itself, then execs `python program.py ARGV` with `env`."""
@@ -99,6 +100,9 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
             "MPSCOPE_TRACE": trace_spec,
             "MPSCOPE_START_METHOD": start_method,
+            # glibc reserves 64 MB of address space per thread's malloc arena: under RLIMIT_AS a program
+            # with a few threads (a Manager's server, a Pool) would run out of it without touching memory
+            "MALLOC_ARENA_MAX": "2",
         }
 
     def rlimits(self) -> dict[str, int]:
@@ -176,6 +180,7 @@ class Sandbox:
         """Remove the working directory and the cgroup (once its processes are gone)."""
         shutil.rmtree(self.dir, ignore_errors=True)
         if self.cgroup is not None:
+            self.refused = self.process_limit_hits()
             for _ in range(100):
                 try:
                     os.rmdir(self.cgroup)

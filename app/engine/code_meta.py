@@ -136,9 +136,15 @@ def events_message(limit: int) -> str:
 
 
 def describe(
-    exitcode: int | None, stderr: str, limits: CodeLimits, network_isolated: bool
+    exitcode: int | None,
+    stderr: str,
+    limits: CodeLimits,
+    network_isolated: bool,
+    processes_refused: bool | None = None,
 ) -> tuple[str | None, dict[str, Any] | None]:
-    """(the reason the run failed or None, the run.error data of its last traceback or None)."""
+    """(the reason the run failed or None, the run.error data of its last traceback or None).
+    `processes_refused`: whether the process limit refused a start, where that is known (a cgroup counts
+    it); None: judge by stderr (a thread that could not start may also be out of memory)."""
     error = last_exception(stderr)
     if exitcode == 0:
         return None, None
@@ -152,6 +158,10 @@ def describe(
         return f"the program was killed by {name}", error
     for limit in limits_hit(limits):
         if limit.name == "network" and not network_isolated:
+            continue
+        if limit.name == "processes" and processes_refused is not None:
+            if processes_refused:
+                return limit.message, error
             continue
         if limit.marker.search(stderr):
             return limit.message, error

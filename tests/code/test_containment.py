@@ -124,7 +124,7 @@ else:
     assert "MPSCOPE_TEST_SECRET" not in names and "MPSCOPE_TOKEN" not in names
     assert set(names) <= {
         "PATH", "LANG", "HOME", "TMPDIR", "PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
-        "MPSCOPE_TRACE", "MPSCOPE_START_METHOD",
+        "MPSCOPE_TRACE", "MPSCOPE_START_METHOD", "MALLOC_ARENA_MAX",
     }  # fmt: skip
 
 
@@ -133,6 +133,7 @@ def test_cancel_kills_a_tree_that_ignores_sigterm(code_server: LiveServer, metho
     stubborn = """
 def stubborn():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print('worker', os.getpid(), flush=True)
     time.sleep(600)
 if __name__ == '__main__':
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -146,9 +147,11 @@ if __name__ == '__main__':
     source = PROLOGUE.format(method=method) + stubborn
     run_id = start_code(code_server, source, method)["id"]
 
-    def started() -> bool | None:
+    def started() -> bool | None:  # every worker reported in, and ignores SIGTERM (it said so after)
+        events = httpx.get(f"{code_server.url}/api/runs/{run_id}/events", timeout=10).json()
         out = httpx.get(f"{code_server.url}/api/runs/{run_id}/output", timeout=10).json()
-        return "started" in out["stdout"] or None
+        starts = sum(e["kind"] == "process.start" for e in events)
+        return (starts == 3 and out["stdout"].count("worker ") == 2) or None
 
     wait_until(started, STARTED_GUARD_S, "the program to start its workers")
     assert httpx.post(f"{code_server.url}/api/runs/{run_id}/cancel", timeout=10).status_code == 200

@@ -20,7 +20,7 @@ TRACE_HANG_GUARD_S = 120  # 10x+ the longest program (the pool's, ~3 s)
 
 # kind -> exact count, for each lesson's program (manager.call: only the workers' calls are counted)
 EXPECTED: dict[str, dict[str, int]] = {
-    "race": {"process.start": 5, "barrier.passed": 4, "value.read": 4001, "value.write": 4000},
+    "race": {"process.start": 5, "barrier.passed": 4, "value.read": 10001, "value.write": 10000},
     "processes": {"process.start": 4, "process.exit": 4, "process.join": 3},
     "pool": {"process.start": 5, "pool.task.start": 10, "pool.task.end": 10, "pool.result": 10},
     "queue": {"process.start": 5, "queue.put": 22, "queue.get": 22},

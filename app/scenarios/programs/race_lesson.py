@@ -1,14 +1,14 @@
-"""Lost updates: four processes each add 1 to one shared counter, 1,000 times, without a lock.
+"""Lost updates: four processes each add 1 to one shared counter, 2,500 times, without a lock.
 
 `counter.value += 1` is a read followed by a write. Two processes that read the same value both write
-value + 1, and one of the increments is lost: the total comes out under 4,000. A lock is already made
+value + 1, and one of the increments is lost: the total comes out under 10,000. A lock is already made
 below; put the line under it (`with lock:`) and run again: every increment counts.
 """
 
 import multiprocessing
 
 WORKERS = 4
-INCREMENTS = 1000
+INCREMENTS = 2500
 
 
 def worker(counter, lock, start):
