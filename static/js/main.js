@@ -42,7 +42,7 @@ const codePage = new CodePage(pages.code, {
     navigate(`/runs/${run.id}`);
   },
 });
-const runConsole = { box: byId("run-console"), pane: new ConsolePane(byId("run-console"), { onLine: () => navigate(`/code/runs/${current.id}`) }) };
+const runConsole = { box: byId("run-console"), pane: new ConsolePane(byId("run-console"), { onLine: () => navigate(`/code/runs/${current.id}`), tracebacks: false }) };
 const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
 // Replay swaps what the timeline and the state view show for a prefix of the run's events.
 const replayBar = new ReplayBar(byId("replay-bar"), {

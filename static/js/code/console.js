@@ -9,7 +9,11 @@ import { t } from "../i18n.js";
 const MAX_CHARS = 200_000;
 
 export class ConsolePane {
-  /** @param {HTMLElement} root @param {{onLine?: (line: number) => void}} [actions] onLine: "go to line N" */
+  /**
+   * @param {HTMLElement} root
+   * @param {{onLine?: (line: number) => void, tracebacks?: boolean}} [actions] onLine: "go to line N";
+   *   tracebacks: false on a run's page, whose header shows the traceback already
+   */
   constructor(root, actions = {}) {
     this.root = root;
     this.actions = actions;
@@ -22,7 +26,7 @@ export class ConsolePane {
         h("span", { class: "console-legend" },
           h("span", { class: "out-tag", text: "stdout" }), " ", h("span", { "data-i18n": "code.stdout", text: t("code.stdout") }), "  ",
           h("span", { class: "out-tag out-tag-err", text: "stderr" }), " ", h("span", { "data-i18n": "code.stderr", text: t("code.stderr") }))),
-      this.error, this.empty, this.out);
+      this.empty, this.out, this.error); // the error last, as in a terminal
     this.chars = 0;
   }
 
@@ -82,6 +86,6 @@ export class ConsolePane {
     replace(this.error,
       h("strong", { text: t(key, { error: err.error ?? "" }) }),
       line ? h("button", { type: "button", class: "btn-secondary console-line", on: { click: () => this.actions.onLine?.(line) } }, t("code.atLine", { line })) : null,
-      err.traceback ? h("pre", { class: "code traceback", tabindex: "0", text: err.traceback }) : null);
+      err.traceback && this.actions.tracebacks !== false ? h("pre", { class: "code traceback", tabindex: "0", text: err.traceback }) : null);
   }
 }

@@ -114,7 +114,7 @@ export class CodeEditor {
           lineNumbers(), errorGutter, highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
           indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
           indentUnit.of("    "), EditorState.tabSize.of(4),
-          python(), syntaxHighlighting(STYLE), THEME, markField,
+          python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, // no sideways scrolling on a projector
           this.readOnly.of([]),
           EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor" }),
           EditorView.updateListener.of((/** @type {any} */ u) => {

@@ -135,6 +135,7 @@ function render(root, s) {
     locks: [...s.locks.keys()].join(","),
     queues: [...s.queues.keys()].join(","),
     workers: String(s.workers.size),
+    values: [...s.values].map(([name, v]) => `${name}=${v.value}`).join(","),
   });
   replace(
     root,
