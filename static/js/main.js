@@ -328,9 +328,13 @@ function boot() {
     replay: replayBar,
     result: () => runHeader.result ?? runHeader.run.result,
   });
-  // Code runs off on this server: no "Edit and run" links (the editor page itself says why).
+  // Code runs off on this server, or this browser is not the presenter's: no "Edit and run" links (the
+  // editor page itself says why).
   codeInfo()
-    .then((info) => document.body.classList.toggle("code-off", !info.enabled))
+    .then((info) => {
+      document.body.classList.toggle("code-off", !info.enabled);
+      document.body.classList.toggle("not-presenter", info.enabled && info.may_run === false);
+    })
     .catch(() => {});
   const start = initialPath(document.body);
   if (start !== location.pathname) history.replaceState(null, "", start);

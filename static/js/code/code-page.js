@@ -3,7 +3,8 @@
 // A syntax error comes back as a 422 before anything starts and is marked at its line; a good program
 // starts a code run (POST /api/runs with `source`) and the page goes to that run's page. Opened on a code
 // run, it shows that run's output and marks the line its traceback points at: edit, then run again.
-// Controls only for whoever may run code (not a follower; not when the server has code runs off).
+// Controls only for whoever may run code: the presenter (GET /api/code's may_run), not a follower, and
+// not when the server has code runs off.
 
 import { ApiError, codeInfo, createCodeRun, getRun, getScenario, runEvents, serverInfo } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -98,11 +99,12 @@ export class CodePage {
    */
   offer(info, health) {
     replace(this.method, ...(health.start_methods ?? []).map((/** @type {string} */ m) => h("option", { value: m, text: m === health.default_start_method ? t("code.methodDefault", { method: m }) : m })));
-    this.enabled = Boolean(info.enabled);
+    this.enabled = Boolean(info.enabled) && info.may_run !== false; // the presenter only
     this.root.dataset.enabled = String(this.enabled);
     this.run.toggleAttribute("disabled", !this.enabled);
     this.editor.setReadOnly(!this.enabled || document.body.classList.contains("following"));
-    if (!this.enabled) this.say(t("code.off", { why: info.why_disabled ?? "" }), true);
+    if (!info.enabled) this.say(t("code.off", { why: info.why_disabled ?? "" }), true);
+    else if (!this.enabled) this.say(t("code.notPresenter", { why: info.why_not ?? "" }), true);
     else if (info.network !== "isolated") this.say(t("code.networkOpen", { note: info.network_note ?? "" }), false);
     else this.say("", false);
   }

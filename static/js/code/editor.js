@@ -101,28 +101,24 @@ export class CodeEditor {
     host.className = "code-host";
     parent.append(host);
     const shadow = host.attachShadow({ mode: "open" });
-    this.view = new EditorView({
-      parent: shadow,
-      root: shadow,
-      state: EditorState.create({
-        doc: "",
-        extensions: [
-          keymap.of([
-            { key: "Mod-Enter", preventDefault: true, run: () => (this.options.onRun?.(), true) },
-            ...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab,
-          ]),
-          lineNumbers(), errorGutter, highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
-          indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
-          indentUnit.of("    "), EditorState.tabSize.of(4),
-          python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, // no sideways scrolling on a projector
-          this.readOnly.of([]),
-          EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor" }),
-          EditorView.updateListener.of((/** @type {any} */ u) => {
-            if (u.docChanged) this.options.onChange?.();
-          }),
-        ],
+    this.locked = false;
+    /** @type {any[]} */
+    this.extensions = [
+      keymap.of([
+        { key: "Mod-Enter", preventDefault: true, run: () => (this.options.onRun?.(), true) },
+        ...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab,
+      ]),
+      lineNumbers(), errorGutter, highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
+      indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
+      indentUnit.of("    "), EditorState.tabSize.of(4),
+      python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, // no sideways scrolling on a projector
+      this.readOnly.of([]),
+      EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor" }),
+      EditorView.updateListener.of((/** @type {any} */ u) => {
+        if (u.docChanged) this.options.onChange?.();
       }),
-    });
+    ];
+    this.view = new EditorView({ parent: shadow, root: shadow, state: EditorState.create({ doc: "", extensions: this.extensions }) });
   }
 
   /** @returns {string} */
@@ -131,15 +127,18 @@ export class CodeEditor {
   }
 
   /**
-   * Load text (replacing all of it; undo brings the old text back) and clear the mark.
+   * Load a program: a fresh document with no mark and an empty undo history (undo never goes back to
+   * another program, or to the blank page shown while this one loaded).
    * @param {string} text
    */
   load(text) {
-    this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text }, effects: setMark.of(0) });
+    this.view.setState(EditorState.create({ doc: text, extensions: this.extensions }));
+    if (this.locked) this.setReadOnly(true);
   }
 
   /** @param {boolean} on no edits (a follower, or code runs are off) */
   setReadOnly(on) {
+    this.locked = on;
     this.view.dispatch({ effects: this.readOnly.reconfigure(on ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : []) });
   }
 

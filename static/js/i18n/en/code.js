@@ -22,6 +22,7 @@ export default {
   "code.kbdTitle": "Run from the editor: Ctrl+Enter (Cmd+Enter on a Mac). Esc, then Tab, leaves the editor.",
   "code.editorLabel": "Python program",
   "code.off": "Code runs are off on this server: {why}",
+  "code.notPresenter": "Only the presenter can run code here ({why}). You can read the program.",
   "code.networkOpen": "No network isolation here: a program run from this page can reach the network. {note}",
   "code.refused": "Not started: {error}",
   "code.console": "Console",

@@ -22,6 +22,7 @@ export default {
   "code.kbdTitle": "在編輯器中執行：Ctrl+Enter（Mac 上為 Cmd+Enter）。先按 Esc 再按 Tab 可離開編輯器。",
   "code.editorLabel": "Python 程式",
   "code.off": "此伺服器已關閉程式執行：{why}",
+  "code.notPresenter": "只有主講者能在這裡執行程式（{why}）。您可以閱讀程式碼。",
   "code.networkOpen": "此處沒有網路隔離：從本頁執行的程式可以連上網路。{note}",
   "code.refused": "未啟動：{error}",
   "code.console": "主控台",
