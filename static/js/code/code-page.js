@@ -99,12 +99,14 @@ export class CodePage {
    */
   offer(info, health) {
     replace(this.method, ...(health.start_methods ?? []).map((/** @type {string} */ m) => h("option", { value: m, text: m === health.default_start_method ? t("code.methodDefault", { method: m }) : m })));
-    this.enabled = Boolean(info.enabled) && info.may_run !== false; // the presenter only
+    const following = document.body.classList.contains("following"); // the audience reads, never runs
+    this.enabled = Boolean(info.enabled) && info.may_run !== false && !following; // the presenter only
     this.root.dataset.enabled = String(this.enabled);
     this.run.toggleAttribute("disabled", !this.enabled);
-    this.editor.setReadOnly(!this.enabled || document.body.classList.contains("following"));
-    if (!info.enabled) this.say(t("code.off", { why: info.why_disabled ?? "" }), true);
-    else if (!this.enabled) this.say(t("code.notPresenter", { why: info.why_not ?? "" }), true);
+    this.editor.setReadOnly(!this.enabled);
+    if (!info.enabled) this.say(t("code.off", { why: String(info.why_disabled ?? "").replace(/^code runs are off:\s*/i, "") }), true);
+    else if (info.may_run === false) this.say(t("code.notPresenter", { why: info.why_not ?? "" }), true);
+    else if (following) this.say("", false); // the badge says "read-only"
     else if (info.network !== "isolated") this.say(t("code.networkOpen", { note: info.network_note ?? "" }), false);
     else this.say("", false);
   }

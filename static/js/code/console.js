@@ -17,7 +17,7 @@ export class ConsolePane {
   constructor(root, actions = {}) {
     this.root = root;
     this.actions = actions;
-    this.out = h("pre", { class: "console-out", tabindex: "0", "aria-live": "polite", "aria-label": t("code.console"), "data-i18n-aria-label": "code.console", dataset: { testid: "console" } });
+    this.out = h("pre", { class: "console-out", tabindex: "0", role: "log", "aria-live": "polite", "aria-label": t("code.console"), "data-i18n-aria-label": "code.console", dataset: { testid: "console" } });
     this.error = h("div", { class: "console-error", role: "alert", hidden: true });
     this.empty = h("p", { class: "console-empty dim", "data-i18n": "code.noOutput", text: t("code.noOutput") });
     replace(root,

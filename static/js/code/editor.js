@@ -113,7 +113,8 @@ export class CodeEditor {
       indentUnit.of("    "), EditorState.tabSize.of(4),
       python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, // no sideways scrolling on a projector
       this.readOnly.of([]),
-      EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor" }),
+      // tabindex: focusable when read-only too (a follower scrolls it with the keyboard)
+      EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor", tabindex: "0" }),
       EditorView.updateListener.of((/** @type {any} */ u) => {
         if (u.docChanged) this.options.onChange?.();
       }),

@@ -222,7 +222,7 @@ export class RunHeader {
       const [headline, ...details] = errorText.split("\n");
       const body = details.join("\n").trim();
       replace(e.error, h("strong", { text: t("run.error", { error: headline }) }),
-        body ? h("pre", { class: "code traceback", text: body }) : null);
+        body ? h("pre", { class: "code traceback", tabindex: "0", text: body }) : null); // it may scroll: keyboard users too
     }
     const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
     if (resultKey !== keys.result) {
