@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import post_json
-from tests.browser.test_browser_axe import run_axe
+from tests.browser.pages import post_json, run_axe
 from tests.helpers import ARTIFACTS, chromium, get_json, wait_finished
 
 pytestmark = pytest.mark.browser
