@@ -11,7 +11,7 @@
 // Escape, then Tab, leaves the editor (CodeMirror's own escape hatch for Tab, which indents inside it).
 
 import {
-  Compartment, Decoration, EditorState, EditorView, GutterMarker, HighlightStyle, StateEffect, StateField,
+  Compartment, Decoration, EditorState, EditorView, GutterMarker, HighlightStyle, RangeSetBuilder, StateEffect, StateField,
   bracketMatching, defaultKeymap, drawSelection, gutter, highlightActiveLine, highlightActiveLineGutter,
   highlightSelectionMatches, highlightSpecialChars, history, historyKeymap, indentOnInput, indentUnit,
   indentWithTab, keymap, lineNumbers, python, searchKeymap, syntaxHighlighting, tags,
@@ -28,6 +28,33 @@ const STYLE = HighlightStyle.define([
   { tag: tags.meta, color: "var(--py-deco)" },
 ]);
 
+/**
+ * A long line wraps (no sideways scrolling on a projector) with a hanging indent: its continuation rows
+ * start one level deeper than the line's own indentation, never at column 0. A class per level (the CSP
+ * refuses style attributes), its padding and negative text-indent in the theme, in `ch` of the mono font.
+ */
+const HANG_LEVELS = 12;
+const HANG = Array.from({ length: HANG_LEVELS + 1 }, (_, n) => Decoration.line({ class: `cm-hang-${n}` }));
+const HANG_THEME = Object.fromEntries(HANG.map((_, n) => [`.cm-line.cm-hang-${n}`, { paddingLeft: `calc(${n * 4 + 4}ch + 6px)`, textIndent: `-${n * 4 + 4}ch` }]));
+
+/** @param {any} doc */
+function hangs(doc) {
+  const b = new RangeSetBuilder();
+  for (let i = 1; i <= doc.lines; i++) {
+    const line = doc.line(i);
+    const lead = /^[ \t]*/.exec(line.text)?.[0] ?? "";
+    const cols = lead.length + 3 * (lead.split("\t").length - 1); // a tab: 4 columns
+    b.add(line.from, line.from, HANG[Math.min(HANG_LEVELS, Math.floor(cols / 4))]);
+  }
+  return b.finish();
+}
+
+const hangField = StateField.define({
+  create: (/** @type {any} */ state) => hangs(state.doc),
+  update: (/** @type {any} */ deco, /** @type {any} */ tr) => (tr.docChanged ? hangs(tr.state.doc) : deco),
+  provide: (/** @type {any} */ f) => EditorView.decorations.from(f),
+});
+
 const THEME = EditorView.theme({
   "&": { height: "100%", flex: "1 1 auto", minHeight: "0", fontSize: "0.95rem", backgroundColor: "var(--code-bg)", color: "var(--code-ink)" },
   ".cm-scroller": { fontFamily: "var(--font-mono)", lineHeight: "1.5" },
@@ -39,6 +66,7 @@ const THEME = EditorView.theme({
   "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "var(--cm-selection) !important" },
   ".cm-error-line": { backgroundColor: "var(--cm-error-bg)", outline: "2px solid var(--bad)", outlineOffset: "-2px" },
   ".cm-error-gutter .cm-gutterElement": { color: "var(--bad)", fontWeight: "800", padding: "0 4px" },
+  ...HANG_THEME,
 }, { dark: true });
 
 /** @type {any} */
@@ -111,7 +139,7 @@ export class CodeEditor {
       lineNumbers(), errorGutter, highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
       indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
       indentUnit.of("    "), EditorState.tabSize.of(4),
-      python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, // no sideways scrolling on a projector
+      python(), syntaxHighlighting(STYLE), THEME, markField, EditorView.lineWrapping, hangField, // no sideways scrolling on a projector
       this.readOnly.of([]),
       // tabindex: focusable when read-only too (a follower scrolls it with the keyboard)
       EditorView.contentAttributes.of({ "aria-label": options.label ?? "Python", "data-testid": "code-editor", tabindex: "0" }),

@@ -1,5 +1,5 @@
 // code/source-diff.js: the compare page's "what changed in the program": a line diff (code/diff.js) of
-// two code runs' sources, changes with two lines of context, each line marked by more than colour
+// two code runs' sources, changes with a line of context, each line marked by more than colour
 // (+ / − and struck-through removals), numbered in A and B. Test hooks: #cmp-diff[data-added][data-removed],
 // .diff-line[data-op].
 
@@ -27,7 +27,7 @@ export function showSourceDiff(root, startA, startB) {
     const summary = h("summary", {},
       h("span", { text: t("code.diffH") }),
       h("span", { class: "cmp-diff-summary", text: added || removed ? t("code.diffSummary", { added, removed }) : t("code.diffSame") }));
-    const rows = hunks(lines, 2).map((l) => {
+    const rows = hunks(lines, 1).map((l) => { // one line of context: the change, and the time axis, on one screen
       if (l.op === "skip") return h("div", { class: "diff-skip", text: t("code.diffSkip", { n: l.count }) });
       const op = l.op === "add" ? "+" : l.op === "del" ? "−" : " ";
       const label = l.op === "add" ? t("code.diffAdded") : l.op === "del" ? t("code.diffRemoved") : "";
