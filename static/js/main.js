@@ -2,7 +2,6 @@
 // and a run (/runs/{id}). Widgets live in their own modules; this file only wires them together.
 
 import { ApiError, codeInfo, createCodeRun, createRun, getRun, getScenario, listScenarios } from "./api.js";
-import { CodePage } from "./code/code-page.js";
 import { ConsolePane } from "./code/console.js";
 import { Explanation } from "./components/explanation.js";
 import { HelpDialog } from "./components/help-dialog.js";
@@ -36,12 +35,16 @@ const runCounters = new RunCounters(byId("run-counters"));
 const timeline = /** @type {import("./timeline/timeline.js").MpTimeline} */ (byId("timeline"));
 const statePanel = new StatePanel(byId("state-panel"));
 // Edit and run (code/): the editor page, and a code run's console on its run page.
-const codePage = new CodePage(pages.code, {
-  started: (run) => {
-    runList.merge([run]);
-    navigate(`/runs/${run.id}`);
-  },
-});
+// The editor (CodeMirror, ~400 KB) loads with the first visit to an editor page, not with every page.
+/** @type {Promise<import("./code/code-page.js").CodePage> | null} */
+let codePageOnce = null;
+const codePage = () =>
+  (codePageOnce ??= import("./code/code-page.js").then(({ CodePage }) => new CodePage(pages.code, {
+    started: (run) => {
+      runList.merge([run]);
+      navigate(`/runs/${run.id}`);
+    },
+  })));
 const runConsole = { box: byId("run-console"), pane: new ConsolePane(byId("run-console"), { onLine: () => navigate(`/code/runs/${current.id}`), tracebacks: false }) };
 const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
 // Replay swaps what the timeline and the state view show for a prefix of the run's events.
@@ -98,7 +101,7 @@ function route(path) {
   else if (r.page === "scenario") openScenario(r.id);
   else if (r.page === "code") {
     sourcePanel.show(null);
-    codePage.open(r.target);
+    codePage().then((page) => parse(location.pathname).page === "code" && page.open(r.target)); // unless the user moved on
   }
   else {
     document.title = "mpscope";
