@@ -26,8 +26,9 @@ from app.outbox import Subscriber
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector, typed on a phone
 CODE_LENGTH = 6
-PATH_PATTERN = (
+PATH_PATTERN = (  # the dashboard's pages, the Edit and run page among them (its program, read-only)
     r"^/(scenarios/[A-Za-z0-9_.-]{1,64}|runs/[A-Za-z0-9_-]{1,64}"
+    r"|code/new|code/scenarios/[A-Za-z0-9_.-]{1,64}|code/runs/[A-Za-z0-9_-]{1,64}"
     r"|compare\?a=[A-Za-z0-9_-]{1,64}&b=[A-Za-z0-9_-]{1,64})?$"
 )
 BIG = 1e15  # bound of every number a client sends: times in ns (11 days), answers

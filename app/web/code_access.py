@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request
 from app.code.feeder import CodeFeeder
 from app.config import Settings, is_loopback
 from app.engine.run import Run
+from app.web.security import PRESENTER_COOKIE, bearer, cookie, same
 
 
 def feeder(request: Request) -> CodeFeeder:
@@ -32,6 +33,30 @@ def why_disabled(settings: Settings, code: CodeFeeder) -> str | None:
     return code.unavailable()
 
 
+def why_not_presenter(request: Request) -> str | None:
+    """Why this request is not the presenter's, or None when it is: with a token set, it must carry it
+    (the guard refuses a mutating request without it; this answers a GET, for the page); with none, it
+    must come from a loopback address."""
+    settings: Settings = request.app.state.settings
+    if settings.token is not None:
+        headers = dict(request.headers)
+        given = bearer(headers) or cookie(headers, PRESENTER_COOKIE)
+        if same(given, settings.token):
+            return None
+        return "only the presenter may start a code run: this browser has not opened the presenter's link"
+    host = request.client.host if request.client else ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    return (
+        f"only the presenter may start a code run: with no token set, that is a client on this "
+        f"machine (a loopback address), not {host or 'unknown'}"
+    )
+
+
 def require_presenter(request: Request) -> None:
     """403 unless this request may start a code run (the token itself was checked by the guard)."""
     settings: Settings = request.app.state.settings
@@ -39,17 +64,9 @@ def require_presenter(request: Request) -> None:
     if reason is not None:
         raise HTTPException(403, reason)
     if settings.token is None:
-        host = request.client.host if request.client else ""
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise HTTPException(
-                403,
-                f"only the presenter may start a code run: with no token set, that is a client on this "
-                f"machine (a loopback address), not {host or 'unknown'}",
-            )
+        why = why_not_presenter(request)
+        if why is not None:
+            raise HTTPException(403, why)
 
 
 async def start_code(request: Request, source: str, start_method: str | None, args: list[str]) -> Run:

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import post_json, present, wait_ended
+from tests.browser.pages import post_json, present, run_axe, wait_ended
 from tests.helpers import chromium, get_json
 
 pytestmark = pytest.mark.browser
 
-AXE = next((Path(__file__).parent.parent.parent / "static" / "vendor").glob("axe-core-*/axe.min.js"))
 PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
 
 
@@ -54,18 +53,6 @@ def chromium_fixture() -> Iterator[Any]:
     """Debian's Chromium (a missing one fails in CI, as every browser test does: tests/helpers.py)."""
     with chromium() as launched:
         yield launched
-
-
-def run_axe(page: Any) -> list[dict[str, Any]]:
-    """Inject axe-core and run it. The page's CSP (script-src 'self') refuses an inline copy, so the
-    tag loads the vendored file from the app's own /static/ (nothing in the app links to it)."""
-    page.add_script_tag(url=f"/static/vendor/{AXE.parent.name}/{AXE.name}")
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:4]}
-        for v in result["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
 
 
 @pytest.mark.parametrize("theme", ["dark", "projector", "phone"])

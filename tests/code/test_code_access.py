@@ -14,7 +14,7 @@ from fastapi import HTTPException
 from starlette.requests import Request
 
 from app.config import Settings
-from app.web.code_access import require_presenter
+from app.web.code_access import require_presenter, why_not_presenter
 from tests.code.runs import finished
 from tests.helpers import LiveServer, start_server, stop_server
 
@@ -36,6 +36,8 @@ def test_a_non_loopback_bind_has_code_runs_off_without_allow_code(wide_server: L
     info = httpx.get(f"{wide_server.url}/api/code", timeout=30).json()
     assert info["enabled"] is False and "--allow-code" in info["why_disabled"]
     auth = {"Authorization": f"Bearer {TOKEN}"}
+    info = httpx.get(f"{wide_server.url}/api/code", headers=auth, timeout=30).json()
+    assert info["may_run"] is False and "--allow-code" in info["why_not"]  # not even the presenter
     answer = httpx.post(f"{wide_server.url}/api/runs", json=PROGRAM, headers=auth, timeout=10)
     assert answer.status_code == 403 and "--allow-code" in answer.json()["detail"]
     scenario = {"scenario": "race", "params": {"workers": 1, "increments": 1}}
@@ -65,7 +67,12 @@ print('read', read > 0, 'found', found)
 
 @pytest.mark.parametrize("wide_server", [True], indirect=True)
 def test_allow_code_lets_the_presenter_and_only_the_presenter_run_code(wide_server: LiveServer) -> None:
-    assert httpx.get(f"{wide_server.url}/api/code", timeout=30).json()["enabled"] is True
+    info = httpx.get(f"{wide_server.url}/api/code", timeout=30).json()
+    assert info["enabled"] is True and info["may_run"] is False and "presenter" in info["why_not"]
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert httpx.get(f"{wide_server.url}/api/code", headers=auth, timeout=30).json()["may_run"] is True
+    cookie = {"Cookie": f"mpscope_token={TOKEN}"}  # what opening the presenter's link sets
+    assert httpx.get(f"{wide_server.url}/api/code", headers=cookie, timeout=30).json()["may_run"] is True
     url = f"{wide_server.url}/api/runs"
     assert httpx.post(url, json=PROGRAM, timeout=10).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
@@ -115,3 +122,6 @@ def test_with_no_token_only_a_loopback_client_may_run_code() -> None:
     assert refused.value.status_code == 403
     assert "only the presenter may start a code run" in str(refused.value.detail)
     require_presenter(request_from("192.168.1.20", Settings(token="t")))  # the guard checked the token
+    assert why_not_presenter(request_from("127.0.0.1", settings)) is None  # GET /api/code's may_run
+    assert "loopback" in (why_not_presenter(request_from("192.168.1.20", settings)) or "")
+    assert "presenter" in (why_not_presenter(request_from("127.0.0.1", Settings(token="t"))) or "")

@@ -158,6 +158,8 @@ export class RunHeader {
       params: start.params ?? this.run.params ?? {},
       start_method: start.start_method ?? this.run.start_method,
       seed: start.seed ?? this.run.seed ?? undefined, // the same seed: "run again" repeats the run
+      source: start.source, // a code run's program (scenario "code"), run again as it was
+      args: start.args ?? start.params?.args ?? [],
     };
   }
 
@@ -194,7 +196,12 @@ export class RunHeader {
     e.edit.hidden = !scenario || this.missing || traced;
     e.exportMenu.hidden = this.missing || this.deleted || ACTIVE.has(status); // a finished run's files only
     e.exportMenu.setAttribute("run", this.runId);
-    if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
+    // a code run's "edit" is its program in the editor (code/code-page.js); a scenario's, its parameters
+    const code = scenario === "code";
+    if (scenario) e.edit.setAttribute("href", code ? `/code/runs/${encodeURIComponent(this.runId)}` : `/scenarios/${encodeURIComponent(scenario)}`);
+    const editKey = code ? "code.editAndRun" : "run.edit";
+    if (e.edit.dataset.i18n !== editKey) (e.edit.dataset.i18n = editKey), (e.edit.textContent = t(editKey));
+    e.edit.classList.toggle("presenter-only", code);
     const message = typeof this.message === "function" ? this.message() : this.message;
     e.message.hidden = !message;
     e.message.textContent = message;
@@ -216,7 +223,7 @@ export class RunHeader {
       const [headline, ...details] = errorText.split("\n");
       const body = details.join("\n").trim();
       replace(e.error, h("strong", { text: t("run.error", { error: headline }) }),
-        body ? h("pre", { class: "code traceback", text: body }) : null);
+        body ? h("pre", { class: "code traceback", tabindex: "0", text: body }) : null); // it may scroll: keyboard users too
     }
     const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
     if (resultKey !== keys.result) {

@@ -158,6 +158,7 @@ function render(root, body, s) {
     locks: [...s.locks.keys()].join(","),
     queues: [...s.queues.keys()].join(","),
     workers: String(s.workers.size),
+    values: [...s.values].map(([name, v]) => `${name}=${v.value}`).join(","),
   });
   replace(
     body,
