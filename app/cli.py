@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.config import START_METHODS, Limits, Settings, default_data_dir, is_loopback
+from app.code import cmdline
+from app.config import (
+    START_METHODS,
+    WS_COMPRESSIONS,
+    CodeLimits,
+    Limits,
+    Settings,
+    default_data_dir,
+    is_loopback,
+)
 from app.trace import command as trace_command
 
 
@@ -66,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="events of all kept runs together (10,000,000); the oldest finished runs go first",
     )
     limits.add_argument(
+        "--ws-compression",
+        choices=WS_COMPRESSIONS,
+        default="once",
+        help="once: each WebSocket frame is compressed once and the same bytes go to every viewer "
+        "(default); per-viewer: text frames that each connection's permessage-deflate compresses "
+        "(the cost grows with the audience; kept as the fan-out bench's baseline)",
+    )
+    limits.add_argument(
         "--client-buffer",
         type=int,
         default=defaults.client_buffer_bytes,
@@ -94,6 +111,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--viewer-token",
         default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
         help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN); 'auto' makes one",
+    )
+    serve.add_argument(
+        "--allow-code",
+        action="store_true",
+        help="allow code runs (programs typed into the page, run on this machine, contained: see "
+        "docs/security.md) on a non-loopback bind too; on 127.0.0.1 they are always allowed to the presenter",
+    )
+    code = serve.add_argument_group("code runs (limits per process of a program typed into the page)")
+    cdefaults = CodeLimits()
+    code.add_argument("--code-cpu", type=int, default=cdefaults.cpu_s, metavar="S", help="CPU seconds (10)")
+    code.add_argument(
+        "--code-memory",
+        type=int,
+        default=cdefaults.address_space_mb,
+        metavar="MB",
+        help="address space (1024)",
+    )
+    code.add_argument(
+        "--code-processes",
+        type=int,
+        default=cdefaults.processes,
+        metavar="N",
+        help="processes and threads of the whole run (64)",
+    )
+    code.add_argument(
+        "--code-file-size", type=int, default=cdefaults.file_size_mb, metavar="MB", help="largest file (64)"
+    )
+    code.add_argument(
+        "--code-open-files", type=int, default=cdefaults.open_files, metavar="N", help="open files (256)"
     )
     serve.add_argument(
         "--broker",
@@ -320,6 +366,7 @@ def serve(args: argparse.Namespace) -> int:
     from app.web.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
+    cmdline.blank([args.token, args.viewer_token])  # every process may read a command line
     if not is_loopback(args.host) and not token:
         print(
             f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token.\n"
@@ -350,9 +397,18 @@ def serve(args: argparse.Namespace) -> int:
             max_stored_events=args.max_stored_events,
             client_buffer_bytes=args.client_buffer,
         ),
+        ws_compression=args.ws_compression,
         data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
         broker=broker,
         broker_keep_seconds=args.broker_keep,
+        allow_code=args.allow_code,
+        code=CodeLimits(
+            cpu_s=args.code_cpu,
+            address_space_mb=args.code_memory,
+            processes=args.code_processes,
+            file_size_mb=args.code_file_size,
+            open_files=args.code_open_files,
+        ),
     )
     base = f"http://{_shown(args.host)}:{args.port}/"
     print(f"mpscope {__version__}: dashboard on {base}", flush=True)
@@ -380,6 +436,9 @@ def serve(args: argparse.Namespace) -> int:
         log_level="warning",
         timeout_graceful_shutdown=3,
         ws_max_size=64 * 1024,
+        # Frames come compressed once for all viewers (app/frames.py): compressing them again for each
+        # connection would cost what that saves. per-viewer mode is the old way, deflate per connection.
+        ws_per_message_deflate=settings.ws_compression == "per-viewer",
     )
     return 0
 
@@ -432,6 +491,7 @@ def edge(args: argparse.Namespace) -> int:
         log_level="warning",
         timeout_graceful_shutdown=3,
         ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,  # frames are compressed once, for every viewer (app/frames.py)
     )
     return 0
 

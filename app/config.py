@@ -37,6 +37,22 @@ class Limits:
     client_buffer_bytes: int = 8 * 1024 * 1024  # a WebSocket client this far behind is dropped
 
 
+WS_COMPRESSIONS = ("once", "per-viewer")
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    """What a code run (a program typed into the page) may use: set with setrlimit in its processes,
+    plus the run's time and event limits (`Limits`). docs/security.md lists what a user sees at each."""
+
+    cpu_s: int = 10  # RLIMIT_CPU, per process
+    address_space_mb: int = 1024  # RLIMIT_AS, per process
+    processes: int = 64  # cgroup pids.max (root) or RLIMIT_NPROC: processes and threads of the run
+    file_size_mb: int = 64  # RLIMIT_FSIZE: the largest file it may write
+    open_files: int = 256  # RLIMIT_NOFILE, per process
+    output_bytes: int = 1024 * 1024  # stdout + stderr kept with the run; the rest is read and dropped
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -50,10 +66,17 @@ class Settings:
     data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
     broker: str | None = None  # redis://HOST:PORT[/DB]: also publish to edges through it (docs/scale.md)
     broker_keep_seconds: int = 3600  # a run's events stay in the broker this long after its last one
+    allow_code: bool = False  # code runs on a non-loopback bind (`mpscope serve --allow-code`)
+    code: CodeLimits = field(default_factory=CodeLimits)
+    # "once": each frame is compressed once and the same bytes go to every viewer (app/frames.py);
+    # "per-viewer": text frames, each viewer's own permessage-deflate (before issue 16; the bench's baseline)
+    ws_compression: str = "once"
 
     def __post_init__(self) -> None:
         if self.start_method not in START_METHODS:
             raise ValueError(f"start method must be one of {', '.join(START_METHODS)}")
+        if self.ws_compression not in WS_COMPRESSIONS:
+            raise ValueError(f"ws_compression must be one of {', '.join(WS_COMPRESSIONS)}")
 
 
 def is_loopback(host: str) -> bool:

@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+from app.frames import Encoding, Frame
+
 
 class Subscriber:
     """One WebSocket client's bounded outbox."""
 
-    def __init__(self, limit_bytes: int) -> None:
+    def __init__(self, limit_bytes: int, encoding: Encoding = "deflate") -> None:
         self.limit_bytes = limit_bytes
-        self.frames: deque[str | None] = deque()
+        self.encoding = encoding  # what its client reads (app/frames.py): compressed bytes or JSON text
+        self.frames: deque[Frame | None] = deque()
         self.buffered = 0
         self.dropped = False
         self._wake = asyncio.Event()
 
-    def offer(self, frame: str | None) -> None:
+    def offer(self, frame: Frame | None) -> None:
         """Queue a frame (None: the stream has ended). Over the limit, the subscriber is dropped."""
         if self.dropped:
             return
@@ -35,7 +38,7 @@ class Subscriber:
             self.buffered += size
         self._wake.set()
 
-    async def take(self) -> list[str | None]:
+    async def take(self) -> list[Frame | None]:
         """Wait for frames; returns them all. Empty list: the subscriber was dropped."""
         while not self.frames and not self.dropped:
             self._wake.clear()

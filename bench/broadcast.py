@@ -111,6 +111,8 @@ class BrowserViewer(asyncio.Protocol):
                 if compressed:
                     inflater = self.inflater or zlib.decompressobj(-15)
                     payload = inflater.decompress(payload + TAIL)
+                if opcode == 2:  # a frame compressed once for every viewer (app/frames.py)
+                    payload = zlib.decompress(payload, -15)
                 if self.sample:
                     self.frame(jsonio.loads(payload), now)
                 else:

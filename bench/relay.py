@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
-from app import jsonio
+from app.frames import decode
 from bench.common import machine, percentile, report, server
 
 
@@ -53,7 +53,7 @@ def mpscope_throughput(url: str, producers: int, per_producer: int) -> dict[str,
     count = 0
     with connect(url.replace("http", "ws") + f"/ws/runs/{run['id']}", max_size=None) as ws:
         for message in ws:
-            for event in jsonio.loads(message):
+            for event in decode(message):
                 if event["kind"] == "log":
                     count += 1
                     if first_log is None:
@@ -77,7 +77,7 @@ def first_event_ms(url: str, method: str, runs: int) -> dict[str, float]:
             with connect(f"{ws_base}/ws/runs/{run['id']}") as ws:
                 for message in ws:
                     now = time.perf_counter()
-                    for event in jsonio.loads(message):
+                    for event in decode(message):
                         first = first or now
                         if event["proc"] != "mpscope" and child is None:
                             child = now

@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ from app import jsonio
 from app.config import Limits, Settings
 from app.engine.engine import Engine
 from app.engine.run import Run
+from app.frames import decode
 from app.web.hub import Hub
 from tests.plugins import TEST_REGISTRY
 
@@ -211,8 +212,7 @@ def read_all(ws: Any, guard_s: float = RUN_HANG_GUARD_S) -> tuple[list[list[dict
                 message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
             except TimeoutError:
                 continue  # the guard above decides
-            assert isinstance(message, str), "frames are text"
-            frames.append(jsonio.loads(message))
+            frames.append(decode(message))  # as the page reads it (static/js/socket.js)
     except ConnectionClosed:
         pass
     return frames, ws.close_code
@@ -454,17 +454,22 @@ SERVER_LOGS = ServerLogs()
 
 
 def start_server(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve"
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    command: str = "serve",
 ) -> LiveServer:
     """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
     leads a session of its own: its descendants stay findable by session, even once re-parented.
+    `prefix`: a command that execs the server's own (say, in a namespace), keeping its pid.
     command="edge": an `mpscope edge` (args must name its --broker), which keeps no history."""
     port = free_port()
     log = tmp / f"{command}-{port}.log"
     if command == "serve" and "--data-dir" not in args and "--no-history" not in args:
         args = ("--data-dir", str(tmp / "data"), *args)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", command, "--port", str(port), *args],
+        [*prefix, sys.executable, "-m", "app", command, "--port", str(port), *args],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

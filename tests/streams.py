@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
-from app import jsonio
+from app.frames import decode
 
 CLOSE_NORMAL, CLOSE_UNKNOWN_RUN = 1000, 4404
 FIRST_DELAY, MAX_DELAY = 0.05, 1.0  # backoff between attempts (the page: 0.5 s doubling to 10 s)
@@ -84,6 +84,7 @@ def read_run_stream(
     max_queue: int = 16,
     max_size: int | None = None,
     compression: str | None = "deflate",
+    encoding: str | None = None,
 ) -> StreamRead:
     """Every event of the run's stream, reconnecting like the page does.
 
@@ -98,7 +99,8 @@ def read_run_stream(
     which on a loaded machine can pass the websockets library's default of 1 MiB: the library then
     closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop.
     compression: None to refuse permessage-deflate, so that the kernel's buffers hold only as many
-    events as their bytes (deflated JSON is ~10x smaller: a stalled reader would take far longer to drop)."""
+    events as their bytes (deflated JSON is ~10x smaller: a stalled reader would take far longer to drop).
+    encoding: "json" asks for JSON text frames (app/frames.py), for the same reason."""
     read = StreamRead()
     deadline = time.monotonic() + hang_guard
     delay = FIRST_DELAY
@@ -107,7 +109,9 @@ def read_run_stream(
     while len(read.connections) < max_connections:
         after = read.last_seq
         base = urls[len(read.connections) % len(urls)]
-        url = f"{base}/ws/runs/{run_id}" + (f"?after={after}" if after >= 0 else "")
+        query = [f"after={after}"] if after >= 0 else []
+        query += [f"encoding={encoding}"] if encoding else []
+        url = f"{base}/ws/runs/{run_id}" + ("?" + "&".join(query) if query else "")
         conn = Connection(url, after)
         read.connections.append(conn)
         try:
@@ -165,8 +169,7 @@ def _read(
                 message = ws.recv(timeout=left)
             except TimeoutError:
                 continue  # the loop's guard above says so
-            assert isinstance(message, str), "frames are text"
-            frame = jsonio.loads(message)
+            frame = decode(message)  # as the page reads it: binary is raw deflate, text is JSON
             assert isinstance(frame, list), "frames are JSON arrays"
             read.frames.append(frame)
             read.events += frame

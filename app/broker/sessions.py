@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import jsonio
+from app.frames import Frame
 from app.presenter.sessions import Presenters, Session
 
 
 @dataclass
 class MirroredSession(Session):
     latest: str = ""  # the origin's audience frame
+    shown: Frame | None = None  # the same, as one Frame for every follower (compressed once)
 
-    def frame(self, presenter: bool) -> str:
-        return self.latest
+    def frame(self, presenter: bool) -> Frame:
+        if self.shown is None:
+            self.shown = Frame(self.latest.encode())
+        return self.shown
 
     def state(self) -> dict[str, Any]:
         """What GET /api/follow/{code} answers: the frame, minus the follower count."""
@@ -40,5 +44,5 @@ class MirroredSessions:
             session = MirroredSession(code, secrets.token_urlsafe(24))
             self.presenters.sessions[code] = session
         if session.latest != frame:
-            session.latest = frame
+            session.latest, session.shown = frame, None
             self.presenters.changed(session)

@@ -44,6 +44,7 @@ class Origin(StrEnum):
     SCENARIO = "scenario"  # a lesson the server launched as its own processes
     TRACE = "trace"  # `mpscope trace` of a program running on this machine, fed over HTTP
     IMPORT = "import"  # a finished run's NDJSON, loaded back in
+    CODE = "code"  # a program typed into the page, run traced and contained by the server (app/code/)
 
 
 @dataclass(frozen=True)

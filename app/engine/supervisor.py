@@ -21,6 +21,7 @@ from app.engine.run import Run, RunStatus
 from app.lesson.reporter import EventQueue
 from app.lesson.watch import describe_exit
 
+RELAY_QUIET_S = 5.0  # a relay with nothing new this long after the run's group was reaped is stopped
 log = logging.getLogger("mpscope.supervisor")
 POLL_S = 0.05
 
@@ -74,10 +75,24 @@ class ProcessControl:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
-        self.relay.join(5)
-        if self.relay.is_alive():  # a process outside the group still holds the queue: stop reading
-            self.relay.stop()
-            self.relay.join()
+        self.drain_relay()
+
+    def drain_relay(self) -> None:
+        """Let the relay read to the queue's end. A slow one (a loaded machine) is waited for as long as
+        events keep coming: stopping it then would lose the run's last events, its process.exit and
+        run.error among them. Only a relay with nothing new for RELAY_QUIET_S is stopped: a process
+        outside the group still holds the queue open."""
+        seen = -1
+        while self.relay.next_seq != seen:
+            seen = self.relay.next_seq
+            self.relay.join(RELAY_QUIET_S)
+            if not self.relay.is_alive():
+                return
+        log.warning(
+            "run %s: its queue is still open %g s after its processes ended", self.run_id, RELAY_QUIET_S
+        )
+        self.relay.stop()
+        self.relay.join()
 
     def outcome(self, run: Run) -> tuple[RunStatus, str | None]:
         """How the run ended, once supervised: a stop request's reason, else what the run reported."""

@@ -39,6 +39,7 @@ P = TypeVar("P", bound=Params)
 class Scenario(ABC, Generic[P]):
     id: ClassVar[str]
     title: ClassVar[str]
+    title_zh: ClassVar[str] = ""  # the title in Traditional Chinese (none: the English one is shown)
     concepts: ClassVar[tuple[str, ...]]
     explanation: ClassVar[dict[str, str]]  # {"en": ..., "zh": ...}
     Params: type[P]  # set by each subclass to its own model (a ClassVar cannot be generic)
@@ -59,6 +60,7 @@ class Scenario(ABC, Generic[P]):
         return {
             "id": self.id,
             "title": self.title,
+            "titles": {"en": self.title, "zh": self.title_zh or self.title},
             "concepts": list(self.concepts),
             "explanation": dict(self.explanation),
             "params": self.Params.model_json_schema(),

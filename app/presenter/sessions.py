@@ -22,12 +22,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app import jsonio
+from app.frames import Encoding, Frame
 from app.outbox import Subscriber
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector, typed on a phone
 CODE_LENGTH = 6
-PATH_PATTERN = (
+PATH_PATTERN = (  # the dashboard's pages, the Edit and run page among them (its program, read-only)
     r"^/(scenarios/[A-Za-z0-9_.-]{1,64}|runs/[A-Za-z0-9_-]{1,64}"
+    r"|code/new|code/scenarios/[A-Za-z0-9_.-]{1,64}|code/runs/[A-Za-z0-9_-]{1,64}"
     r"|compare\?a=[A-Za-z0-9_-]{1,64}&b=[A-Za-z0-9_-]{1,64})?$"
 )
 BIG = 1e15  # bound of every number a client sends: times in ns (11 days), answers
@@ -144,7 +146,7 @@ class Poll:
 class Follower(Subscriber):
     """A follower's outbox keeps the newest frame only (and the end of the stream)."""
 
-    def offer(self, frame: str | None) -> None:
+    def offer(self, frame: Frame | None) -> None:
         if frame is not None:
             self.frames.clear()
         self.frames.append(frame)
@@ -162,14 +164,14 @@ class Session:
     followers: set[Follower] = field(default_factory=set)
     presenters: set[Follower] = field(default_factory=set)
 
-    def frame(self, presenter: bool) -> str:
+    def frame(self, presenter: bool) -> Frame:
         body = {
             "code": self.code,
             "view": self.view.model_dump() if self.view else None,
             "poll": self.poll.to_dict(presenter) if self.poll else None,
             "followers": len(self.followers),
         }
-        return jsonio.dumps(body).decode()
+        return Frame(jsonio.dumps(body))
 
 
 class Presenters:
@@ -200,7 +202,7 @@ class Presenters:
         session = Session(code, secrets.token_urlsafe(18))
         self.sessions[code] = session
         if self.on_frame is not None:
-            self.on_frame(code, session.frame(False))
+            self.on_frame(code, session.frame(False).text)
         return session
 
     def get(self, code: str) -> Session:
@@ -275,8 +277,10 @@ class Presenters:
         self._buckets[address] = (tokens - 1, now)
         return True
 
-    def follow(self, session: Session, presenter: bool, limit_bytes: int) -> Follower:
-        sub = Follower(limit_bytes)
+    def follow(
+        self, session: Session, presenter: bool, limit_bytes: int, encoding: Encoding = "deflate"
+    ) -> Follower:
+        sub = Follower(limit_bytes, encoding)
         (session.presenters if presenter else session.followers).add(sub)
         sub.offer(session.frame(presenter))
         self.changed(session)  # the follower count changed
@@ -308,7 +312,7 @@ class Presenters:
                     for sub in subs:
                         sub.offer(frame)
                     if self.on_frame is not None and not presenter:
-                        self.on_frame(code, frame)
+                        self.on_frame(code, frame.text)
 
     def close(self) -> None:
         if self._ticker is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from app.lesson.scenario import Params, Scenario
@@ -36,4 +37,19 @@ REGISTRY: dict[str, Scenario[Any]] = {
     )
 }
 
-__all__ = ["REGISTRY", "Params", "Scenario"]
+
+NEW_PROGRAM = "new_program"
+
+
+def program(scenario_id: str) -> str | None:
+    """A lesson as a plain, standalone multiprocessing program (programs/<id>_lesson.py: no mpscope
+    import, `python file.py` and `mpscope trace file.py` run it; not <id>.py, as queue.py would shadow
+    the stdlib's queue), or with NEW_PROGRAM the New program template; None if there is none."""
+    if not scenario_id.replace("_", "").isalnum():
+        return None
+    name = scenario_id if scenario_id == NEW_PROGRAM else f"{scenario_id}_lesson"
+    path = resources.files(__name__).joinpath("programs", f"{name}.py")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+__all__ = ["NEW_PROGRAM", "REGISTRY", "Params", "Scenario", "program"]

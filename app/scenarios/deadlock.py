@@ -111,6 +111,7 @@ def worker(
 class Deadlock(Scenario[DeadlockParams]):
     id = "deadlock"
     title = "Deadlock: two locks taken in opposite order"
+    title_zh = "死鎖：兩把鎖以相反順序取得"
     concepts = ("Lock", "deadlock", "acquire timeout", "lock ordering")
     explanation = {
         "en": (

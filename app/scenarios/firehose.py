@@ -34,6 +34,7 @@ def emitter(rep: Reporter, events: int, rate: int, start_gate: Any) -> None:
 class Firehose(Scenario[FirehoseParams]):
     id = "firehose"
     title = "Firehose: many events, fast"
+    title_zh = "Firehose：大量事件，高速湧入"
     concepts = ("scale", "instrumentation")
     explanation = {
         "en": (

@@ -96,6 +96,7 @@ def run_phase(ctx: RunContext, phase: str, job: Any, args: tuple[Any, ...], work
 class Gil(Scenario[GilParams]):
     id = "gil"
     title = "GIL: threads vs processes on CPU-bound and I/O-bound work"
+    title_zh = "GIL：CPU 密集與 I/O 密集工作下的線程與進程"
     concepts = ("GIL", "threading", "Process", "CPU-bound", "I/O-bound")
     explanation = {
         "en": (

@@ -80,6 +80,7 @@ def worker(
 class ManagerScenario(Scenario[ManagerParams]):
     id = "manager"
     title = "Manager: a shared list and dict behind a server process"
+    title_zh = "Manager：由伺服器進程管理的共享 list 與 dict"
     concepts = ("Manager", "proxy", "server process", "Value")
     explanation = {
         "en": (

@@ -78,6 +78,7 @@ def receiver(rep: Reporter, conn: Any, report: Any, messages: int) -> None:
 class PipeScenario(Scenario[PipeParams]):
     id = "pipe"
     title = "Pipe: messages between two processes"
+    title_zh = "Pipe：兩個進程之間的訊息"
     concepts = ("Pipe", "Connection", "message passing", "round trip")
     explanation = {
         "en": (

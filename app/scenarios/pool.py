@@ -85,6 +85,7 @@ def effective_chunksize(params: PoolParams) -> int:
 class WorkerPool(Scenario[PoolParams]):
     id = "pool"
     title = "Pool: map, imap and imap_unordered"
+    title_zh = "Pool：map、imap 與 imap_unordered"
     concepts = ("Pool", "map", "imap_unordered", "chunksize", "maxtasksperchild")
     explanation = {
         "en": (

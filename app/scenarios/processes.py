@@ -37,6 +37,7 @@ def worker(rep: Reporter, num: int, sleep_ms: int, fail: bool = False) -> None:
 class Processes(Scenario[ProcessesParams]):
     id = "processes"
     title = "Process: start() and join()"
+    title_zh = "Process：start() 與 join()"
     concepts = ("Process", "start", "join", "start method")
     explanation = {
         "en": (

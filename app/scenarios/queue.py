@@ -76,6 +76,7 @@ def consumer(rep: Reporter, q: Any, done: Any, consume_ms: int) -> None:
 class ProducerConsumer(Scenario[QueueParams]):
     id = "queue"
     title = "Queue: producers and consumers"
+    title_zh = "Queue：生產者與消費者"
     concepts = ("Queue", "message passing", "back-pressure", "sentinel")
     explanation = {
         "en": (

@@ -53,6 +53,7 @@ def worker(
 class Race(Scenario[RaceParams]):
     id = "race"
     title = "Lock: lost updates on a shared counter"
+    title_zh = "Lock：共享計數器的更新遺失"
     concepts = ("Value", "Lock", "race condition")
     explanation = {
         "en": (

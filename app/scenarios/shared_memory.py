@@ -41,6 +41,7 @@ def slices(size: int, workers: int) -> list[tuple[int, int]]:
 class SharedMemory(Scenario[SharedMemoryParams]):
     id = "shared_memory"
     title = "Value and Array: shared memory"
+    title_zh = "Value 與 Array：共享記憶體"
     concepts = ("Value", "Array", "shared memory", "get_lock")
     explanation = {
         "en": (

@@ -53,6 +53,7 @@ def worker(rep: Reporter, start: Any, sem: Any, barrier: Any, inside: Any, peak:
 class Sync(Scenario[SyncParams]):
     id = "sync"
     title = "Semaphore, Event and Barrier"
+    title_zh = "Semaphore、Event 與 Barrier"
     concepts = ("Semaphore", "Event", "Barrier")
     explanation = {
         "en": (

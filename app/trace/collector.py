@@ -22,12 +22,24 @@ from typing import Any
 from app.events import WireEvent
 
 Deliver = Callable[[list[WireEvent]], None]
+MAX_FRAME = 1 << 30
 
 
 class Collector:
-    def __init__(self, deliver: Deliver, on_pid: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        deliver: Deliver,
+        on_pid: Callable[[int], None] | None = None,
+        loads: Callable[[bytes], Any] = pickle.loads,
+        max_frame: int = MAX_FRAME,
+    ) -> None:
+        """`loads` and `max_frame`: how frames are read and how big one may be. A code run's collector
+        (app/code/) reads frames from a program it does not trust with a loader that builds no objects
+        but plain data, and drops a sender whose frame is too big."""
         self.deliver = deliver
         self.on_pid = on_pid
+        self.loads = loads
+        self.max_frame = max_frame
         self.dir = tempfile.mkdtemp(prefix="mpscope-trace-")
         self.path = os.path.join(self.dir, "events.sock")
         self.counts = os.path.join(self.dir, "counts")  # each process's count of events it produced
@@ -134,7 +146,12 @@ class Collector:
                     continue
                 buf = buffers[sock]
                 buf += chunk
-                self._frames(buf, sock)
+                if not self._frames(buf, sock):  # a frame over the limit: this sender is cut off
+                    self.sel.unregister(sock)
+                    self._senders.pop(sock, None)
+                    sock.close()
+                    del buffers[sock]
+                    self.broken_frames += 1
         for sock in list(buffers):
             self.sel.unregister(sock)
             sock.close()
@@ -142,15 +159,18 @@ class Collector:
         self.listener.close()
         self._wake_r.close()
 
-    def _frames(self, buf: bytearray, sock: socket.socket | None = None) -> None:
+    def _frames(self, buf: bytearray, sock: socket.socket | None = None) -> bool:
+        """Hand on every whole frame in `buf`; False if the next one is over `max_frame`."""
         while len(buf) >= 4:
             (n,) = struct.unpack_from(">I", buf)
+            if n > self.max_frame:
+                return False
             if len(buf) < 4 + n:
-                return
+                return True
             payload = bytes(buf[4 : 4 + n])
             del buf[: 4 + n]
             try:
-                batch: list[WireEvent] = pickle.loads(payload)
+                batch: list[WireEvent] = self.loads(payload)
             except Exception:
                 self.broken_frames += 1
                 continue
@@ -165,6 +185,7 @@ class Collector:
             self._note(batch)
             self.events += len(batch)
             self.deliver(batch)
+        return True
 
     def _note(self, batch: list[WireEvent]) -> None:
         for _, pid, _, kind, data in batch:

@@ -16,9 +16,13 @@ from app.config import START_METHODS, python_default_start_method
 from app.engine.book import RunBook
 from app.engine.engine import Engine
 from app.engine.run import RunStatus
+from app.errors import InvalidRequest
 from app.events import json_array
 from app.export.formats import FORMATS, render, to_ndjson
 from app.export.imports import import_run_async
+from app.frames import Counters
+from app.scenarios import program
+from app.web import code_access
 
 
 class Problem(BaseModel):
@@ -50,9 +54,15 @@ router = APIRouter(prefix="/api")
 
 
 class StartRequest(BaseModel):
+    """A scenario run (`scenario`, `params`, `seed`) or a code run (`source`, `args`): one of the two."""
+
     model_config = ConfigDict(extra="forbid")
 
-    scenario: str = Field(max_length=64, description="scenario id, from GET /api/scenarios")
+    scenario: str | None = Field(None, max_length=64, description="scenario id, from GET /api/scenarios")
+    source: str | None = Field(
+        None, description="a program to run as a code run instead of a scenario (at most 64 KiB of UTF-8)"
+    )
+    args: list[str] = Field(default_factory=list, description="a code run's command-line arguments")
     params: dict[str, Any] = Field(
         default_factory=dict, description="scenario parameters; defaults fill gaps"
     )
@@ -88,7 +98,8 @@ async def health(request: Request) -> dict[str, Any]:
 @router.get("/stats")
 async def stats(request: Request) -> dict[str, int]:
     """Live counters: viewers, presentation followers, runs, events kept (in memory or on disk), frames
-    sent, runs forgotten."""
+    sent (and of those, compressed: once each, whatever the viewers), every compression the server made
+    (history for late joiners included), runs forgotten."""
     b, hub = book(request), request.app.state.hub
     return {
         "viewers": hub.client_count,
@@ -97,6 +108,8 @@ async def stats(request: Request) -> dict[str, int]:
         "runs": len(b.runs),
         "events_held": sum(run.event_count for run in b.runs.values()),
         "frames_built": hub.frames_built,
+        "frames_compressed": hub.frames_compressed,
+        "compressions": Counters.compressions,
         "forgotten_runs": b.forgotten_runs,
     }
 
@@ -108,12 +121,35 @@ async def list_scenarios(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/scenarios/{scenario_id}", responses=NOT_FOUND)
 async def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
+    """The scenario, its lesson's `source`, and `program`: the same lesson as a plain multiprocessing
+    program (python file.py runs it), which "Edit and run" opens."""
     scenario = engine(request).scenarios.scenario(scenario_id)
-    return {**scenario.describe(), "source": scenario.source()}
+    return {**scenario.describe(), "source": scenario.source(), "program": program(scenario_id)}
 
 
 @router.post("/runs", status_code=201, responses={**NOT_FOUND, **REFUSED, **GUARDED})
 async def start_run(request: Request, body: StartRequest) -> dict[str, Any]:
+    """Start a scenario run, or with `source` in place of `scenario`, a code run (the presenter only)."""
+    if (body.scenario is None) == (body.source is None):
+        loc = ["body", "scenario" if body.scenario is None else "source"]
+        msg = (
+            "Field required: give scenario, or source for a code run"
+            if body.scenario is None
+            else "give scenario or source, not both"
+        )
+        kind = "missing" if body.scenario is None else "value_error"
+        raise InvalidRequest([{"loc": loc, "msg": msg, "type": kind}])
+    if body.source is not None:
+        if body.params or body.seed is not None:
+            bad = "params" if body.params else "seed"
+            msg = "a code run takes source, start_method and args only"
+            raise InvalidRequest([{"loc": ["body", bad], "msg": msg, "type": "extra_forbidden"}])
+        run = await code_access.start_code(request, body.source, body.start_method, body.args)
+        return run.to_dict()
+    if body.args:
+        msg = "args are a code run's; a scenario takes params"
+        raise InvalidRequest([{"loc": ["body", "args"], "msg": msg, "type": "extra_forbidden"}])
+    assert body.scenario is not None  # checked above
     run = await engine(request).start(body.scenario, body.params, body.start_method, body.seed)
     return run.to_dict()
 

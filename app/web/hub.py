@@ -1,7 +1,8 @@
 """Fan-out of events to WebSocket clients: tick-coalesced frames, encoded once, bounded per client.
 
 Events of a run are appended to its topic as they arrive; once per tick every topic with new events
-becomes one frame (a JSON array, built once) offered to each subscriber. A subscriber buffers at most
+becomes one frame (a JSON array, built once, compressed at most once: app/frames.py) offered to each
+subscriber, which sends every viewer the same bytes. A subscriber buffers at most
 `limit_bytes`; one that falls further behind is dropped (and closed with 1013) so it never slows the
 others. Everything here runs on the event loop thread.
 """
@@ -12,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 
 from app.events import json_array
+from app.frames import Encoding, Frame
 from app.outbox import Subscriber
 
 
@@ -35,6 +37,7 @@ class Hub:
         self._dirty = False
         self._ticker: asyncio.TimerHandle | None = None
         self.frames_built = 0
+        self.frames_compressed = 0  # of those frames: one compression each at most, whatever the viewers
 
     # -- runs ---------------------------------------------------------------------------------
     def open_topic(self, run_id: str) -> Topic:
@@ -57,13 +60,13 @@ class Hub:
         for sub in topic.subscribers:
             sub.offer(None)
 
-    def subscribe(self, run_id: str) -> tuple[Subscriber, int] | None:
+    def subscribe(self, run_id: str, encoding: Encoding = "deflate") -> tuple[Subscriber, int] | None:
         """Subscribe to a live run. Returns the subscriber and how many events it must take from the
         run's history first (frames it receives start right after them); None if the run is not live."""
         topic = self.topics.get(run_id)
         if topic is None:
             return None
-        sub = Subscriber(self.limit_bytes)
+        sub = Subscriber(self.limit_bytes, encoding)
         topic.subscribers.add(sub)
         return sub, topic.sent
 
@@ -73,9 +76,9 @@ class Hub:
             topic.subscribers.discard(sub)
 
     # -- lobby --------------------------------------------------------------------------------
-    def subscribe_lobby(self, snapshot: Callable[[], bytes]) -> Subscriber:
-        sub = Subscriber(self.limit_bytes)
-        sub.offer(snapshot().decode())
+    def subscribe_lobby(self, snapshot: Callable[[], bytes], encoding: Encoding = "deflate") -> Subscriber:
+        sub = Subscriber(self.limit_bytes, encoding)
+        sub.offer(Frame(snapshot()))
         self.lobby.add(sub)
         return sub
 
@@ -106,20 +109,23 @@ class Hub:
         for topic in self.topics.values():
             self._flush_topic(topic)
         if self._lobby_pending:
-            frame = json_array(list(self._lobby_pending.values())).decode()
+            frame = Frame(json_array(list(self._lobby_pending.values())))
             self._lobby_pending.clear()
             self._offer_all(self.lobby, frame)
 
     def _flush_topic(self, topic: Topic) -> None:
         if not topic.pending:
             return
-        frame = json_array(topic.pending).decode()
+        frame = Frame(json_array(topic.pending))
         topic.sent += len(topic.pending)
         topic.pending = []
         self.frames_built += 1
+        if any(sub.encoding == "deflate" for sub in topic.subscribers):
+            frame.deflated  # noqa: B018 - compressed here, once, before any viewer's sender asks for it
+            self.frames_compressed += 1
         self._offer_all(topic.subscribers, frame)
 
-    def _offer_all(self, subs: set[Subscriber], frame: str) -> None:
+    def _offer_all(self, subs: set[Subscriber], frame: Frame) -> None:
         for sub in list(subs):
             sub.offer(frame)
             if sub.dropped:

@@ -1,4 +1,5 @@
-"""HTML pages: the dashboard, reachable at /, /scenarios/{id} and /runs/{id} so a lecturer can link it."""
+"""HTML pages: the dashboard, reachable at /, /scenarios/{id}, /runs/{id} and the Edit and run pages
+(/code/new, /code/scenarios/{id}, /code/runs/{id}) so a lecturer can link it."""
 
 from __future__ import annotations
 
@@ -44,6 +45,28 @@ async def run_page(request: Request, run_id: str) -> HTMLResponse:
     page = dashboard(request, scenario_id=run.scenario if run else "", run_id=run_id)
     if run is None:
         page.status_code = 404
+    return page
+
+
+@router.get("/code/new", response_class=HTMLResponse, include_in_schema=False)
+async def code_new_page(request: Request) -> HTMLResponse:
+    """The New program page: the editor with the server's template (the page reads it from /api/code)."""
+    return dashboard(request)
+
+
+@router.get("/code/scenarios/{scenario_id}", response_class=HTMLResponse, include_in_schema=False)
+async def code_scenario_page(request: Request, scenario_id: str) -> HTMLResponse:
+    """A lesson's plain program in the editor (its `program` from /api/scenarios/{id})."""
+    request.app.state.engine.scenarios.scenario(scenario_id)  # 404 for an unknown scenario
+    return dashboard(request)
+
+
+@router.get("/code/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+async def code_run_page(request: Request, run_id: str) -> HTMLResponse:
+    """A run's own source in the editor (a code run's or a traced program's), to change and run again."""
+    page = dashboard(request)
+    if request.app.state.engine.book.runs.get(run_id) is None:
+        page.status_code = 404  # the page says so too
     return page
 
 

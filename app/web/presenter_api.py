@@ -33,7 +33,7 @@ from app.web.api import GUARDED, Problem, ValidationProblem
 from app.web.hub import Hub
 from app.web.pages import dashboard
 from app.web.security import WILDCARDS, interface_addresses
-from app.web.ws import CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN, pump
+from app.web.ws import CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN, client_encoding, pump
 
 AUDIENCE_WRITES = re.compile(r"/api/follow/[^/]{1,32}/answer")
 CLOSE_WRONG_KEY = 4403
@@ -193,6 +193,9 @@ async def _stream(ws: WebSocket, code: str, key: str | None) -> None:
     hub: Hub = ws.app.state.hub
     limits = ws.app.state.settings.limits
     await ws.accept()
+    encoding = await client_encoding(ws)
+    if encoding is None:
+        return
     try:
         s = p.get(code) if key is None else p.owned(code, key)
     except UnknownSession as exc:
@@ -204,7 +207,7 @@ async def _stream(ws: WebSocket, code: str, key: str | None) -> None:
     if hub.client_count + p.client_count >= limits.max_ws_clients:
         await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {limits.max_ws_clients} viewers reached")
         return
-    sub = p.follow(s, key is not None, limits.client_buffer_bytes)
+    sub = p.follow(s, key is not None, limits.client_buffer_bytes, encoding)
     try:
         await pump(ws, sub, [])
     finally:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from app import __version__
 from app.assets import asset_dir
 from app.broker.publisher import BrokerPublisher
+from app.code.feeder import CodeFeeder
 from app.config import Settings
 from app.engine.engine import Engine
 from app.engine.launcher import warm_up
@@ -20,10 +21,12 @@ from app.errors import InvalidRequest, LimitExceeded, RunActive, RunNotActive, U
 from app.export.formats import ImportProblem
 from app.presenter.sessions import Presenters
 from app.storage.history import History
-from app.web import api, pages, presenter_api, trace_api, ws
+from app.web import api, code_api, pages, presenter_api, trace_api, ws
 from app.web.hub import Hub
 from app.web.security import GuardMiddleware, allowed_hosts
 from app.web.static import RevalidatedStaticFiles
+
+CODE_BODY_BYTES = 8 * 64 * 1024  # a 64 KiB source, however its JSON escapes it: the source is checked itself
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,9 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hub, settings.broker, settings.broker_keep_seconds, settings.limits.max_events_per_run
         )
     engine = Engine(settings, broker or hub, reaper=reaper, history=history)
+    code = CodeFeeder(engine.book, settings, reaper)
     if broker is not None:
         broker.book = engine.book
-        broker.sessions = lambda: [(c, s.frame(False)) for c, s in presenters.sessions.items()]
+        broker.sessions = lambda: [(c, s.frame(False).text) for c, s in presenters.sessions.items()]
         broker.origin_url = f"http://{settings.host}:{settings.port}"
         presenters.on_frame = broker.publish_view
 
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if broker is not None:
             broker.start()
         yield
+        await code.shutdown()
         await engine.shutdown()
         if history is not None:
             await asyncio.to_thread(history.close)  # commits what is queued
@@ -64,12 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.hub = hub
     app.state.engine = engine
+    app.state.code = code
     app.state.presenters = presenters
     app.state.broker = broker
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(presenter_api.router)
     app.include_router(trace_api.router)
+    app.include_router(code_api.router)
     app.include_router(pages.router)
     app.mount("/static", RevalidatedStaticFiles(directory=str(asset_dir("static"))), name="static")
     app.add_middleware(
@@ -81,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limits={
             "/api/runs/import": settings.limits.max_import_bytes,
             "/api/traces/*/events": trace_api.MAX_BATCH_BYTES,
+            "/api/runs": CODE_BODY_BYTES,
         },
         audience_writes=presenter_api.AUDIENCE_WRITES,
     )

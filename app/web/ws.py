@@ -1,4 +1,7 @@
-"""WebSocket routes: a run's event stream (/ws/runs/{id}) and the lobby of run statuses (/ws)."""
+"""WebSocket routes: a run's event stream (/ws/runs/{id}) and the lobby of run statuses (/ws).
+
+Frames go as raw-deflate binary messages, compressed once for every viewer (app/frames.py), or as JSON
+text to a client that asks with `?encoding=json` (and to all, under --ws-compression per-viewer)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from starlette.websockets import WebSocketState
 
 from app.engine.book import RunBook
 from app.events import json_array
+from app.frames import BACKLOG_LEVEL, ENCODINGS, Encoding, Frame
 from app.outbox import Subscriber
 from app.web.hub import Hub
 
@@ -18,6 +22,20 @@ router = APIRouter()
 
 BACKLOG_CHUNK = 5000  # events per frame when sending history
 CLOSE_NORMAL, CLOSE_UNSUPPORTED, CLOSE_TRY_AGAIN, CLOSE_UNKNOWN_RUN = 1000, 1003, 1013, 4404
+CLOSE_BAD_REQUEST = 4400
+
+
+async def client_encoding(ws: WebSocket) -> Encoding | None:
+    """How this (accepted) client reads frames: `?encoding=deflate` (the default) or `json`; JSON text
+    for every client when the server leaves compression to each connection (--ws-compression
+    per-viewer). None: the parameter was wrong, and the socket has been closed with 4400 saying so."""
+    asked = ws.query_params.get("encoding", "deflate")
+    if asked not in ENCODINGS:
+        await ws.close(CLOSE_BAD_REQUEST, reason=f"encoding must be one of {', '.join(ENCODINGS)}")
+        return None
+    if ws.app.state.settings.ws_compression == "per-viewer":
+        return "json"
+    return "json" if asked == "json" else "deflate"
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -25,6 +43,9 @@ async def run_stream(ws: WebSocket, run_id: str, after: int = -1) -> None:
     book: RunBook = ws.app.state.engine.book
     hub: Hub = ws.app.state.hub
     await ws.accept()
+    encoding = await client_encoding(ws)
+    if encoding is None:
+        return
     run = book.runs.get(run_id)
     if run is None:
         await ws.close(CLOSE_UNKNOWN_RUN, reason=f"no run with id {run_id!r}")
@@ -32,13 +53,13 @@ async def run_stream(ws: WebSocket, run_id: str, after: int = -1) -> None:
     if hub.client_count >= book.limits.max_ws_clients:
         await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {book.limits.max_ws_clients} viewers reached")
         return
-    live = hub.subscribe(run_id)
+    live = hub.subscribe(run_id, encoding)
     # The history this client still needs ends where the live frames it will receive begin.
     history_end = live[1] if live is not None else run.event_count
     history = run.events[max(after + 1, 0) : history_end]
     chunks = _frames(history)
     if live is None:
-        await _send_then_close(ws, chunks)
+        await _send_then_close(ws, chunks, encoding)
         return
     sub = live[0]
     book.set_viewers(run_id, hub.viewers(run_id))
@@ -54,37 +75,49 @@ async def lobby(ws: WebSocket) -> None:
     book: RunBook = ws.app.state.engine.book
     hub: Hub = ws.app.state.hub
     await ws.accept()
+    encoding = await client_encoding(ws)
+    if encoding is None:
+        return
     if hub.client_count >= book.limits.max_ws_clients:
         await ws.close(CLOSE_TRY_AGAIN, reason=f"limit of {book.limits.max_ws_clients} viewers reached")
         return
-    sub = hub.subscribe_lobby(book.lobby_snapshot)
+    sub = hub.subscribe_lobby(book.lobby_snapshot, encoding)
     try:
         await pump(ws, sub, [])
     finally:
         hub.unsubscribe_lobby(sub)
 
 
-def _frames(history: list[bytes]) -> Iterator[str]:
+def _frames(history: list[bytes]) -> Iterator[Frame]:
     """History as frames, built lazily: a late joiner to a million-event run does not copy it at once."""
     for i in range(0, len(history), BACKLOG_CHUNK):
-        yield json_array(history[i : i + BACKLOG_CHUNK]).decode()
+        yield Frame(json_array(history[i : i + BACKLOG_CHUNK]), BACKLOG_LEVEL)
 
 
-async def _send_then_close(ws: WebSocket, frames: Iterable[str]) -> None:
+async def send(ws: WebSocket, frame: Frame, encoding: Encoding) -> None:
+    """The frame as this client reads it: the shared compressed bytes, or its JSON text."""
+    payload = frame.payload(encoding)
+    if isinstance(payload, bytes):
+        await ws.send_bytes(payload)
+    else:
+        await ws.send_text(payload)
+
+
+async def _send_then_close(ws: WebSocket, frames: Iterable[Frame], encoding: Encoding) -> None:
     with suppress(WebSocketDisconnect, RuntimeError):
         for frame in frames:
-            await ws.send_text(frame)
+            await send(ws, frame, encoding)
         await ws.close(CLOSE_NORMAL)
 
 
-async def pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
+async def pump(ws: WebSocket, sub: Subscriber, first: Iterable[Frame]) -> None:
     """Send `first`, then the subscriber's frames, until the stream ends, the client goes away or it
     falls too far behind (then it is closed with 1013 and the others are not held up)."""
 
     async def send_all() -> int:
-        frame: str | None
+        frame: Frame | None
         for frame in first:
-            await ws.send_text(frame)
+            await send(ws, frame, sub.encoding)
         while True:
             frames = await sub.take()
             if not frames:
@@ -92,7 +125,7 @@ async def pump(ws: WebSocket, sub: Subscriber, first: Iterable[str]) -> None:
             for frame in frames:
                 if frame is None:
                     return CLOSE_NORMAL
-                await ws.send_text(frame)
+                await send(ws, frame, sub.encoding)
 
     async def listen() -> bool:
         """The client has nothing to say: True if it said something anyway, False if it left."""

@@ -120,3 +120,33 @@ export function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}${path}`;
 }
+
+/** @type {Promise<any> | null} */
+let codeOnce = null;
+
+/**
+ * Whether this server takes code runs (`enabled`, `why_disabled`), its `network` ("isolated" | "open",
+ * `network_note`), the `limits` and the New program `template`. Asked once per page.
+ * @returns {Promise<any>}
+ */
+export function codeInfo() {
+  codeOnce ??= request("/api/code").catch((err) => {
+    codeOnce = null;
+    throw err;
+  });
+  return codeOnce;
+}
+
+/**
+ * Start a code run: resolves with the run (201); rejects with ApiError 422 (a syntax error: detail[0].type
+ * "syntax_error", ctx.line / ctx.col), 413 / 422 (too long), 403 (not the presenter, or code runs off).
+ * @param {{source: string, start_method?: string|null, args?: string[]}} body
+ * @returns {Promise<any>}
+ */
+export const createCodeRun = (body) => createRun(/** @type {any} */ (body));
+
+/**
+ * @param {string} id
+ * @returns {Promise<any[]>} every event of the run
+ */
+export const runEvents = (id) => request(`/api/runs/${encodeURIComponent(id)}/events`);

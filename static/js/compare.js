@@ -1,10 +1,12 @@
 // compare.js: the /compare?a=RUN&b=RUN page: two finished runs' timelines stacked on ONE time axis
 // (same ns per pixel, each run's start at the same x; zoom or pan either and the other follows) and a
-// summary table folded from the two event streams only (GET /api/runs/{id}/events).
+// summary table folded from the two event streams only (GET /api/runs/{id}/events). Two code runs (or
+// traced programs) also show what changed in their programs, above the timelines (code/source-diff.js).
 // Test hooks: .cmp-run[data-side][data-run]; each <mp-timeline> data-t0 / data-ns-per-px;
 // #cmp-table[data-ready="true"], rows tr[data-metric] with td[data-side=a|b][data-value], the better
 // one also .better.
 
+import { showSourceDiff } from "./code/source-diff.js";
 import { HelpDialog } from "./components/help-dialog.js";
 import { byId, h, replace } from "./dom.js";
 import { fmtInt, fmtMs, fmtValue } from "./format.js";
@@ -163,20 +165,26 @@ function boot() {
   tl.a.addEventListener("mp:view", (ev) => tl.b.setView(/** @type {CustomEvent} */ (ev).detail));
   tl.b.addEventListener("mp:view", (ev) => tl.a.setView(/** @type {CustomEvent} */ (ev).detail));
   initPresence({ path: () => `/compare?a=${ids.a}&b=${ids.b}`, go: (path) => location.assign(path), timelines: [tl.a, tl.b] });
+  const diff = /** @type {HTMLDetailsElement} */ (byId("cmp-diff"));
   const fitHeight = () => {
-    const hgt = Math.max(130, Math.round((window.innerHeight - 330) / 2));
+    const above = diff.hidden ? 0 : diff.getBoundingClientRect().height + 12; // the source diff takes its share
+    const hgt = Math.max(110, Math.round((window.innerHeight - 330 - above) / 2));
     tl.a.fitHeight = tl.b.fitHeight = hgt;
     tl.a.invalidate();
     tl.b.invalidate();
   };
   window.addEventListener("resize", fitHeight);
+  diff.addEventListener("toggle", fitHeight);
   fitHeight();
 
-  if (!ids.a || !ids.b) {
+  const both = Boolean(ids.a && ids.b);
+  const retitle = () => (document.title = `${both ? t("title.compare", { a: ids.a, b: ids.b }) : t("cmp.h")} · mpscope`);
+  retitle();
+  onLang(retitle);
+  if (!both) {
     say(t("cmp.needTwo"));
     return;
   }
-  document.title = `${ids.a} vs ${ids.b} · mpscope`;
   say(t("cmp.loading", ids));
   /** @type {Record<string, Summary>} */
   const sums = {};
@@ -210,7 +218,10 @@ function boot() {
           h("a", { class: "cmp-runlink mono", href: `/runs/${encodeURIComponent(s.id)}`, text: s.id }));
       }
       const table = byId("cmp-table");
-      const render = () => replace(table, ...tableRows(sums.a, sums.b));
+      const render = () => {
+        replace(table, ...tableRows(sums.a, sums.b));
+        if (showSourceDiff(diff, sums.a.start, sums.b.start)) fitHeight();
+      };
       render();
       onLang(render);
       table.dataset.ready = "true";

@@ -45,6 +45,25 @@ export function statusWord(status) {
   return key in TABLES.en ? t(key) : status;
 }
 
+/**
+ * A lesson's title in the current language: the API gives it in both (`titles`), else its English `title`.
+ * @param {{id?: string, title?: string, titles?: Record<string, string>}|null|undefined} scenario
+ * @returns {string}
+ */
+export function titleOf(scenario) {
+  return scenario?.titles?.[getLang()] || scenario?.title || scenario?.id || "";
+}
+
+/**
+ * Words that come in every language with their data (a lesson's title): a text node's hooks for
+ * translate(), which picks the current language's on every switch.
+ * @param {Record<string, string>|undefined} texts e.g. {en: "...", zh: "..."}
+ * @returns {Record<string, string>} attributes for dom.js h()
+ */
+export function ownWords(texts) {
+  return texts ? { "data-i18n-own": JSON.stringify(texts) } : {};
+}
+
 /** @returns {string} the BCP 47 tag of the current language, for lang attributes */
 export function langTag() {
   return LANGS[getLang()];
@@ -60,8 +79,9 @@ const ATTRS = [
  * @param {ParentNode} [root]
  */
 export function translate(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n], [data-i18n-title], [data-i18n-aria-label]")) {
+  for (const el of root.querySelectorAll("[data-i18n], [data-i18n-title], [data-i18n-aria-label], [data-i18n-own]")) {
     const hooks = /** @type {HTMLElement} */ (el).dataset;
+    if (hooks.i18nOwn) el.textContent = titleOf({ titles: JSON.parse(hooks.i18nOwn) }); // see ownWords()
     // data-i18n-vars: the {placeholders} of a text that carries values (JSON), kept for every switch
     if (hooks.i18n) el.textContent = t(hooks.i18n, hooks.i18nVars ? JSON.parse(hooks.i18nVars) : undefined);
     for (const [hook, attr] of ATTRS) if (hooks[hook]) el.setAttribute(attr, t(hooks[hook]));

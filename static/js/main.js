@@ -1,7 +1,8 @@
 // main.js: boots the dashboard and routes between its pages: home, a scenario (/scenarios/{id})
 // and a run (/runs/{id}). Widgets live in their own modules; this file only wires them together.
 
-import { ApiError, createRun, getRun, getScenario, listScenarios } from "./api.js";
+import { ApiError, codeInfo, createCodeRun, createRun, getRun, getScenario, listScenarios } from "./api.js";
+import { ConsolePane } from "./code/console.js";
 import { Explanation } from "./components/explanation.js";
 import { HelpDialog } from "./components/help-dialog.js";
 import { ReplayBar } from "./components/replay-bar.js";
@@ -14,7 +15,7 @@ import { SourcePanel } from "./components/source-panel.js";
 import { StatePanel } from "./components/state-panel.js";
 import { byId, h, replace } from "./dom.js";
 import { connectLobby } from "./lobby.js";
-import { initI18n, onLang, t } from "./i18n.js";
+import { initI18n, onLang, ownWords, t, titleOf } from "./i18n.js";
 import { initPresence } from "./presence/index.js";
 import { initialPath, interceptLinks, parse } from "./router.js";
 import { RunStream } from "./run-stream.js";
@@ -22,7 +23,7 @@ import { installShortcuts, toggleFullscreen } from "./shortcuts.js";
 import { initTheme, toggleProjector } from "./theme.js";
 import "./timeline/timeline.js";
 
-const pages = { home: byId("page-home"), scenario: byId("page-scenario"), run: byId("page-run") };
+const pages = { home: byId("page-home"), scenario: byId("page-scenario"), run: byId("page-run"), code: byId("page-code") };
 const scenarioList = new ScenarioList(byId("scenario-list"));
 const runList = new RunList(byId("run-list"));
 const scenarioPanel = new ScenarioPanel(byId("scenario-panel"), (run) => {
@@ -33,6 +34,18 @@ const runHeader = new RunHeader(byId("run-header"), { onRunAgain: (run) => start
 const runCounters = new RunCounters(byId("run-counters"));
 const timeline = /** @type {import("./timeline/timeline.js").MpTimeline} */ (byId("timeline"));
 const statePanel = new StatePanel(byId("state-panel"));
+// Edit and run (code/): the editor page, and a code run's console on its run page.
+// The editor (CodeMirror, ~400 KB) loads with the first visit to an editor page, not with every page.
+/** @type {Promise<import("./code/code-page.js").CodePage> | null} */
+let codePageOnce = null;
+const codePage = () =>
+  (codePageOnce ??= import("./code/code-page.js").then(({ CodePage }) => new CodePage(pages.code, {
+    started: (run) => {
+      runList.merge([run]);
+      navigate(`/runs/${run.id}`);
+    },
+  })));
+const runConsole = { box: byId("run-console"), pane: new ConsolePane(byId("run-console"), { onLine: () => navigate(`/code/runs/${current.id}`), tracebacks: false }) };
 const sourcePanel = new SourcePanel(/** @type {HTMLDetailsElement} */ (byId("source-panel")));
 // Replay swaps what the timeline and the state view show for a prefix of the run's events.
 const replayBar = new ReplayBar(byId("replay-bar"), {
@@ -86,24 +99,38 @@ function route(path) {
   scenarioList.select(r.page === "scenario" ? r.id : "");
   if (r.page === "run") openRun(r.id);
   else if (r.page === "scenario") openScenario(r.id);
+  else if (r.page === "code") {
+    sourcePanel.show(null);
+    codePage().then((page) => parse(location.pathname).page === "code" && page.open(r.target)); // unless the user moved on
+  }
   else {
-    document.title = "mpscope";
+    setTitle(() => "mpscope");
     sourcePanel.show(null);
   }
   presence.changed();
 }
 
+/** @type {() => string} the window's title, in the current language */
+let titleWords = () => "mpscope";
+
+/** The window's title now and again on each language switch. @param {() => string} words */
+function setTitle(words) {
+  titleWords = words;
+  document.title = words();
+}
+onLang(() => (document.title = titleWords()));
+
 /** @param {string} id */
 async function openScenario(id) {
-  document.title = `${id} · mpscope`;
+  setTitle(() => `${id} · mpscope`);
   sourcePanel.show(null);
   try {
     const s = await scenario(id);
     const now = parse(location.pathname);
     if (now.page !== "scenario" || now.id !== id) return; // the user moved on meanwhile
     scenarioPanel.show(s);
-    sourcePanel.show(s);
-    document.title = `${s.title} · mpscope`;
+    sourcePanel.show(s, s.program ? `/code/scenarios/${encodeURIComponent(id)}` : "");
+    setTitle(() => `${titleOf(s)} · mpscope`);
   } catch (err) {
     const msg = err instanceof ApiError && err.status === 404 ? t("scn.missing", { id }) : t("scn.loadFailed", { error: String(err) });
     scenarioPanel.fail(msg);
@@ -116,7 +143,7 @@ function openRun(id) {
   closeRun();
   current.id = id;
   runList.select(id);
-  document.title = `run ${id} · mpscope`;
+  setTitle(() => `${t("title.run", { id })} · mpscope`);
   runHeader.reset(id);
   runCounters.reset(id);
   timeline.reset();
@@ -124,29 +151,32 @@ function openRun(id) {
   statePanel.begin();
   sourcePanel.show(null);
   runExplain.box.hidden = true;
+  runConsole.box.hidden = true;
+  runConsole.pane.reset();
   let known = "";
   const useScenario = (/** @type {string} */ sid) => {
     if (known || !sid) return;
     known = sid;
     statePanel.use(sid);
-    if (sid === "trace") return; // a traced program: no scenario; its run.start says what it is
+    if (sid === "trace" || sid === "code") return; // a program: no scenario; its run.start says what it is
     scenario(sid)
       .then((s) => {
         if (current.id !== id) return;
-        runHeader.setTitle(s.title);
+        runHeader.setTitle(() => titleOf(s));
         sourcePanel.show(s);
         runExplain.text.show(s.explanation);
         runExplain.box.hidden = !s.explanation;
-        document.title = `${s.title} · run ${id} · mpscope`;
+        setTitle(() => `${titleOf(s)} · ${t("title.run", { id })} · mpscope`);
       })
       .catch(() => {});
   };
-  /** A traced program (`mpscope trace`): its name and its own source, from its run.start. @param {any} data */
+  /** A traced program (`mpscope trace`) or a code run: its name and its own source, from its run.start. @param {any} data */
   const showTraced = (data) => {
     if (current.id !== id) return;
     runHeader.setTitle(String(data.title ?? "trace"));
-    sourcePanel.show({ id: `trace-${id}`, source: data.source, file: data.source_name });
-    document.title = `${data.title} · run ${id} · mpscope`;
+    sourcePanel.show({ id: `trace-${id}`, source: data.source, file: data.source_name }, `/code/runs/${encodeURIComponent(id)}`);
+    runConsole.box.hidden = data.scenario !== "code"; // its stdout and stderr were kept (a trace's went to its terminal)
+    setTitle(() => `${data.title} · ${t("title.run", { id })} · mpscope`);
   };
   const missing = () => {
     runHeader.setMissing();
@@ -159,7 +189,8 @@ function openRun(id) {
     onEvents: (events) => {
       const start = events.find((ev) => ev.kind === "run.start");
       if (start) useScenario(start.data.scenario);
-      if (start?.data.scenario === "trace") showTraced(start.data);
+      if (start?.data.scenario === "trace" || start?.data.scenario === "code") showTraced(start.data);
+      runConsole.pane.onEvents(events); // a code run's output and error (others have none)
       const show = replayBar.add(events); // false while a replay decides what is shown
       if (show) timeline.addEvents(events);
       runHeader.onEvents(events);
@@ -227,7 +258,9 @@ function closeRun() {
 async function startAgain(run) {
   try {
     const body = { scenario: run.scenario, params: run.params, start_method: run.start_method, seed: run.seed };
-    const created = await createRun(body); // the same seed: random draws in its processes repeat
+    const created = run.scenario === "code"
+      ? await createCodeRun({ source: run.source, start_method: run.start_method, args: run.args })
+      : await createRun(body); // the same seed: random draws in its processes repeat
     runList.merge([created]);
     navigate(`/runs/${created.id}`);
   } catch (err) {
@@ -243,7 +276,7 @@ function showHome(scenarios) {
     ...scenarios.map((s) =>
       h("li", {},
         h("a", { class: "card home-card", href: `/scenarios/${encodeURIComponent(s.id)}` },
-          h("span", { class: "home-card-title", text: s.title ?? s.id }),
+          h("span", { class: "home-card-title", text: titleOf(s), ...ownWords(s.titles) }),
           h("ul", { class: "chips" }, ...(s.concepts ?? []).map((/** @type {string} */ c) => h("li", { class: "chip", text: c })))))),
   );
 }
@@ -308,6 +341,14 @@ function boot() {
     replay: replayBar,
     result: () => runHeader.result ?? runHeader.run.result,
   });
+  // Code runs off on this server, or this browser is not the presenter's: no "Edit and run" links (the
+  // editor page itself says why).
+  codeInfo()
+    .then((info) => {
+      document.body.classList.toggle("code-off", !info.enabled);
+      document.body.classList.toggle("not-presenter", info.enabled && info.may_run === false);
+    })
+    .catch(() => {});
   const start = initialPath(document.body);
   if (start !== location.pathname) history.replaceState(null, "", start);
   route(start);

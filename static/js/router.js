@@ -1,7 +1,9 @@
-// router.js: the dashboard's three kinds of URL and History API navigation.
+// router.js: the dashboard's kinds of URL and History API navigation.
 
 /**
- * @typedef {{page: "home"} | {page: "scenario", id: string} | {page: "run", id: string}} Route
+ * @typedef {{page: "home"} | {page: "scenario", id: string} | {page: "run", id: string} |
+ *   {page: "code", target: import("./code/code-page.js").CodeTarget}} Route
+ * "code": the Edit and run page, on /code/new, /code/scenarios/{id} (a lesson's program) or /code/runs/{id}
  */
 
 /**
@@ -13,6 +15,9 @@ export function parse(path) {
   if (run) return { page: "run", id: decodeURIComponent(run[1]) };
   const scenario = path.match(/^\/scenarios\/([^/]+)\/?$/);
   if (scenario) return { page: "scenario", id: decodeURIComponent(scenario[1]) };
+  if (/^\/code\/new\/?$/.test(path)) return { page: "code", target: { kind: "new" } };
+  const code = path.match(/^\/code\/(scenarios|runs)\/([^/]+)\/?$/);
+  if (code) return { page: "code", target: { kind: code[1] === "runs" ? "run" : "scenario", id: decodeURIComponent(code[2]) } };
   return { page: "home" };
 }
 
@@ -36,7 +41,7 @@ export function interceptLinks(navigate) {
     if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
     const a = /** @type {Element} */ (ev.target).closest?.("a[href]");
     if (!(a instanceof HTMLAnchorElement) || a.target || a.origin !== location.origin) return;
-    if (!/^\/($|runs\/|scenarios\/)/.test(a.pathname)) return;
+    if (!/^\/($|runs\/|scenarios\/|code\/)/.test(a.pathname)) return;
     ev.preventDefault();
     navigate(a.pathname);
   });

@@ -1,5 +1,7 @@
 // shortcuts.js: the dashboard's keyboard shortcuts (listed in components/help-dialog.js). Keys typed
 // into a field, or already handled by a widget (the timeline canvas pans with the arrows), are left alone.
+// A field inside a shadow root (the code editor's) is found through the event's composed path: the
+// event's own target is then the shadow host.
 
 /**
  * @typedef {object} ShortcutActions  each returns false when it does not apply (the key then does its usual thing)
@@ -22,7 +24,8 @@ function typing(target) {
 /** @param {ShortcutActions} actions */
 export function installShortcuts(actions) {
   document.addEventListener("keydown", (ev) => {
-    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing || typing(ev.target)) return;
+    const target = ev.composedPath()[0] ?? ev.target; // inside the editor's shadow root, not its host
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing || typing(target)) return;
     if (document.querySelector("dialog[open]") && ev.key !== "?") return; // the help is up: Esc closes it
     const onRange = ev.target instanceof HTMLInputElement && ev.target.type === "range";
     let done = true;

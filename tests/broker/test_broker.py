@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from app import jsonio
+from app.frames import decode
 from tests.broker.cluster import Cluster, edge_events, firehose, start_cluster, stop_cluster
 from tests.helpers import EVENTS_HANG_GUARD_S, rest_events, wait_finished, wait_until
 from tests.streams import StreamRead, read_run_stream
@@ -67,11 +67,11 @@ def test_reconnect_to_another_edge_with_after_misses_nothing_repeats_nothing(clu
     seen: list[dict[str, Any]] = []
     with connect(f"{a.ws_url}/ws/runs/{run_id}", max_size=None) as ws:
         while len(seen) < 3000:  # mid-run: the run lasts 4 s or more, reading this much takes less
-            seen += jsonio.loads(ws.recv(timeout=EVENTS_HANG_GUARD_S))
+            seen += decode(ws.recv(timeout=EVENTS_HANG_GUARD_S))
     switched_at = seen[-1]["seq"]
     with connect(f"{b.ws_url}/ws/runs/{run_id}?after={switched_at}", max_size=None) as ws:
         while seen[-1]["kind"] != "run.end":
-            seen += jsonio.loads(ws.recv(timeout=EVENTS_HANG_GUARD_S))
+            seen += decode(ws.recv(timeout=EVENTS_HANG_GUARD_S))
     origin_events = rest_events(cluster.origin.url, run_id)
     assert [e["seq"] for e in seen] == list(range(len(origin_events)))
     assert seen == origin_events
@@ -118,22 +118,20 @@ def test_lobby_and_presenter_views_reach_edge_viewers(cluster: Cluster) -> None:
         connect(f"{edge.ws_url}/ws", max_size=None) as lobby,
         connect(f"{edge.ws_url}/ws/follow/{code}") as follow,
     ):
-        snapshot = jsonio.loads(lobby.recv(timeout=10))
+        snapshot = decode(lobby.recv(timeout=10))
         assert isinstance(snapshot, list)
-        assert jsonio.loads(follow.recv(timeout=10))["view"] is None
+        assert decode(follow.recv(timeout=10))["view"] is None
         run_id = firehose(origin, events=100, rate=1000)
         view = {"path": f"/runs/{run_id}"}
         assert httpx.post(f"{origin}/api/present/{code}/view", json=view, headers=key).status_code == 204
         frame = {"view": None}
         while frame["view"] is None:  # a frame again for this follower's own arrival, then the view
-            frame = jsonio.loads(follow.recv(timeout=EVENTS_HANG_GUARD_S))
+            frame = decode(follow.recv(timeout=EVENTS_HANG_GUARD_S))
         assert frame["view"]["path"] == f"/runs/{run_id}"
         statuses: list[str] = []
         while "succeeded" not in statuses:
             statuses += [
-                r["status"]
-                for r in jsonio.loads(lobby.recv(timeout=EVENTS_HANG_GUARD_S))
-                if r["id"] == run_id
+                r["status"] for r in decode(lobby.recv(timeout=EVENTS_HANG_GUARD_S)) if r["id"] == run_id
             ]
         assert statuses[0] in ("queued", "running")
         assert httpx.get(f"{edge.url}/api/follow/{code}").json()["view"]["path"] == f"/runs/{run_id}"

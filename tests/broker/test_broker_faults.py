@@ -15,7 +15,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from app import jsonio
+from app.frames import decode
 from tests.broker.cluster import (
     HEALTH_GUARD_S,
     Cluster,
@@ -144,7 +144,7 @@ def test_the_origin_killed_edges_serve_what_they_have(cluster: Cluster) -> None:
     with connect(f"{a.ws_url}/ws/runs/{run_id}", max_size=None) as ws:
         got: list[dict[str, Any]] = []
         while len(got) < len(kept):
-            got += jsonio.loads(ws.recv(timeout=EVENTS_HANG_GUARD_S))
+            got += decode(ws.recv(timeout=EVENTS_HANG_GUARD_S))
     assert got == kept
 
 
@@ -161,7 +161,7 @@ def test_a_slow_viewer_on_an_edge_is_dropped_and_the_others_are_not(slow_cluster
     it reconnects and gets the rest; the two others on the same edge are never dropped. The slow one reads
     nothing until the edge has the whole run: the run sends more (11 MB) than its buffers hold (the
     kernel's send buffer at its largest, 4 MB, its 4 KiB receive buffer and the edge's 1 MiB, twice: the
-    outbox and the frames being sent; no deflate), so it must be dropped."""
+    outbox and the frames being sent; JSON text, no deflate), so it must be dropped."""
     edge = slow_cluster.edges[0]
     run_id = firehose(slow_cluster.origin.url, events=40_000, rate=5000)  # 80,011 events, 8 s or more
     origin = slow_cluster.origin
@@ -189,6 +189,7 @@ def test_a_slow_viewer_on_an_edge_is_dropped_and_the_others_are_not(slow_cluster
             max_queue=1,
             hang_guard=300,
             compression=None,
+            encoding="json",
         )
         wait_until(lambda: viewers() >= 1, EVENTS_HANG_GUARD_S, "the slow viewer connects")
         others = [pool.submit(read_run_stream, edge.ws_url, run_id, hang_guard=300) for _ in range(2)]

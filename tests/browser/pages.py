@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from tests.helpers import wait_finished
+
+AXE = next((Path(__file__).parent.parent.parent / "static" / "vendor").glob("axe-core-*/axe.min.js"))
 
 SMALL = {"increments": 200, "events": 300, "items": 4, "messages": 4, "ops": 3, "n": 6, "tasks": 4}
 SMALL = {**SMALL, "cpu_n": 50_000, "work_units": 3, "size": 16, "rounds": 2}
@@ -54,3 +57,15 @@ def present(base: str, run_id: str, poll: bool) -> dict[str, Any]:
     if poll:
         post_json(f"{base}/api/present/{p['code']}/poll", {"question": "How many updates were lost?"}, key)
     return p
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Inject axe-core and run it. The page's CSP (script-src 'self') refuses an inline copy, so the
+    tag loads the vendored file from the app's own /static/ (nothing in the app links to it)."""
+    page.add_script_tag(url=f"/static/vendor/{AXE.parent.name}/{AXE.name}")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:4]}
+        for v in result["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]

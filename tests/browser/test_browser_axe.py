@@ -1,7 +1,8 @@
 """Accessibility: axe-core (static/vendor/axe-core-*, for tests only) on every page, in English and
 Chinese, in the dark and the projector theme: home, a scenario, a run, a traced run, the compare page,
-a presenter's run page with an open poll and a follower's page with it. No critical and no serious
-violation. Also: keyboard focus is visible (an outline) on the controls a teacher tabs to.
+a presenter's run page with an open poll and a follower's page with it; and all of them again on a
+390 px phone. No critical and no serious violation (the counts per page are printed).
+Also: keyboard focus is visible (an outline) on the controls a teacher tabs to.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import post_json, present, wait_ended
+from tests.browser.pages import post_json, present, run_axe, wait_ended
 from tests.helpers import chromium, get_json
 
 pytestmark = pytest.mark.browser
 
-AXE = next((Path(__file__).parent.parent.parent / "static" / "vendor").glob("axe-core-*/axe.min.js"))
 PROGRAM = Path(__file__).parent.parent / "trace_programs" / "dashboard_demo.py"
 
 
@@ -55,19 +55,7 @@ def chromium_fixture() -> Iterator[Any]:
         yield launched
 
 
-def run_axe(page: Any) -> list[dict[str, Any]]:
-    """Inject axe-core and run it. The page's CSP (script-src 'self') refuses an inline copy, so the
-    tag loads the vendored file from the app's own /static/ (nothing in the app links to it)."""
-    page.add_script_tag(url=f"/static/vendor/{AXE.parent.name}/{AXE.name}")
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:4]}
-        for v in result["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
-@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("theme", ["dark", "projector", "phone"])
 def test_no_serious_accessibility_violations(
     live_server: Any, axe_runs: dict[str, str], chromium: Any, theme: str
 ) -> None:
@@ -86,7 +74,9 @@ def test_no_serious_accessibility_violations(
     counts: dict[str, int] = {}
     for lang in ("en", "zh"):
         for name, path in pages.items():
-            ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
+            phone = theme == "phone"  # the dark theme on a 390x844 touch screen: the audience's
+            size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 720}
+            ctx = chromium.new_context(viewport=size, has_touch=phone, is_mobile=phone)
             init = [f"localStorage.setItem('mpscope.lang', '{lang}')"]
             if theme == "projector":
                 init.append("localStorage.setItem('mpscope.theme', 'projector')")
@@ -114,22 +104,134 @@ def test_no_serious_accessibility_violations(
     assert not found, json.dumps(found, indent=1)
 
 
-def test_keyboard_focus_is_visible(live_server: Any, axe_runs: dict[str, str], chromium: Any) -> None:
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const cs = getComputedStyle(el);
+  const seen = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== 'none';
+  return {id: el.dataset.kbd || '', el: el.tagName.toLowerCase() + '.' + [...el.classList].join('.')
+          + ' "' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 24) + '"', seen};
+}"""
+
+TABBABLE = """() => {
+  const els = [...document.querySelectorAll(
+    'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), summary, '
+    + '[tabindex="0"]')]
+    .filter((el) => el.checkVisibility({visibilityProperty: true}) && el.getBoundingClientRect().width > 0
+      && !el.closest('[inert]') && el.tabIndex >= 0);
+  els.forEach((el, i) => (el.dataset.kbd = String(i)));
+  return els.map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.')
+    + ' "' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 24) + '"');
+}"""
+
+
+@pytest.mark.parametrize("where", ["run", "home", "follower"])
+def test_the_whole_page_works_from_the_keyboard(
+    live_server: Any, axe_runs: dict[str, str], chromium: Any, where: str
+) -> None:
+    """Tab goes through every control on the page (each one reached, in a cycle) and each shows where
+    the focus is: an outline of 2 px or more, or a ring (box-shadow)."""
+    base = live_server.url
     page = chromium.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{live_server.url}/runs/{axe_runs['race']}")
-    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    if where == "follower":
+        p = present(base, axe_runs["race"], poll=True)
+        page.goto(f"{base}/join/{p['code']}")
+        page.wait_for_selector("#presence[data-mode=follow] .poll-question")
+    else:
+        page.goto(base + (f"/runs/{axe_runs['race']}" if where == "run" else "/"))
+    if where != "home":
+        page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    controls = page.evaluate(TABBABLE)
+    assert len(controls) > 10, controls
+    reached: set[str] = set()
     unseen = []
-    for _ in range(25):
+    for _ in range(len(controls) + 10):  # a cycle, and a few more (the address bar is not in the page)
         page.keyboard.press("Tab")
-        style = page.evaluate(
-            """() => {
-              const el = document.activeElement;
-              const cs = getComputedStyle(el);
-              return {el: el.tagName + '.' + el.className, outline: cs.outlineStyle, width: cs.outlineWidth,
-                      shadow: cs.boxShadow};
-            }"""
-        )
-        if style["outline"] in ("none", "") and style["shadow"] in ("none", ""):
-            unseen.append(style["el"])
+        focus = page.evaluate(FOCUSED)
+        if focus["id"]:
+            reached.add(focus["id"])
+            if not focus["seen"]:
+                unseen.append(focus["el"])
     page.close()
-    assert not unseen, f"focus not visible on: {unseen}"
+    missed = [c for i, c in enumerate(controls) if str(i) not in reached]
+    assert not missed, f"never reached by Tab: {missed}"
+    assert not unseen, f"focus not visible on: {sorted(set(unseen))}"
+
+
+def said(page: Any, words: str) -> str:
+    """Wait until the page's live region (static/js/announce.js, #announce) says `words`; its text."""
+    page.wait_for_function(
+        "(w) => (document.getElementById('announce')?.textContent || '').includes(w)",
+        arg=words,
+        timeout=10_000,
+    )
+    return str(page.locator("#announce").text_content())
+
+
+def test_replay_zoom_and_polls_are_announced(
+    live_server: Any, axe_runs: dict[str, str], chromium: Any
+) -> None:
+    """A screen reader hears the timeline's new window after a zoom, the replay pausing on a step (and
+    where), leaving replay, and a poll opening and closing on a follower's page: one polite live region."""
+    base = live_server.url
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{base}/runs/{axe_runs['race']}")
+    page.wait_for_selector("mp-timeline[data-ended=true]", timeout=30_000)
+    region = page.locator("#announce")
+    assert region.get_attribute("aria-live") == "polite"
+    assert region.bounding_box()["width"] <= 1  # read, not drawn
+    page.locator(".tl-canvas").focus()
+    page.keyboard.press("+")
+    assert "Timeline:" in said(page, "Timeline:")
+    page.locator(".rb-next").click()
+    assert "Replay paused at" in said(page, "event 1 of")
+    page.locator(".rb-next").click()
+    assert "event 2 of" in said(page, "event 2 of")
+    page.locator(".rb-exit").click()
+    said(page, "Replay off")
+    page.close()
+
+    p = post_json(f"{base}/api/present", {})
+    key = {"X-Presenter-Key": p["key"]}
+    post_json(f"{base}/api/present/{p['code']}/view", {"path": f"/runs/{axe_runs['race']}"}, key)
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844})
+    ctx.add_init_script("localStorage.setItem('mpscope.lang', 'zh')")
+    follower = ctx.new_page()
+    follower.goto(f"{base}/join/{p['code']}")
+    follower.wait_for_selector("#presence[data-mode=follow]", state="attached")
+    post_json(f"{base}/api/present/{p['code']}/poll", {"question": "How many were lost?"}, key)
+    assert "投票開始：How many were lost?" in said(follower, "投票開始")
+    post_json(f"{base}/api/present/{p['code']}/poll/close", {}, key)
+    said(follower, "投票結束")
+    ctx.close()
+
+
+def test_page_titles_follow_the_language(live_server: Any, axe_runs: dict[str, str], chromium: Any) -> None:
+    """The window's title (what a screen reader says first, and the tab's name) and the lessons' titles
+    (run header, menu, home cards) are in the page's language, and change with it."""
+    base = live_server.url
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
+    ctx.add_init_script("localStorage.setItem('mpscope.lang', 'zh')")
+    page = ctx.new_page()
+    run = axe_runs["race"]
+    page.goto(f"{base}/runs/{run}")
+    # the run's own title first, the lesson's once its description has loaded
+    page.wait_for_function("() => document.title.startsWith('Lock：共享計數器的更新遺失 · 執行 ')")
+    assert page.locator(".rh-title").text_content() == "Lock：共享計數器的更新遺失"
+    assert page.locator("[data-scenario-id=queue] .scn-link-title").text_content() == "Queue：生產者與消費者"
+    page.locator("#lang-en").click()
+    page.wait_for_function("(id) => document.title.includes('run ' + id)", arg=run)
+    assert page.locator(".rh-title").text_content() == "Lock: lost updates on a shared counter"
+    assert (
+        page.locator("[data-scenario-id=queue] .scn-link-title").text_content()
+        == "Queue: producers and consumers"
+    )
+    page.locator("#lang-zh").click()
+    page.wait_for_function("(id) => document.title.includes('執行 ' + id)", arg=run)
+    page.goto(f"{base}/")
+    page.wait_for_selector(".home-card-title")
+    assert "Pool：map、imap 與 imap_unordered" in (page.locator("#home-cards").text_content() or "")
+    page.goto(f"{base}/compare?a={run}&b={axe_runs['queue']}")
+    page.wait_for_function("() => document.title.includes('對比')")
+    assert " vs " not in page.title(), page.title()
+    ctx.close()

@@ -63,7 +63,7 @@ LEFTOVERS = """async (regions) => {
     if (!text.includes("{")) exact.set(text, key);
     else patterns.push([key, new RegExp(`^${text.split(/\\{\\w+\\}/).map(escape).join(".+?")}$`)]);
   }
-  const NAMES = "code, pre, [translate=no], .run-scn, #run-filter-scenario, .rh-title";
+  const NAMES = "code, pre, [translate=no], .run-scn, #run-filter-scenario";
   const found = [];
   const check = (text, where) => {
     const s = (text ?? "").trim();
@@ -77,8 +77,7 @@ LEFTOVERS = """async (regions) => {
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const el = n.parentElement;
-        // code, names marked translate="no" (Value, Pipe: the class names), scenario ids ("processes")
-        // and titles (the server's, in English only)
+        // code, names marked translate="no" (Value, Pipe: the class names) and scenario ids ("processes")
         if (!el || el.closest(NAMES) || !el.checkVisibility()) continue;
         texts++;
         check(n.textContent, selector);

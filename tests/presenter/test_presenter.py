@@ -23,7 +23,7 @@ NUMBER = PollRequest(question="What will the counter be?")
 
 
 def frames(sub: object) -> list[dict[str, object] | None]:
-    return [None if f is None else jsonio.loads(f) for f in sub.frames]  # type: ignore[attr-defined]
+    return [None if f is None else jsonio.loads(f.json) for f in sub.frames]  # type: ignore[attr-defined]
 
 
 def test_codes_are_short_unambiguous_and_case_insensitive() -> None:
@@ -53,6 +53,9 @@ def test_views_are_validated() -> None:
         {"path": "/runs/3f9a2c1b", "replay": {"state": "paused", "index": 4, "t": 1e6, "speed": 0.5}},
         {"path": "/compare?a=aaaa&b=bbbb", "window": {"t0": -5, "t1": 2e9}},
         {"path": "/scenarios/race", "replay": None, "window": None},
+        {"path": "/code/new"},  # Edit and run: the audience sees the program
+        {"path": "/code/scenarios/race"},
+        {"path": "/code/runs/3f9a2c1b"},
     ]
     for body in ok:
         View.model_validate(body)
@@ -61,6 +64,7 @@ def test_views_are_validated() -> None:
         {"path": "//evil.example"},
         {"path": "/runs/a/../../x"},
         {"path": "/compare?a=x"},
+        {"path": "/code/elsewhere"},
         {"path": "/runs/" + "a" * 300},
         {"path": "/", "window": {"t0": 5, "t1": 5}},
         {"path": "/", "window": {"t0": 0, "t1": 1e20}},

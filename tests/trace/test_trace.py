@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from app import jsonio
+from app.frames import decode
 from tests.helpers import (
     ROOT,
     LiveServer,
@@ -293,7 +294,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
         with connect(f"{live_server.ws_url}/ws/runs/{run['id']}") as ws:
 
             def saw_both_steps() -> bool:
-                seen.extend(jsonio.loads(ws.recv(timeout=30)))
+                seen.extend(decode(ws.recv(timeout=30)))
                 return len(on_lanes(seen, "queue.put", queue="q")) == 2
 
             wait_until(saw_both_steps, LIVE_HANG_GUARD_S, "both workers' queue.put, live")
@@ -304,7 +305,7 @@ def test_a_trace_into_a_server_is_watched_live_over_the_websocket(
             go.touch()
             try:
                 while seen[-1]["kind"] != "run.end":
-                    seen.extend(jsonio.loads(ws.recv(timeout=30)))
+                    seen.extend(decode(ws.recv(timeout=30)))
             except ConnectionClosed:
                 pass
         stdout, stderr = tracer.communicate(timeout=PROGRAM_HANG_GUARD_S)

@@ -23,8 +23,14 @@ def test_events_a_killed_process_never_sent_are_counted_as_dropped(method: str, 
     produced = 1 + 100  # process.start and the 100 writes
     end = events[-1]["data"]
     lost = end["result"]["lost_events"]
-    assert lost == produced - len(sent) == 100  # process.start is sent at once; the writes were not
-    assert end["result"]["lost_by_pid"] == {str(child): 100}
+    # process.start is sent at once; the writes wait in the buffer, all of them unless the buffer's
+    # 20 ms flush came due between two writes (a loaded machine can stall the loop that long): then
+    # the writes before it were sent, in order, and only the rest are lost.
+    writes = [e["data"]["value"] for e in sent if e["kind"] == "value.write"]
+    assert [e["kind"] for e in sent[:1]] == ["process.start"] and writes == list(range(len(writes)))
+    assert len(sent) == 1 + len(writes) and len(writes) < 100
+    assert lost == produced - len(sent) == 100 - len(writes)
+    assert end["result"]["lost_by_pid"] == {str(child): lost}
     assert end["dropped_events"] == lost == end["result"]["dropped_events"]
     assert traced.stderr == (
         f"mpscope trace: {lost} events dropped ({lost} lost with processes that ended before sending "

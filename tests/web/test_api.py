@@ -32,6 +32,11 @@ def test_scenarios_describe_themselves(live_server: LiveServer) -> None:
     race = scenarios["race"]
     assert set(race) >= {"id", "title", "concepts", "explanation", "params", "defaults", "presets"}
     assert race["explanation"]["en"] and race["explanation"]["zh"]
+    for s in scenarios.values():  # every lesson's title in both languages: none in English on a zh page
+        assert s["titles"]["en"] == s["title"], s["id"]
+        if s["id"].startswith("test-"):
+            continue  # tests/plugins.py
+        assert any("\u3400" <= ch <= "\u9fff" for ch in s["titles"]["zh"]), s["titles"]
     workers = race["params"]["properties"]["workers"]
     assert (workers["minimum"], workers["maximum"], workers["default"]) == (1, 16, 4)
     assert race["defaults"] == {

@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from app import jsonio
+from app.frames import decode
 from tests.helpers import LiveServer, start_server, stop_server
 
 VIEW = {"path": "/runs/abc123", "replay": {"state": "paused", "index": 7, "t": 123456, "speed": 0.5}}
@@ -46,7 +46,7 @@ def next_frame(
     """The first frame (a JSON object) for which `until` holds; `timeout` is a hang guard."""
     deadline = time.monotonic() + timeout
     while True:
-        frame = jsonio.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        frame = decode(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
         if until(frame):
             return frame  # type: ignore[no-any-return]
 

@@ -17,7 +17,7 @@ import pytest
 
 I18N = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "i18n"
 LANGUAGES = ("en", "zh-Hant")
-AREAS = ("core", "panels", "trace")
+AREAS = ("core", "panels", "trace", "code")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 DATA = re.compile(r"\A(?:(?://[^\n]*)?\n)*export default (\{.*\});\n\Z", re.DOTALL)
 

@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from app import jsonio
+from app.frames import decode
 from tests.helpers import LiveServer, start_server, stop_server, wait_finished
 from tests.streams import read_run_stream
 
@@ -29,8 +29,7 @@ def read_all(ws: ClientConnection, timeout: float = 60) -> tuple[list[list[dict[
     try:
         while time.monotonic() < deadline:
             message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-            assert isinstance(message, str), "frames are text"
-            frames.append(jsonio.loads(message))
+            frames.append(decode(message))  # as the page reads it (static/js/socket.js)
     except ConnectionClosed:
         pass
     return frames, ws.close_code
@@ -94,7 +93,7 @@ def test_resume_mid_run_has_no_gap_and_no_duplicate(live_server: LiveServer) -> 
     seen: list[int] = []
     with connect(f"{live_server.ws_url}/ws/runs/{run_id}") as ws:
         while len(seen) < 30:
-            seen += [e["seq"] for e in jsonio.loads(ws.recv(timeout=10))]
+            seen += [e["seq"] for e in decode(ws.recv(timeout=10))]
     # The connection dropped; reconnect from the last seq seen, as the dashboard does.
     with connect(f"{live_server.ws_url}/ws/runs/{run_id}?after={seen[-1]}") as ws:
         frames, code = read_all(ws)
@@ -113,18 +112,18 @@ def test_foreign_origin_is_refused_before_the_handshake(live_server: LiveServer)
         connect(f"{live_server.ws_url}/ws", origin="http://evil.example")  # type: ignore[arg-type]
     assert info.value.response.status_code == 403
     with connect(f"{live_server.ws_url}/ws", origin=live_server.url) as ws:  # type: ignore[arg-type]
-        assert isinstance(jsonio.loads(ws.recv(timeout=5)), list)
+        assert isinstance(decode(ws.recv(timeout=5)), list)
 
 
 def test_lobby_shows_runs_and_their_status_changes(live_server: LiveServer) -> None:
     with connect(f"{live_server.ws_url}/ws") as ws:
-        snapshot = jsonio.loads(ws.recv(timeout=5))
+        snapshot = decode(ws.recv(timeout=5))
         assert isinstance(snapshot, list)
         run_id = start(live_server, {"increments": 50})
         statuses = []
         deadline = time.monotonic() + 30
         while "succeeded" not in statuses and time.monotonic() < deadline:
-            for run in jsonio.loads(ws.recv(timeout=30)):
+            for run in decode(ws.recv(timeout=30)):
                 if run["id"] == run_id:
                     statuses.append(run["status"])
     assert statuses[-1] == "succeeded"
@@ -143,7 +142,7 @@ def test_lobby_announces_runs_that_retention_forgets(tmp_path: Path) -> None:
             deadline = time.monotonic() + 30
             deleted: list[str] = []
             while first not in deleted and time.monotonic() < deadline:
-                deleted += [r["id"] for r in jsonio.loads(ws.recv(timeout=30)) if r.get("deleted")]
+                deleted += [r["id"] for r in decode(ws.recv(timeout=30)) if r.get("deleted")]
         assert first in deleted and second not in deleted
         assert httpx.get(f"{server.url}/api/runs/{first}").status_code == 404
     finally:

@@ -5,8 +5,10 @@
 // Test hooks on the root: data-state ("off" | "paused" | "playing"), data-cursor-index (events shown),
 // data-cursor-seq (seq of the last one shown, -1 for none), data-cursor-t (ns), data-total, data-speed,
 // data-lane ("pid/proc" of the lane "next of" steps through, "" for none). Each change also fires
-// "mp:replay" on the root (detail: {state, index, seq, t}), for whoever follows along.
+// "mp:replay" on the root (detail: {state, index, seq, t}), for whoever follows along. A screen reader
+// hears it start, pause (and where: each step, each scrub once it settles) and stop (announce.js).
 
+import { announce, settle } from "../announce.js";
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtMs } from "../format.js";
 import { onLang, t, translate } from "../i18n.js";
@@ -52,6 +54,8 @@ export class ReplayBar {
     this.t = 0;
     /** @type {{pid: number, proc: string}|null} */
     this.lane = null;
+    /** what a screen reader was last told: the state, and the position when paused */
+    this.said = { state: "off", index: -1 };
     this.render();
   }
 
@@ -222,7 +226,7 @@ export class ReplayBar {
       next: btn("rb-next", () => this.step(1)),
       nextLane: btn("rb-next-lane", () => this.stepLane()),
       scrub: h("input", { type: "range", class: "rb-scrub", min: "0", max: "1", step: "any", value: "0", "aria-label": t("replay.position"), "data-i18n-aria-label": "replay.position" }),
-      time: h("output", { class: "rb-time mono" }),
+      time: h("output", { class: "rb-time mono", "aria-live": "off" }), // said by tell(), not each frame
       exit: btn("rb-exit", () => this.exit()),
     };
     const e = this.el;
@@ -274,6 +278,21 @@ export class ReplayBar {
     e.time.textContent = t("replay.time", {
       at: fmtMs(now - this.startT), end: fmtMs(this.endT - this.startT), i: fmtInt(this.active ? this.index : this.total), n: fmtInt(this.total),
     });
+    this.tell(state, now);
     this.root.dispatchEvent(new CustomEvent("mp:replay", { detail: { state, index: this.index, seq, t: now } }));
+  }
+
+  /**
+   * Tell a screen reader what changed: the state at once, a paused cursor's new place once it settles.
+   * @param {string} state @param {number} now
+   */
+  tell(state, now) {
+    const paused = () => t("replay.saidPaused", {
+      at: fmtMs(now - this.startT), end: fmtMs(this.endT - this.startT), i: fmtInt(this.index), n: fmtInt(this.total),
+    });
+    if (state !== this.said.state) {
+      announce(state === "playing" ? t("replay.saidPlaying", { speed: this.speed }) : state === "paused" ? paused() : t("replay.saidOff"));
+    } else if (state === "paused" && this.index !== this.said.index) settle("replay", paused, 400);
+    this.said = { state, index: this.index };
   }
 }

@@ -37,6 +37,7 @@ export class RunHeader {
     this.runId = runId;
     /** @type {any} */
     this.run = { id: runId, status: "queued" };
+    /** @type {string|(() => string)} */
     this.title = "";
     /** @type {any} */ this.start = null;
     /** @type {any} */ this.end = null;
@@ -64,7 +65,7 @@ export class RunHeader {
     this.schedule();
   }
 
-  /** @param {string} title */
+  /** @param {string|(() => string)} title words, or what gives them in the current language */
   setTitle(title) {
     this.title = title;
     this.schedule();
@@ -157,6 +158,8 @@ export class RunHeader {
       params: start.params ?? this.run.params ?? {},
       start_method: start.start_method ?? this.run.start_method,
       seed: start.seed ?? this.run.seed ?? undefined, // the same seed: "run again" repeats the run
+      source: start.source, // a code run's program (scenario "code"), run again as it was
+      args: start.args ?? start.params?.args ?? [],
     };
   }
 
@@ -177,7 +180,7 @@ export class RunHeader {
     const result = this.result !== undefined ? this.result : end.result ?? run.result;
     Object.assign(this.root.dataset, { status, events: String(events), dropped: String(dropped) });
 
-    e.title.textContent = this.title || scenario || t("run.title");
+    e.title.textContent = (typeof this.title === "function" ? this.title() : this.title) || scenario || t("run.title");
     if (e.badge.dataset.status !== status) e.badge.replaceWith((e.badge = badge(status)));
     e.id.textContent = t("run.id", { id: this.runId });
     // A traced program (`mpscope trace`) runs in its user's terminal: stopped there, never re-run from here.
@@ -193,7 +196,12 @@ export class RunHeader {
     e.edit.hidden = !scenario || this.missing || traced;
     e.exportMenu.hidden = this.missing || this.deleted || ACTIVE.has(status); // a finished run's files only
     e.exportMenu.setAttribute("run", this.runId);
-    if (scenario) e.edit.setAttribute("href", `/scenarios/${encodeURIComponent(scenario)}`);
+    // a code run's "edit" is its program in the editor (code/code-page.js); a scenario's, its parameters
+    const code = scenario === "code";
+    if (scenario) e.edit.setAttribute("href", code ? `/code/runs/${encodeURIComponent(this.runId)}` : `/scenarios/${encodeURIComponent(scenario)}`);
+    const editKey = code ? "code.editAndRun" : "run.edit";
+    if (e.edit.dataset.i18n !== editKey) (e.edit.dataset.i18n = editKey), (e.edit.textContent = t(editKey));
+    e.edit.classList.toggle("presenter-only", code);
     const message = typeof this.message === "function" ? this.message() : this.message;
     e.message.hidden = !message;
     e.message.textContent = message;
@@ -215,7 +223,7 @@ export class RunHeader {
       const [headline, ...details] = errorText.split("\n");
       const body = details.join("\n").trim();
       replace(e.error, h("strong", { text: t("run.error", { error: headline }) }),
-        body ? h("pre", { class: "code traceback", text: body }) : null);
+        body ? h("pre", { class: "code traceback", tabindex: "0", text: body }) : null); // it may scroll: keyboard users too
     }
     const resultKey = this.end && result !== undefined && result !== null ? JSON.stringify(result) : "";
     if (resultKey !== keys.result) {

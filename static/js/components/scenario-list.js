@@ -1,6 +1,7 @@
 // components/scenario-list.js: the scenario menu in the sidebar; each entry links to /scenarios/{id}.
 
 import { h, replace } from "../dom.js";
+import { ownWords, titleOf } from "../i18n.js";
 
 export class ScenarioList {
   /** @param {HTMLElement} root */
@@ -17,7 +18,7 @@ export class ScenarioList {
       ...scenarios.map((s) =>
         h("li", {},
           h("a", { href: `/scenarios/${encodeURIComponent(s.id)}`, class: "scn-link", dataset: { scenarioId: s.id } },
-            h("span", { class: "scn-link-title", text: s.title ?? s.id }),
+            h("span", { class: "scn-link-title", text: titleOf(s), ...ownWords(s.titles) }),
             h("span", { class: "scn-link-id mono", text: s.id }),
           ),
         ),

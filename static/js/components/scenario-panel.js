@@ -3,7 +3,7 @@
 
 import { ApiError, createRun, serverInfo } from "../api.js";
 import { h, replace } from "../dom.js";
-import { t } from "../i18n.js";
+import { ownWords, t, titleOf } from "../i18n.js";
 import { Explanation } from "./explanation.js";
 import { buildParamForm } from "./param-form.js";
 
@@ -43,7 +43,7 @@ export class ScenarioPanel {
     this.scenario = scenario;
     this.error.hidden = true;
     this.grid.hidden = false;
-    replace(this.title, scenario.title ?? scenario.id);
+    replace(this.title, h("span", { text: titleOf(scenario), ...ownWords(scenario.titles) }));
     replace(this.concepts, ...(scenario.concepts ?? []).map((/** @type {string} */ c) => h("li", { class: "chip", text: c })));
     this.explanation.show(scenario.explanation);
     this.buildForm(scenario);

@@ -6,6 +6,7 @@
 // the frames that update the tally.
 // Test hooks: .poll[data-poll] (id, "" for none) [data-open], .poll-count, the form's fields by name.
 
+import { announce } from "../announce.js";
 import { ApiError } from "../api.js";
 import { h, replace } from "../dom.js";
 import { fmtInt } from "../format.js";
@@ -172,6 +173,7 @@ export class AudiencePoll {
     if (shape !== this.shape) {
       this.shape = shape;
       this.dismissed = false;
+      announce(t(poll.open ? "poll.saidOpen" : "poll.saidClosed", { question: poll.question })); // a screen reader hears it
       const hide = () => {
         this.dismissed = true;
         /** @type {HTMLElement} */ (this.root.parentElement).hidden = true;

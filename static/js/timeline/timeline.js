@@ -12,6 +12,7 @@
 // Across screens of other widths (presenter follow): `span` is the visible {t0, t1} (null while it fits
 // everything) and showSpan() shows such a span at this timeline's own width.
 
+import { settle } from "../announce.js";
 import { h } from "../dom.js";
 import { fmtMs } from "../format.js";
 import { onLang, t } from "../i18n.js";
@@ -55,6 +56,8 @@ export class MpTimeline extends HTMLElement {
     this.shown = { t0: NaN, nsPerPx: NaN };
     /** @type {{t0: number, t1: number}|null} a span to show once the plot's width is known */
     this.pendingSpan = null;
+    /** the viewer zoomed or panned since the last frame: its new window is said aloud (announce.js) */
+    this.moved = false;
   }
 
   /** @returns {{t0: number, t1: number}|null} the visible time span (ns), null while fitting all */
@@ -130,6 +133,7 @@ export class MpTimeline extends HTMLElement {
     attachInput(this.canvas, {
       zoom: (factor, x) => this.zoomAt(factor, x - this.labelW()),
       pan: (dx) => {
+        this.moved = true;
         this.autoFit = false;
         if (dx > 0) this.setFollow(false);
         this.vp.pan(dx, this.store.now);
@@ -241,6 +245,7 @@ export class MpTimeline extends HTMLElement {
   }
 
   fitAll() {
+    this.moved = true;
     this.autoFit = true;
     this.pendingSpan = null;
     this.invalidate();
@@ -249,6 +254,7 @@ export class MpTimeline extends HTMLElement {
   fitAction() {
     const range = this.store.actionRange();
     if (!range) return this.fitAll();
+    this.moved = true;
     this.autoFit = false;
     this.setFollow(false);
     this.vp.fitRange(range[0], range[1]);
@@ -262,6 +268,7 @@ export class MpTimeline extends HTMLElement {
 
   /** @param {number} factor @param {number} x plot x */
   zoomAt(factor, x) {
+    this.moved = true; // by the viewer: the new window is announced (announce.js) once it settles
     this.autoFit = false;
     const anchor = this.follow && this.live ? this.vp.x(this.store.now) : x;
     this.vp.zoomAt(factor, Math.max(0, Math.min(this.vp.width, anchor)), this.store.now);
@@ -358,7 +365,9 @@ export class MpTimeline extends HTMLElement {
     if (!sameView(view, this.shown)) {
       this.shown = view;
       this.dispatchEvent(new CustomEvent("mp:view", { detail: view }));
+      if (this.moved) settle("timeline", () => t("tl.said", { from: fmtMs(Math.max(0, this.vp.t0)), to: fmtMs(this.vp.t1) }));
     }
+    this.moved = false;
     const hasLost = store.lost.names.size > 0;
     const key = `${[...store.cats].sort()}|${[...store.bars].sort()}|${hasLost}`;
     if (key !== this.legendKey) {

@@ -1,10 +1,11 @@
 // views/generic.js: the fallback shared-state panel for any scenario: processes seen, events by kind,
-// the last value of every value.* name, array contents, queue depths, and the result.
+// the last value of every value.* name, array contents, queue depths, the result, and a verdict: how
+// the run ended and whether every event arrived (the firehose scenario reports what it dropped).
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -12,12 +13,38 @@ import { liveView } from "./live-view.js";
  */
 export function createView(container) {
   const root = h("div", { class: "view view-generic", dataset: { view: "generic" } });
+  const body = h("div", { class: "view-body" });
+  const said = verdict("view-verdict"); // outside what each render replaces: a live region stays put
+  root.append(said.el, body); // first: on a phone the summary comes before the long tables
   container.append(root);
-  return liveView(root, emptyState, apply, (s) => render(root, s));
+  return liveView(root, emptyState, apply, (s) => render(body, s, said));
 }
 
-/** @param {HTMLElement} root @param {ReturnType<typeof emptyState>} state */
-function render(root, state) {
+/**
+ * How it went, in words and an icon: running; ended with every event (good); some dropped (even); failed.
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {ReturnType<typeof verdict>} said
+ */
+function judge(s, said) {
+  if (!s.ended) {
+    said.set("pending", s.started ? t("gen.soFar", { n: fmtInt(s.count) }) : t("view.waiting"));
+    return;
+  }
+  if (s.endStatus !== "succeeded") {
+    said.set("bad", noResult(s.endStatus));
+    return;
+  }
+  const dropped = Number(s.result?.dropped ?? 0);
+  if (dropped > 0) said.set("even", t("gen.dropped", { dropped: fmtInt(dropped), n: fmtInt(Number(s.result?.events ?? s.count)) }));
+  else said.set("good", t("gen.allArrived", { n: fmtInt(s.count) }));
+}
+
+/**
+ * @param {HTMLElement} root @param {ReturnType<typeof emptyState>} state
+ * @param {ReturnType<typeof verdict>} said
+ */
+function render(root, state, said) {
+  judge(state, said);
   const kinds = [...state.kinds.entries()].sort((a, b) => b[1] - a[1]);
   const values = [...state.values.entries()];
   const arrays = [...state.arrays.entries()];
@@ -37,12 +64,13 @@ function render(root, state) {
         h("dd", { text: `${t("queue.putGot", { put: q.put, got: q.got })}${q.depth === undefined ? "" : ` · ${t("gen.depth", { n: q.depth })}`}` })]))) : null,
     section(t("gen.kinds"), h("dl", { class: "kv" },
       ...kinds.slice(0, 14).flatMap(([k, n]) => [h("dt", { class: "mono", translate: "no", text: k }), h("dd", { class: "num", text: fmtInt(n) })]))),
-    state.result !== undefined ? section(t("gen.result"), h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
+    state.result != null ? section(t("gen.result"), h("pre", { class: "code", text: JSON.stringify(state.result, null, 2) })) : null,
   );
 }
 
 function emptyState() {
   return {
+    ...runFields(),
     count: 0,
     exited: 0,
     /** @type {Set<string>} */ procs: new Set(),
@@ -50,7 +78,6 @@ function emptyState() {
     /** @type {Map<string, any>} */ values: new Map(),
     /** @type {Map<string, any[]>} */ arrays: new Map(),
     /** @type {Map<string, {put: number, got: number, depth?: number}>} */ queues: new Map(),
-    /** @type {any} */ result: undefined,
   };
 }
 
@@ -75,7 +102,7 @@ function apply(s, ev) {
     else q.got++;
     if (typeof d.depth === "number") q.depth = d.depth;
     s.queues.set(String(d.queue), q);
-  } else if (ev.kind === "run.result") s.result = d.result;
+  } else applyRun(s, ev);
 }
 
 /** @param {string} label @param {string} value */

@@ -29,6 +29,7 @@ const VIEWS = {
   pipe: () => import("./pipe.js"),
   manager: () => import("./manager.js"),
   trace: () => import("./trace.js"), // a program run by `mpscope trace`
+  code: () => import("./trace.js"), // a program from the editor page, traced the same way
 };
 
 /**

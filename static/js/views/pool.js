@@ -1,13 +1,13 @@
 // views/pool.js: the shared-state panel of the "pool" scenario: one row per pool worker with the tasks
 // it ran (the running one lit) and how many, and the results list filling in the order the main process
-// got them, out-of-order arrivals (imap_unordered) highlighted.
+// got them, out-of-order arrivals (imap_unordered) highlighted, and a verdict (all back, in order or not).
 // Test hooks on the view root: data-method, data-workers (pool workers seen), data-counts
 // ("name:count" per worker, comma-separated), data-result-order (task numbers in arrival order),
 // data-out-of-order (results that overtook: arrived while an earlier task's result was still due),
 // data-final ("true" once the result is in).
 
 import { h, replace } from "../dom.js";
-import { applyRun, liveView, runFields } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 import { fmtInt } from "../format.js";
 import { statusWord, t } from "../i18n.js";
 
@@ -30,12 +30,14 @@ export function createView(container) {
     results: h("ol", { class: "pl-results mono", "aria-label": t("pool.resultsAria"), "data-i18n-aria-label": "pool.resultsAria" }),
     note: h("p", { class: "pl-note" }),
   };
+  const said = verdict("view-verdict");
   const root = h("div", { class: "view view-pool", dataset: { view: "pool" } },
     h("div", { class: "pl-top" },
       h("div", { class: "pl-box pl-box-wide" }, h("div", { class: "pv-label", text: "pool." }), el.method, el.note),
       h("div", { class: "pl-box" }, h("div", { class: "pv-label", text: "chunksize" }), el.chunk)),
     h("section", { class: "view-section" }, el.resultsLabel, el.results),
     h("section", { class: "view-section" }, el.workersLabel, el.workers),
+    said.el,
   );
   container.append(root);
 
@@ -80,6 +82,9 @@ export function createView(container) {
     } else replace(el.results, ...chips);
 
     const final = Boolean(s.result && Array.isArray(s.result.results));
+    if (s.ended && !final) said.set("bad", noResult(s.endStatus));
+    else if (final) said.set("good", t(early ? "pool.outOfOrder" : "pool.inOrder", { n: fmtInt(order.length), early: fmtInt(early) }));
+    else said.set("pending", s.started ? t("pool.soFar", { n: fmtInt(order.length), total: fmtInt(n) }) : t("view.waiting"));
     Object.assign(root.dataset, {
       method,
       workers: String(workers.length),

@@ -1,12 +1,13 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
 // primitives it used, each as the events say it is now: processes and threads, locks (holder and waiters), values,
 // arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
-// Pool tasks per worker, Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
+// Pool tasks per worker, Events, Barriers and Conditions, and a verdict (its exit code, events dropped).
+// Derived from the events alone, so replay shows any moment.
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
 import { t } from "../i18n.js";
-import { liveView } from "./live-view.js";
+import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
 
 /**
  * @param {HTMLElement} container
@@ -14,12 +15,31 @@ import { liveView } from "./live-view.js";
  */
 export function createView(container) {
   const root = h("div", { class: "view view-trace", dataset: { view: "trace" } });
+  const body = h("div", { class: "view-body" });
+  const said = verdict("view-verdict"); // outside what each render replaces: a live region stays put
+  root.append(said.el, body); // first: on a phone the summary comes before the long tables
   container.append(root);
-  return liveView(root, emptyState, apply, (s) => render(root, s));
+  return liveView(root, emptyState, apply, (s) => (judge(s, said), render(root, body, s)));
+}
+
+/**
+ * How the program ended, in words and an icon.
+ * @param {ReturnType<typeof emptyState>} s
+ * @param {ReturnType<typeof verdict>} said
+ */
+function judge(s, said) {
+  const r = s.result;
+  if (!s.ended && !r) said.set("pending", t("trace.soFar", { n: fmtInt(s.procs.size) }));
+  else if (!r) said.set("bad", noResult(s.endStatus));
+  else if (Number(r.exitcode ?? 0) !== 0) said.set("bad", t("trace.exitBad", { code: String(r.exitcode) }));
+  else if (r.dropped_events || r.instrumentation_errors) {
+    said.set("even", t("trace.exitDropped", { dropped: fmtInt(r.dropped_events ?? 0), errors: fmtInt(r.instrumentation_errors ?? 0) }));
+  } else said.set("good", t("trace.exitOk"));
 }
 
 function emptyState() {
   return {
+    ...runFields(),
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ procs: new Map(),
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ threads: new Map(),
     /** @type {Map<string, {holder: string, waiting: Set<string>, taken: number, family: string, inside?: number}>} */ locks: new Map(),
@@ -32,7 +52,6 @@ function emptyState() {
     /** @type {Map<string, {kind: string, state: string, waiting: Set<string>}>} */ syncs: new Map(),
     /** @type {Map<string, {size?: number, state: string, open: Set<string>}>} */ segments: new Map(),
     results: 0,
-    /** @type {any} */ result: undefined,
   };
 }
 
@@ -120,24 +139,29 @@ function apply(s, ev) {
     seg.state = k.slice(4);
     if (k === "shm.create" || k === "shm.attach") seg.open.add(who);
     else if (k === "shm.close") seg.open.delete(who);
-  } else if (k === "run.result") s.result = d.result;
+  } else applyRun(s, ev);
 }
 
-/** @param {HTMLElement} root @param {ReturnType<typeof emptyState>} s */
-function render(root, s) {
+/**
+ * @param {HTMLElement} root the view (its data-* hooks)
+ * @param {HTMLElement} body what is redrawn
+ * @param {ReturnType<typeof emptyState>} s
+ */
+function render(root, body, s) {
   const procs = [...s.procs.values()];
   const running = procs.filter((p) => p.exit === undefined).length;
   const names = (/** @type {Set<string>} */ set) => [...set].join(", ");
   Object.assign(root.dataset, { // hooks for tests and tools
-    final: String(s.result !== undefined),
+    final: String(s.result != null),
     processes: String(procs.length),
     threads: String(s.threads.size),
     locks: [...s.locks.keys()].join(","),
     queues: [...s.queues.keys()].join(","),
     workers: String(s.workers.size),
+    values: [...s.values].map(([name, v]) => `${name}=${v.value}`).join(","),
   });
   replace(
-    root,
+    body,
     h("div", { class: "big-row" },
       big(t("trace.processes"), fmtInt(procs.length)),
       big(t("trace.running"), fmtInt(running)),

@@ -73,6 +73,17 @@ def install(spec: str) -> None:
         if name in sys.modules:
             _apply(a, importlib.import_module(f"_mpscope_trace.{patcher}"))
     sys.meta_path.insert(0, _PatchOnImport(a))
+    _default_start_method(os.environ.get("MPSCOPE_START_METHOD", ""))
+
+
+def _default_start_method(method: str) -> None:
+    """A code run's chosen start method (app/code/), as the program's default: the default context's
+    own default, so a program that calls set_start_method() itself still gets its choice."""
+    contexts: Any = context
+    chosen = contexts._concrete_contexts.get(method)
+    default = contexts._default_context
+    if chosen is not None and default._actual_context is None:
+        default._default_context = chosen
 
 
 def _apply(a: _agent.Agent, module: Any) -> None:
