@@ -141,9 +141,64 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument(
         "--code-open-files", type=int, default=cdefaults.open_files, metavar="N", help="open files (256)"
     )
+    serve.add_argument(
+        "--broker",
+        default=os.environ.get("MPSCOPE_BROKER"),
+        metavar="URL",
+        help="also publish every run, the lobby and presenter views to Redis at redis://HOST:PORT[/DB] "
+        "(env MPSCOPE_BROKER), for `mpscope edge` servers to show (docs/scale.md)",
+    )
+    serve.add_argument(
+        "--broker-keep",
+        type=int,
+        default=Settings.broker_keep_seconds,
+        metavar="SECONDS",
+        help="how long a run's events stay in the broker after its last event (3600)",
+    )
+    _edge_command(commands, defaults)
     _client_commands(commands)
     trace_command.add_parser(commands)
     return parser
+
+
+def _edge_command(commands: argparse._SubParsersAction[argparse.ArgumentParser], defaults: Limits) -> None:
+    edge = commands.add_parser(
+        "edge",
+        help="serve viewers from a broker, read-only (runs start on `mpscope serve --broker`)",
+        description="An edge serves the pages, the read APIs and every WebSocket from the broker that an "
+        "origin (`mpscope serve --broker URL`) publishes to. Run as many as the audience needs, on any "
+        "hosts, behind any load balancer. It changes nothing: every mutating request answers 405.",
+    )
+    edge.add_argument(
+        "--broker",
+        required=True,
+        default=os.environ.get("MPSCOPE_BROKER"),
+        metavar="URL",
+        help="the origin's broker, redis://HOST:PORT[/DB]",
+    )
+    edge.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    edge.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    edge.add_argument(
+        "--token", default=os.environ.get("MPSCOPE_TOKEN"), help="presenter token (env MPSCOPE_TOKEN)"
+    )
+    edge.add_argument(
+        "--viewer-token",
+        default=os.environ.get("MPSCOPE_VIEWER_TOKEN"),
+        help="audience token, needed to view at all (env MPSCOPE_VIEWER_TOKEN)",
+    )
+    edge.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME", help="also accept this Host"
+    )
+    edge.add_argument(
+        "--max-viewers", type=int, default=defaults.max_ws_clients, help="WebSocket viewers (1,000)"
+    )
+    edge.add_argument(
+        "--client-buffer",
+        type=int,
+        default=defaults.client_buffer_bytes,
+        metavar="BYTES",
+        help="bytes a WebSocket viewer may fall behind before it is dropped (8,388,608)",
+    )
 
 
 def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -194,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return serve(args)
+    if args.command == "edge":
+        return edge(args)
     if args.command == "export":
         return export(args)
     if args.command == "import":
@@ -318,6 +375,9 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    broker = _broker(args.broker)
+    if broker == "":
+        return 2
     settings = Settings(
         host=args.host,
         port=args.port,
@@ -339,6 +399,8 @@ def serve(args: argparse.Namespace) -> int:
         ),
         ws_compression=args.ws_compression,
         data_dir=None if args.no_history or args.data_dir == ":memory:" else Path(args.data_dir),
+        broker=broker,
+        broker_keep_seconds=args.broker_keep,
         allow_code=args.allow_code,
         code=CodeLimits(
             cpu_s=args.code_cpu,
@@ -377,6 +439,59 @@ def serve(args: argparse.Namespace) -> int:
         # Frames come compressed once for all viewers (app/frames.py): compressing them again for each
         # connection would cost what that saves. per-viewer mode is the old way, deflate per connection.
         ws_per_message_deflate=settings.ws_compression == "per-viewer",
+    )
+    return 0
+
+
+def _broker(url: str | None) -> str | None:
+    """The checked broker URL; "" (after saying why) when it is malformed."""
+    from app.broker.keys import check_url
+
+    if not url:
+        return None
+    try:
+        return check_url(url)
+    except ValueError as exc:
+        print(f"mpscope: {exc}", file=sys.stderr)
+        return ""
+
+
+def edge(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.web.edge import create_edge_app
+
+    token, viewer_token = _token(args.token), _token(args.viewer_token)
+    if not is_loopback(args.host) and not token:
+        print(
+            f"mpscope: refusing to bind {args.host}, which is not a loopback address, without a token "
+            "(--token, or MPSCOPE_TOKEN), or bind 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
+    broker = _broker(args.broker)
+    if not broker:
+        return 2
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        token=token,
+        viewer_token=viewer_token,
+        allow_hosts=tuple(args.allow_host),
+        limits=Limits(max_ws_clients=args.max_viewers, client_buffer_bytes=args.client_buffer),
+        broker=broker,
+        data_dir=None,
+    )
+    print(f"mpscope {__version__} edge: dashboard on http://{_shown(args.host)}:{args.port}/ from {broker}")
+    print("read-only: runs start, stop and change on the origin (`mpscope serve --broker`)", flush=True)
+    uvicorn.run(
+        create_edge_app(settings, broker),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,  # frames are compressed once, for every viewer (app/frames.py)
     )
     return 0
 

@@ -64,6 +64,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     tick_seconds: float = 0.016  # frames to WebSocket clients are coalesced over one tick
     data_dir: Path | None = None  # where the run history (SQLite) lives; None keeps runs in memory only
+    broker: str | None = None  # redis://HOST:PORT[/DB]: also publish to edges through it (docs/scale.md)
+    broker_keep_seconds: int = 3600  # a run's events stay in the broker this long after its last one
     allow_code: bool = False  # code runs on a non-loopback bind (`mpscope serve --allow-code`)
     code: CodeLimits = field(default_factory=CodeLimits)
     # "once": each frame is compressed once and the same bytes go to every viewer (app/frames.py);

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,10 @@ if importlib.util.find_spec("viztracer") is not None:
     QUICK["trace"] = ["--quick"]
 else:  # bench-only dependency: pip install -e '.[bench]'
     SKIPPED["trace"] = "skipped: viztracer is not installed (pip install -e '.[bench]')"
+if shutil.which("redis-server"):  # origin + two edges + Redis (bench/broadcast.py)
+    QUICK["broadcast"] = ["--viewers", "1000", "--seconds", "5"]
+else:
+    SKIPPED["broadcast"] = "skipped: redis-server is not installed (apt-get install redis-server)"
 FULL: dict[str, list[str]] = {name: [] for name in QUICK}
 
 

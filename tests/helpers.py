@@ -454,17 +454,22 @@ SERVER_LOGS = ServerLogs()
 
 
 def start_server(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    command: str = "serve",
 ) -> LiveServer:
     """A server whose run history lives in `tmp`/data (never the user's), unless `args` choose. It
     leads a session of its own: its descendants stay findable by session, even once re-parented.
-    `prefix`: a command that execs the server's own (say, in a namespace), keeping its pid."""
+    `prefix`: a command that execs the server's own (say, in a namespace), keeping its pid.
+    command="edge": an `mpscope edge` (args must name its --broker), which keeps no history."""
     port = free_port()
-    log = tmp / f"server-{port}.log"
-    if "--data-dir" not in args and "--no-history" not in args:
+    log = tmp / f"{command}-{port}.log"
+    if command == "serve" and "--data-dir" not in args and "--no-history" not in args:
         args = ("--data-dir", str(tmp / "data"), *args)
     process = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        [*prefix, sys.executable, "-m", "app", command, "--port", str(port), *args],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

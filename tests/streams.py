@@ -74,7 +74,7 @@ class StreamRead:
 
 
 def read_run_stream(
-    ws_url: str,
+    ws_url: str | list[str],
     run_id: str,
     *,
     pause: Callable[[StreamRead, ClientConnection], None] | None = None,
@@ -83,29 +83,45 @@ def read_run_stream(
     rcvbuf: int | None = None,
     max_queue: int = 16,
     max_size: int | None = None,
+    compression: str | None = "deflate",
+    encoding: str | None = None,
 ) -> StreamRead:
     """Every event of the run's stream, reconnecting like the page does.
 
     pause: called once with what was read so far and the connection, after the first frame; nothing is
     read while it runs: with a small `max_queue` (frames the client library buffers) and `rcvbuf` (the
     socket's receive buffer), the server's outbox for this client then fills up, as a slow page's does.
+    ws_url: one server, or several (edges of one broker): each connection after the first goes to the
+    next one in turn, as a load balancer would send a reconnecting page elsewhere.
     hang_guard: seconds the whole read may take at most. max_connections: a bound on reconnects, so a
     server that never finishes the stream fails the test instead of hanging it. max_size: the largest
     message accepted; None (no limit) as in a browser. The hub coalesces a tick's events into one frame,
     which on a loaded machine can pass the websockets library's default of 1 MiB: the library then
-    closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop."""
+    closes the connection itself (1009, seen as 1006), which is a reader's limit, not the server's drop.
+    compression: None to refuse permessage-deflate, so that the kernel's buffers hold only as many
+    events as their bytes (deflated JSON is ~10x smaller: a stalled reader would take far longer to drop).
+    encoding: "json" asks for JSON text frames (app/frames.py), for the same reason."""
     read = StreamRead()
     deadline = time.monotonic() + hang_guard
     delay = FIRST_DELAY
     pauses = [pause] if pause is not None else []  # one-shot: taken by the first frame that arrives
+    urls = [ws_url] if isinstance(ws_url, str) else ws_url
     while len(read.connections) < max_connections:
         after = read.last_seq
-        url = f"{ws_url}/ws/runs/{run_id}" + (f"?after={after}" if after >= 0 else "")
+        base = urls[len(read.connections) % len(urls)]
+        query = [f"after={after}"] if after >= 0 else []
+        query += [f"encoding={encoding}"] if encoding else []
+        url = f"{base}/ws/runs/{run_id}" + ("?" + "&".join(query) if query else "")
         conn = Connection(url, after)
         read.connections.append(conn)
         try:
             ws = connect(
-                url, sock=_socket(url, rcvbuf), max_queue=max_queue, max_size=max_size, open_timeout=10
+                url,
+                sock=_socket(url, rcvbuf),
+                max_queue=max_queue,
+                max_size=max_size,
+                open_timeout=10,
+                compression=compression,
             )
         except (OSError, InvalidHandshake, TimeoutError):
             ws = None

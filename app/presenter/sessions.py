@@ -15,6 +15,7 @@ import hmac
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -183,6 +184,9 @@ class Presenters:
         self._dirty: set[str] = set()
         self._ticker: asyncio.TimerHandle | None = None
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when)
+        # Told every audience frame, once per tick (None: the session ended): the broker (app/broker/)
+        # passes them on to edge servers, whose followers see what this server's see.
+        self.on_frame: Callable[[str, str | None], None] | None = None
 
     @property
     def client_count(self) -> int:
@@ -197,6 +201,8 @@ class Presenters:
             code = new_code()
         session = Session(code, secrets.token_urlsafe(18))
         self.sessions[code] = session
+        if self.on_frame is not None:
+            self.on_frame(code, session.frame(False).text)
         return session
 
     def get(self, code: str) -> Session:
@@ -219,6 +225,8 @@ class Presenters:
             self._dirty.discard(code)
             for sub in session.followers | session.presenters:
                 sub.offer(None)
+            if self.on_frame is not None:
+                self.on_frame(code, None)
 
     def show(self, session: Session, view: View) -> None:
         session.view = view
@@ -299,10 +307,12 @@ class Presenters:
             if session is None:
                 continue
             for presenter, subs in ((False, session.followers), (True, session.presenters)):
-                if subs:
+                if subs or (self.on_frame is not None and not presenter):
                     frame = session.frame(presenter)
                     for sub in subs:
                         sub.offer(frame)
+                    if self.on_frame is not None and not presenter:
+                        self.on_frame(code, frame.text)
 
     def close(self) -> None:
         if self._ticker is not None:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.assets import asset_dir
+from app.broker.publisher import BrokerPublisher
 from app.code.feeder import CodeFeeder
 from app.config import Settings
 from app.engine.engine import Engine
@@ -33,19 +34,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(settings.tick_seconds, settings.limits.client_buffer_bytes)
     reaper = Reaper()
     history = History(settings.data_dir) if settings.data_dir is not None else None
-    engine = Engine(settings, hub, reaper=reaper, history=history)
-    code = CodeFeeder(engine.book, settings, reaper)
     presenters = Presenters()
+    broker = None
+    if settings.broker:
+        broker = BrokerPublisher(
+            hub, settings.broker, settings.broker_keep_seconds, settings.limits.max_events_per_run
+        )
+    engine = Engine(settings, broker or hub, reaper=reaper, history=history)
+    code = CodeFeeder(engine.book, settings, reaper)
+    if broker is not None:
+        broker.book = engine.book
+        broker.sessions = lambda: [(c, s.frame(False).text) for c, s in presenters.sessions.items()]
+        broker.origin_url = f"http://{settings.host}:{settings.port}"
+        presenters.on_frame = broker.publish_view
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reaper.start()
         warm_up()
+        if broker is not None:
+            broker.start()
         yield
         await code.shutdown()
         await engine.shutdown()
         if history is not None:
             await asyncio.to_thread(history.close)  # commits what is queued
+        if broker is not None:
+            await broker.close()  # the runs' ends reach the edges; then the origin is down for them
         reaper.stop()
         hub.close()
         presenters.close()
@@ -56,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.code = code
     app.state.presenters = presenters
+    app.state.broker = broker
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(presenter_api.router)
