@@ -43,8 +43,10 @@ function emptyState() {
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ procs: new Map(),
     /** @type {Map<string, {name: string, pid: number, exit?: number}>} */ threads: new Map(),
     /** @type {Map<string, {holder: string, waiting: Set<string>, taken: number, family: string, inside?: number}>} */ locks: new Map(),
-    /** @type {Map<string, {value: any, writes: number, reads: number, by: string}>} */ values: new Map(),
+    /** @type {Map<string, {value: any, writes: number, reads: number, by: string, t: number}>} */ values: new Map(),
     /** @type {Map<string, any[]>} */ arrays: new Map(),
+    /** @type {Map<string, number[]>} */ arrayTimes: new Map(), // when each shown item was written
+
     /** @type {Map<string, {put: number, got: number, depth?: number, waitPut: Set<string>, waitGet: Set<string>, last?: any}>} */ queues: new Map(),
     /** @type {Map<string, {sent: number, received: number, last?: any, waiting: Set<string>}>} */ pipes: new Map(),
     /** @type {Map<string, {calls: number, us: number, last: string}>} */ managers: new Map(),
@@ -85,14 +87,19 @@ function apply(s, ev) {
     } else if (k.endsWith(".timeout")) l.waiting.delete(who);
     if (typeof d.inside === "number") l.inside = d.inside;
   } else if (k === "value.read" || k === "value.write") {
-    const v = s.values.get(String(d.name)) ?? { value: undefined, writes: 0, reads: 0, by: "" };
-    v.value = d.value;
-    if (k === "value.write") (v.writes++, (v.by = who));
+    const v = s.values.get(String(d.name)) ?? { value: undefined, writes: 0, reads: 0, by: "", t: -Infinity };
+    // Each process's events come in batches, so the last to arrive is not always the last done: the
+    // value shown is the latest by the processes' shared clock (else a race's final count could be wrong).
+    const latest = !(ev.t < v.t);
+    if (latest) (v.value = d.value), (v.t = ev.t);
+    if (k === "value.write") (v.writes++, latest && (v.by = who));
     else v.reads++;
     s.values.set(String(d.name), v);
   } else if ((k === "array.write" || k === "array.read") && typeof d.index === "number" && d.index < 4096) {
     const arr = s.arrays.get(String(d.name)) ?? [];
-    arr[d.index] = d.value;
+    const at = s.arrayTimes.get(String(d.name)) ?? [];
+    if (!(ev.t < (at[d.index] ?? -Infinity))) (arr[d.index] = d.value), (at[d.index] = ev.t); // latest by time, as above
+    s.arrayTimes.set(String(d.name), at);
     s.arrays.set(String(d.name), arr);
   } else if (k.startsWith("queue.")) {
     const name = String(d.queue);
