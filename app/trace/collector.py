@@ -17,11 +17,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.events import WireEvent
+if TYPE_CHECKING:  # app.events brings dataclasses and orjson: ~25 ms of a short trace's start-up
+    from app.events import WireEvent
 
-Deliver = Callable[[list[WireEvent]], None]
+Deliver = Callable[[list["WireEvent"]], None]
 
 
 class Collector:
@@ -69,7 +70,8 @@ class Collector:
         self._grace = grace
         self._stop.set()
         self._wake_w.send(b"x")  # the loop need not sit out its select timeout
-        self._thread.join()
+        if self._thread.ident is not None:  # not started if the program could not be
+            self._thread.join()
         self._wake_w.close()
         self._count_lost()
         shutil.rmtree(self.dir, ignore_errors=True)

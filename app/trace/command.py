@@ -9,10 +9,11 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.trace.sinks import FileSink, ServerSink, Sink
-from app.trace.tracer import Target, trace
+if TYPE_CHECKING:
+    from app.trace.sinks import Sink
+    from app.trace.tracer import Target
 
 
 def add_parser(commands: Any) -> None:
@@ -35,6 +36,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.trace.sinks import FileSink, ServerSink  # here: `mpscope --help` need not load the tracer
+    from app.trace.tracer import Target
+
     if args.module:
         target = Target(None, args.module, list(args.program))
     elif args.program:
@@ -82,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _traced(target: Target, sink: Sink, open_browser: bool, keep: frozenset[int]) -> int:
+    from app.trace.tracer import trace
+
     if open_browser:
         original_open = sink.open
 

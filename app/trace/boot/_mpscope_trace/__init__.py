@@ -53,8 +53,9 @@ LAZY = {
 }
 
 
-def install(spec: str) -> None:
-    """`spec`: "T0:SOCKET" from the tracer (its CLOCK_MONOTONIC start in ns, and where to send)."""
+def install(spec: str, started_ns: int = 0) -> None:
+    """`spec`: "T0:SOCKET" from the tracer (its CLOCK_MONOTONIC start in ns, and where to send);
+    `started_ns`: when sitecustomize began (this process's instrumentation cost is reported)."""
     if state.AGENT is not None:
         return
     t0, _, sock = spec.partition(":")
@@ -73,6 +74,8 @@ def install(spec: str) -> None:
         if name in sys.modules:
             _apply(a, importlib.import_module(f"_mpscope_trace.{patcher}"))
     sys.meta_path.insert(0, _PatchOnImport(a))
+    if started_ns:
+        a.boot_ns = _agent.now() - started_ns
 
 
 def _apply(a: _agent.Agent, module: Any) -> None:

@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 BATCH = 512
 FLUSH_NS = 20_000_000
 SEND_TIMEOUT_S = 2.0
-_now = time.monotonic_ns
+# A receive that would block first waits this long without sending: in a ping-pong the answer is
+# usually there by then, and a send at every wait (the tracer woken each time, on a shared 2-core
+# machine) made a 300-round Pipe ping-pong several times slower. A real block still shows at once.
+WAIT_GRACE_S = 0.01
+_now = now = time.monotonic_ns
 _ident = _thread.get_ident
 _LAST_WORDS = {signal.SIGTERM, signal.SIGINT} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
 
@@ -52,6 +56,8 @@ class Agent:
         self.produced: Any = [0]  # see _open_counter
         self._open_counter()
         self.emit_ns = 0  # time spent sending batches (an append is ~0.1 us more per event, not timed)
+        self.boot_ns = 0  # sitecustomize's import and install, in an interpreter that ran it
+        self.connect_ns = 0  # opening the connection to the tracer (part of emit_ns)
         self.dropped = 0
         self.failures = 0  # instrumentation code that raised: the program went on untraced there
         self.finished = False
@@ -146,11 +152,13 @@ class Agent:
             return
         try:
             if self.sock is None:
+                began = _now()
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.sock.settimeout(SEND_TIMEOUT_S)
                 self.sock.connect(self.address)
                 hello = pickle.dumps(("hello", self.pid), protocol=pickle.HIGHEST_PROTOCOL)
                 self.sock.sendall(struct.pack(">I", len(hello)) + hello)  # whose events these are
+                self.connect_ns = _now() - began
             self.sock.sendall(struct.pack(">I", len(payload)) + payload)
         except OSError:
             self.broken = True
@@ -180,6 +188,8 @@ class Agent:
         stats = {
             "emits": self.emits,
             "emit_ns": self.emit_ns,
+            "boot_ns": self.boot_ns,
+            "connect_ns": self.connect_ns,
             "dropped": self.dropped,
             "failures": self.failures,
             "traced": True,
@@ -197,6 +207,7 @@ class Agent:
         self.lock = _thread.allocate_lock()
         self.lanes = {}  # only the thread that forked lives on, as the child's main thread
         self.emits = self.emit_ns = self.dropped = self.failures = 0
+        self.boot_ns = self.connect_ns = 0  # a forked child pays neither its parent's boot nor connect
         self._n = itertools.count(1)
         self._open_counter()  # the parent's counter is shared with us by the fork: one of our own
         self.finished = False

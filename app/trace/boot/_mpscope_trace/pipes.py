@@ -6,7 +6,7 @@ import multiprocessing
 from multiprocessing import connection, context, reduction
 
 from _mpscope_trace import labels
-from _mpscope_trace.agent import Agent
+from _mpscope_trace.agent import WAIT_GRACE_S, Agent
 from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -70,7 +70,9 @@ def patch(a: Agent) -> None:
         if mark is not None:
             try:
                 if not self.poll(0):
-                    a.emit_and_flush("pipe.wait", {"pipe": mark[1], "end": mark[2]})
+                    a.note("pipe.wait", {"pipe": mark[1], "end": mark[2]})
+                    if not self.poll(WAIT_GRACE_S):  # a real wait: whoever watches must see it now
+                        a.flush()
             except Exception:
                 a.failed()
         obj = orig_recv(self)

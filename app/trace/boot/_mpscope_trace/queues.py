@@ -5,7 +5,7 @@ from __future__ import annotations
 from multiprocessing import context, queues
 
 from _mpscope_trace import labels
-from _mpscope_trace.agent import Agent
+from _mpscope_trace.agent import WAIT_GRACE_S, Agent
 from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -105,7 +105,9 @@ def _patch_get(a: Agent) -> None:
             return orig_get(self, block, timeout)
         try:
             if block and self.empty():
-                a.emit_and_flush("queue.wait_get", {"queue": name, "depth": 0})
+                a.note("queue.wait_get", {"queue": name, "depth": 0})
+                if not self._poll(WAIT_GRACE_S):  # a real wait (see WAIT_GRACE_S): show it now
+                    a.flush()
         except Exception:
             a.failed()
         item = orig_get(self, block, timeout)

@@ -181,10 +181,32 @@ def _patch_locks(a: Agent) -> None:
 
         factory.__name__ = factory.__qualname__ = kind
         factory.__module__ = "threading"
-        return factory
+        if not isinstance(real, type):  # a function, as the stdlib's own is (Lock before 3.13, RLock)
+            return factory
+        return _as_class(real, kind, factory)
 
     threading.Lock = make(real_lock, "Lock")
     threading.RLock = make(real_rlock, "RLock")
+
+
+def _as_class(real: type, kind: str, factory: Any) -> Any:
+    """Python 3.13+ made threading.Lock the lock's class itself, so `isinstance(x, threading.Lock)` is
+    legal there: ours stays a class that answers it as the real one does, for real locks and for the
+    program's traced ones alike, and that makes locks through `factory` when called."""
+
+    class Meta(type):
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            return factory(*args, **kwargs)
+
+        def __instancecheck__(cls, obj: Any) -> bool:
+            if isinstance(obj, TracedLock):
+                obj = object.__getattribute__(obj, "_lock")
+            return isinstance(obj, real)
+
+        def __subclasscheck__(cls, sub: Any) -> bool:
+            return sub is TracedLock or issubclass(sub, real)
+
+    return Meta(kind, (), {"__module__": "threading", "__qualname__": kind, "__doc__": real.__doc__})
 
 
 def _mark(obj: Any, family: str, kind: str, depth: int = 2) -> bool:
