@@ -17,10 +17,8 @@ makes them and report from their methods, like their multiprocessing twins, with
 
 from __future__ import annotations
 
-import _queue
 import _thread
 import os
-import queue
 import sys
 import threading
 
@@ -57,7 +55,7 @@ def patch(a: Agent) -> None:
     _patch_event(a)
     _patch_condition(a)
     _patch_barrier(a)
-    _patch_queue(a)
+    # queue.Queue and SimpleQueue: when the queue module is first imported (__init__.LAZY)
 
 
 # -- threads ---------------------------------------------------------------------------------------
@@ -373,7 +371,10 @@ def _patch_barrier(a: Agent) -> None:
 
 
 # -- queue.Queue (LifoQueue, PriorityQueue) and queue.SimpleQueue ------------------------------------
-def _patch_queue(a: Agent) -> None:
+def patch_queue(a: Agent) -> None:
+    import _queue
+    import queue
+
     qq = queue.Queue
     orig_init, orig_put, orig_get = qq.__init__, qq.put, qq.get
     orig_done, orig_join = qq.task_done, qq.join
