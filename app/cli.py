@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from app import __version__
 
@@ -202,6 +201,8 @@ def _write(args: argparse.Namespace, body: bytes, name: str) -> int:
 
 
 def _export_stored(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from app.export.formats import FORMATS, render
     from app.storage.history import read_run
 
@@ -214,6 +215,8 @@ def _export_stored(args: argparse.Namespace) -> int:
 
 
 def _import_stored(args: argparse.Namespace, data: bytes) -> int:
+    from pathlib import Path
+
     from app.config import Limits
     from app.engine.book import RunBook
     from app.engine.ports import NullPublisher
@@ -280,6 +283,8 @@ def _failed(status: int, body: bytes) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import uvicorn
 
     from app.config import Limits, Settings, is_loopback

@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import pickle
 import selectors
-import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -25,11 +23,25 @@ if TYPE_CHECKING:  # app.events brings dataclasses and orjson: ~25 ms of a short
 Deliver = Callable[[list["WireEvent"]], None]
 
 
+def _private_dir() -> str:
+    """What tempfile.mkdtemp(prefix="mpscope-trace-") makes (a fresh 0700 directory in the temporary
+    directory), without importing tempfile (with random, shutil, ...: a few ms of every trace's start)."""
+    base = os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, f"mpscope-trace-{os.urandom(6).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free name for a directory in {base}")
+
+
 class Collector:
     def __init__(self, deliver: Deliver, on_pid: Callable[[int], None] | None = None) -> None:
         self.deliver = deliver
         self.on_pid = on_pid
-        self.dir = tempfile.mkdtemp(prefix="mpscope-trace-")
+        self.dir = _private_dir()
         self.path = os.path.join(self.dir, "events.sock")
         self.counts = os.path.join(self.dir, "counts")  # each process's count of events it produced
         os.mkdir(self.counts, 0o700)
@@ -74,6 +86,8 @@ class Collector:
             self._thread.join()
         self._wake_w.close()
         self._count_lost()
+        import shutil  # here: the tracer's start-up is what a short program pays
+
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def _count_lost(self) -> None:

@@ -7,9 +7,12 @@ stdlib's own threads (queue feeders, pool handlers, an executor's manager) get n
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,6 +140,21 @@ def check_thread_executor(events: list[Event], method: str) -> None:
         assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
 
 
+def check_interp_pool(events: list[Event], method: str) -> None:
+    """Each worker of an InterpreterPoolExecutor is a thread that owns one interpreter and runs its
+    tasks there: its lane is that interpreter's, with a pool's task events, as a ThreadPoolExecutor's."""
+    workers = {"MainProcess/interp_0", "MainProcess/interp_1"}
+    assert thread_lanes(events) <= workers and "MainProcess/interp_0" in thread_lanes(events)
+    assert on_lanes(events, "pool.call", method="submit") == Counter({"MainProcess": 7})  # 4 + map's 3
+    for kind in ("pool.task.start", "pool.task.end"):
+        assert sum(on_lanes(events, kind).values()) == 7 and set(on_lanes(events, kind)) <= workers
+    assert on_lanes(events, "pool.result") == Counter({"MainProcess": 7})
+    results = sorted(e["data"]["result"] for e in of(events, "pool.task.end"))
+    assert results == sorted(math.factorial(n) for n in [0, 1, 2, 3, 5, 6, 7])
+    for lane in thread_lanes(events):
+        assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
+
+
 def check_dummy_pool(events: list[Event], method: str) -> None:
     assert [e["data"]["method"] for e in of(events, "pool.call")] == ["map"]
     workers = thread_lanes(events)
@@ -147,7 +165,7 @@ def check_dummy_pool(events: list[Event], method: str) -> None:
 
 
 Check = Callable[[list[Event], str], None]
-PROGRAMS: list[tuple[str, Check]] = [
+PROGRAMS: list[Any] = [  # (program, check), or a pytest.param of one
     ("thread_lock.py", check_thread_lock),
     ("thread_rlock.py", check_thread_rlock),
     ("thread_semaphore.py", check_thread_semaphore),
@@ -158,6 +176,10 @@ PROGRAMS: list[tuple[str, Check]] = [
     ("thread_simplequeue.py", check_thread_simplequeue),
     ("thread_executor.py", check_thread_executor),
     ("dummy_pool.py", check_dummy_pool),
+    pytest.param(
+        ("interp_pool.py", check_interp_pool),
+        marks=pytest.mark.skipif(sys.version_info < (3, 14), reason="InterpreterPoolExecutor: Python 3.14+"),
+    ),
 ]
 
 
