@@ -155,6 +155,22 @@ def check_interp_pool(events: list[Event], method: str) -> None:
         assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
 
 
+def check_threads_vs_processes(events: list[Event], method: str) -> None:
+    """The GIL view's inputs: each thread's thread.exit carries the CPU seconds it used, each child's own
+    process.exit those of its process (the parent's note of a killed child would have none)."""
+    assert sorted(started(events)) == ["cpu-P0", "cpu-P1"]
+    lanes = check_threads(events, "MainProcess", ["cpu-T0", "cpu-T1"])
+    for e in of(events, "thread.exit"):
+        assert isinstance(e["data"]["cpu_s"], float) and e["data"]["cpu_s"] > 0, e  # a pure-Python loop
+    # each child's own exit; not MainProcess's (the tracer says it, with the program's exit code)
+    own_exits = [e for e in of(events, "process.exit") if "cpu_s" in e["data"]]
+    assert on_lanes(own_exits, "process.exit") == Counter({"cpu-P0": 1, "cpu-P1": 1})
+    for e in own_exits:
+        assert e["data"]["exitcode"] == 0 and isinstance(e["data"]["cpu_s"], float) and e["data"]["cpu_s"] > 0
+    # a thread's CPU seconds are its own: none of them counts the main thread's or the other's
+    assert len({e["data"]["cpu_s"] for e in of(events, "thread.exit")}) == len(lanes)
+
+
 def check_dummy_pool(events: list[Event], method: str) -> None:
     assert [e["data"]["method"] for e in of(events, "pool.call")] == ["map"]
     workers = thread_lanes(events)
@@ -176,6 +192,7 @@ PROGRAMS: list[Any] = [  # (program, check), or a pytest.param of one
     ("thread_simplequeue.py", check_thread_simplequeue),
     ("thread_executor.py", check_thread_executor),
     ("dummy_pool.py", check_dummy_pool),
+    ("threads_vs_processes.py", check_threads_vs_processes),
     pytest.param(
         ("interp_pool.py", check_interp_pool),
         marks=pytest.mark.skipif(sys.version_info < (3, 14), reason="InterpreterPoolExecutor: Python 3.14+"),

@@ -1,12 +1,13 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
 // primitives it used, each as the events say it is now: processes and threads, locks (holder and waiters), values,
 // arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
-// Pool tasks per worker, Events, Barriers and Conditions. Derived from the events alone, so replay shows any moment.
+// Pool tasks per worker, Events, Barriers and Conditions, and the cores its threads and processes kept busy. Derived from the events alone, so replay shows any moment.
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
 import { t } from "../i18n.js";
 import { liveView } from "./live-view.js";
+import { applyCores, coresState, renderCores } from "./trace-cores.js";
 
 /**
  * @param {HTMLElement} container
@@ -32,6 +33,7 @@ function emptyState() {
     /** @type {Map<string, {kind: string, state: string, waiting: Set<string>}>} */ syncs: new Map(),
     /** @type {Map<string, {size?: number, state: string, open: Set<string>}>} */ segments: new Map(),
     results: 0,
+    cores: coresState(), // threads against processes: cores each kept busy (trace-cores.js)
     /** @type {any} */ result: undefined,
   };
 }
@@ -42,6 +44,7 @@ function apply(s, ev) {
   const who = ev.proc;
   const lane = `${ev.pid}/${ev.proc}`;
   const k = ev.kind;
+  applyCores(s.cores, ev);
   // a thread's lane is "<process>/<thread>" (docs/events.md): counted as a thread, not a process
   const lanes = ev.proc.includes("/") ? s.threads : s.procs;
   if (!k.startsWith("run.") && ev.proc !== "mpscope" && !lanes.has(lane)) lanes.set(lane, { name: ev.proc, pid: ev.pid });
@@ -143,6 +146,7 @@ function render(root, s) {
       big(t("trace.running"), fmtInt(running)),
       s.threads.size ? big(t("trace.threads"), fmtInt(s.threads.size)) : null,
       s.result ? big(t("trace.exitcode"), String(s.result.exitcode ?? "–")) : null),
+    renderCores(s.cores),
     table(t("trace.locks"), [t("trace.name"), t("trace.holder"), t("trace.waiting"), t("trace.taken")],
       [...s.locks].map(([name, l]) => [name, l.family === "semaphore" ? t("trace.inside", { n: l.inside ?? "?" }) : l.holder || t("trace.free"), names(l.waiting), fmtInt(l.taken)]),
       (row) => (row[2] ? "blocked" : "")),

@@ -61,6 +61,7 @@ class Agent:
         self.dropped = 0
         self.failures = 0  # instrumentation code that raised: the program went on untraced there
         self.finished = False
+        self.cpu0 = 0.0  # the process's CPU seconds when its process.start was said (process.py)
         self.lock = _thread.allocate_lock()  # the real one: threading.Lock may be ours (threads.py)
         # thread ident -> its lane "<process>/<thread>", for the threads the program started; any
         # other thread (the main one, the stdlib's own) reports on the process's lane
@@ -183,7 +184,10 @@ class Agent:
     def _finish(self, exitcode: int | None) -> None:
         self.finished = True
         if exitcode is not None:
-            self.emit("process.exit", {"exitcode": exitcode})
+            # the CPU seconds the process used (all its threads) since its process.start: what its lane
+            # shows, without a spawned interpreter's start-up before it
+            cpu = round(time.process_time() - self.cpu0, 6)
+            self.emit("process.exit", {"exitcode": exitcode, "cpu_s": cpu})
         self.emits = int(self.produced[0])
         stats = {
             "emits": self.emits,

@@ -21,6 +21,7 @@ import _thread
 import os
 import sys
 import threading
+import time
 
 from _mpscope_trace import labels
 from _mpscope_trace.agent import Agent
@@ -86,7 +87,10 @@ def _patch_thread(a: Agent) -> None:
                         run()
                     finally:
                         try:
-                            a.emit("thread.exit", {"thread": self.name, "ident": ident})
+                            # its own CPU seconds: with its start and end, how much of a core it kept
+                            # busy (the GIL view of threads against processes, docs/trace.md)
+                            cpu = round(time.thread_time(), 6)
+                            a.emit("thread.exit", {"thread": self.name, "ident": ident, "cpu_s": cpu})
                         except Exception:
                             a.failed()
                         a.lanes.pop(ident, None)
