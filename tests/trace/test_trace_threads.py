@@ -151,6 +151,13 @@ def check_interp_pool(events: list[Event], method: str) -> None:
     assert on_lanes(events, "pool.result") == Counter({"MainProcess": 7})
     results = sorted(e["data"]["result"] for e in of(events, "pool.task.end"))
     assert results == sorted(math.factorial(n) for n in [0, 1, 2, 3, 5, 6, 7])
+    # one interpreter per worker lane, never the main one (id 0), a different one on each lane
+    interps = {
+        lane: {e["data"]["interp"] for e in of(events, "pool.task.start") if e["proc"] == lane}
+        for lane in workers
+    }
+    used = [ids for ids in interps.values() if ids]
+    assert all(len(ids) == 1 and 0 not in ids for ids in used) and len(set.union(*used)) == len(used)
     for lane in thread_lanes(events):
         assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
 

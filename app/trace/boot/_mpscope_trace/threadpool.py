@@ -1,6 +1,8 @@
 """ThreadPoolExecutor, as its process twin: pool.call per submit, pool.task.start/end on the worker
 thread's lane, pool.result as each result is there for the caller (on the caller's lane: with threads it
-is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported."""
+is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported.
+InterpreterPoolExecutor (3.14+) is a ThreadPoolExecutor whose workers each own an interpreter and run
+their tasks in it: the same events, each task.start with that interpreter's id."""
 
 from __future__ import annotations
 
@@ -41,7 +43,11 @@ def patch(a: Agent) -> None:
         future = self.future
         try:
             args = self.args if hasattr(self, "args") else self.task[1]
-            a.emit("pool.task.start", {"task": task, "arg": labels.show(args)})
+            data = {"task": task, "arg": labels.show(args)}
+            interp = getattr(ctx[0], "interp", None) if ctx else None
+            if interp is not None:  # an InterpreterPoolExecutor worker: the interpreter it runs tasks in
+                data["interp"] = interp.id
+            a.emit("pool.task.start", data)
         except Exception:
             a.failed()
         orig_run(self, *ctx)
