@@ -43,7 +43,19 @@ def check_threads(events: list[Event], process: str, names: list[str], joined: b
         assert e["proc"] == f"{process}/{e['data']['thread']}" and isinstance(e["data"]["ident"], int)
     pids = {e["pid"] for e in events if e["proc"].startswith(f"{process}/")}
     assert len(pids) == 1  # the process's own pid
+    check_tids(events)
     return lanes
+
+
+def check_tids(events: list[Event]) -> None:
+    """Every event a thread says on its lane names it: the lane is its name, `tid` its id (the ident of
+    its thread.start); a thread.join is said by the joiner. Events off threads' lanes have no tid."""
+    ident = {e["proc"]: e["data"]["ident"] for e in of(events, "thread.start")}
+    for e in events:
+        if e["proc"] in ident and e["kind"] != "thread.join":
+            assert e["data"].get("tid") == ident[e["proc"]], e
+        elif e["kind"] != "thread.join":
+            assert "tid" not in (e["data"] or {}), e
 
 
 def apis(events: list[Event], prefix: str) -> set[str]:
@@ -178,6 +190,22 @@ def check_threads_vs_processes(events: list[Event], method: str) -> None:
     assert len({e["data"]["cpu_s"] for e in of(events, "thread.exit")}) == len(lanes)
 
 
+def check_thread_same_name(events: list[Event], method: str) -> None:
+    """Two live threads named "worker": the first on "MainProcess/worker", the second on
+    "MainProcess/worker [<its ident>]" (whichever starts second), each with its own counts."""
+    starts = of(events, "thread.start")
+    assert [e["data"]["thread"] for e in starts] == ["worker", "worker"]
+    first, second = sorted(starts, key=lambda e: e["seq"])
+    lanes = ["MainProcess/worker", f"MainProcess/worker [{second['data']['ident']}]"]
+    assert first["proc"] == lanes[0] and second["proc"] == lanes[1]
+    assert thread_lanes(events) == set(lanes)
+    for kind in ("thread.start", "thread.exit", "thread.join", "barrier.wait", "barrier.passed"):
+        assert on_lanes(events, kind) == Counter(lanes), kind
+    for kind in ("lock.acquired", "lock.released"):
+        assert on_lanes(events, kind, lock="lock") == Counter({lane: 3 for lane in lanes}), kind
+    check_tids(events)
+
+
 def check_dummy_pool(events: list[Event], method: str) -> None:
     assert [e["data"]["method"] for e in of(events, "pool.call")] == ["map"]
     workers = thread_lanes(events)
@@ -190,6 +218,7 @@ def check_dummy_pool(events: list[Event], method: str) -> None:
 Check = Callable[[list[Event], str], None]
 PROGRAMS: list[Any] = [  # (program, check), or a pytest.param of one
     ("thread_lock.py", check_thread_lock),
+    ("thread_same_name.py", check_thread_same_name),
     ("thread_rlock.py", check_thread_rlock),
     ("thread_semaphore.py", check_thread_semaphore),
     ("thread_event.py", check_thread_event),

@@ -85,9 +85,22 @@ class Agent:
     def lane(self) -> str:
         return self.lanes.get(_ident(), self.proc) if self.lanes else self.proc
 
+    def on_lane(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The lane of the calling thread and the event's data; on a thread's lane, a copy with `tid` (its
+        ident), so that every event of a thread names it and its id (its lane's name is its thread's
+        name). A copy: callers may pass one dict for many events (a Lock's name, say)."""
+        if self.lanes:
+            ident = _ident()
+            lane = self.lanes.get(ident)
+            if lane is not None:
+                return lane, {**data, "tid": ident}
+        return self.proc, data
+
     def emit(self, kind: str, data: dict[str, Any], pid: int = 0, proc: str = "") -> None:
         now = _now()
-        self.buf.append((now - self.t0, pid or self.pid, proc or self.lane(), kind, data))
+        if not proc:
+            proc, data = self.on_lane(data)
+        self.buf.append((now - self.t0, pid or self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
         if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS or self.finished:
             self.flush()
@@ -105,7 +118,8 @@ class Agent:
     def note(self, kind: str, data: dict[str, Any]) -> None:
         """Emit without sending: for a step inside the program's own critical section (a lock just
         taken or about to be let go), where a send that blocks would hold up every other process."""
-        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        proc, data = self.on_lane(data)
+        self.buf.append((_now() - self.t0, self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
 
     def send_if_due(self) -> None:
@@ -114,7 +128,8 @@ class Agent:
 
     def emit_and_flush(self, kind: str, data: dict[str, Any]) -> None:
         """For the step right before a possible block: whoever watches must see it now."""
-        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        proc, data = self.on_lane(data)
+        self.buf.append((_now() - self.t0, self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
         self.flush()
 

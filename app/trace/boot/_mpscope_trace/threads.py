@@ -78,7 +78,10 @@ def _patch_thread(a: Agent) -> None:
 
                 def traced_run() -> None:
                     ident = _thread.get_ident()
-                    a.lanes[ident] = f"{a.proc}/{self.name}"
+                    lane = f"{a.proc}/{self.name}"
+                    if lane in a.lanes.values():  # a live thread of the same name has it: one lane each
+                        lane = f"{lane} [{ident}]"
+                    self._mpscope_lane = a.lanes[ident] = lane
                     try:
                         a.emit("thread.start", {"thread": self.name, "ident": ident})
                     except Exception:
@@ -113,7 +116,8 @@ def _patch_thread(a: Agent) -> None:
             self._mpscope_joined = True
             try:
                 data = {"thread": self.name, "ident": self.ident}
-                a.emit("thread.join", data, proc=f"{a.proc}/{self.name}")
+                lane = getattr(self, "_mpscope_lane", f"{a.proc}/{self.name}")
+                a.emit("thread.join", data, proc=lane)
             except Exception:
                 a.failed()
 
