@@ -164,7 +164,11 @@ def _trace(argv: list[str] | None) -> int:
     of ours is left to tear down, and tearing down its modules cost ~15 ms."""
     from app.trace import command as trace_command
 
-    parser = argparse.ArgumentParser(prog="mpscope", description="Live visualizer of Python multiprocessing.")
+    parser = argparse.ArgumentParser(
+        prog="mpscope",
+        description="Live visualizer of Python multiprocessing.",
+        formatter_class=trace_command.formatter,
+    )
     trace_command.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     if sys.platform == "win32":
