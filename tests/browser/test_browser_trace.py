@@ -119,3 +119,33 @@ def test_a_traced_program_shows_threads_against_processes(live_server: Any, brow
     cores.get_by_text("2 個線程").wait_for(timeout=5_000)
     page.screenshot(path=str(ARTIFACTS / "trace-cores-zh.png"))
     assert browser.errors == []
+
+
+SHM_SEGMENT = Path(__file__).parent.parent / "trace_programs" / "shm_segment.py"
+
+
+def test_a_traced_segment_says_shm_buf_is_not_traced(live_server: Any, browser: Browser) -> None:
+    """Issue 14: raw access to shm.buf cannot be traced per byte, and the run page says so in words,
+    under the shared memory table, in both languages; the segment's row has its size."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--server", live_server.url, str(SHM_SEGMENT), "fork"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    url = next(line.split()[-1] for line in done.stderr.splitlines() if "/runs/" in line)
+    page = browser.page
+    page.goto(url)
+    panel = page.locator("[data-view=trace][data-final=true]")
+    panel.wait_for(timeout=30_000)
+    panel.get_by_text("through shm.buf cannot be traced").wait_for(timeout=5_000)
+    assert panel.locator("td", has_text="16").count() >= 1  # the segment's 16 bytes
+    # processes but no threads: nothing to compare, no threads-against-processes panel
+    assert panel.locator(".trace-cores").count() == 0
+    page.locator("[data-lang=zh], button:has-text('中文')").first.click()
+    panel.get_by_text("透過 shm.buf 讀寫區段的位元組無法追蹤").wait_for(timeout=5_000)
+    panel.get_by_text("無法追蹤").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "trace-shm-zh.png"))
+    assert browser.errors == []

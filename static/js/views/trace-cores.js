@@ -7,7 +7,8 @@
 // a process killed by a signal says nothing of its CPU.
 // Test hooks on the section: data-threads / data-processes (how many counted), data-threads-busy /
 // data-processes-busy (cores, one decimal), data-threads-s / data-processes-s (wall seconds),
-// data-verdict ("processes-more", "threads-more", "about-equal", "waiting", "one-kind").
+// data-verdict ("processes-more", "threads-more", "about-equal", "waiting"). Shown only for a program
+// that has both: most traced programs use one or the other, and a lone bar compares nothing.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -64,11 +65,7 @@ function summary(group) {
  * @returns {{id: string, tone: string, text: string, why: string}}
  */
 function judge(th, p) {
-  const one = th ?? p;
-  if (!th || !p) {
-    const text = t(th ? "trace.coresThreadsOnly" : "trace.coresProcessesOnly", { n: one?.busy.toFixed(1) ?? "–" });
-    return { id: "one-kind", tone: "even", text, why: "" };
-  }
+  if (!th || !p) return { id: "", tone: "pending", text: "", why: "" }; // not drawn (renderCores)
   if (th.busy < IDLE && p.busy < IDLE) return { id: "waiting", tone: "even", text: t("trace.coresWaiting"), why: t("gil.ioWhy") };
   const ratio = Math.max(th.busy, p.busy) / Math.max(Math.min(th.busy, p.busy), 1e-9);
   if (ratio < CLEAR) return { id: "about-equal", tone: "even", text: t("trace.coresEqual"), why: "" };
@@ -79,12 +76,13 @@ function judge(th, p) {
 }
 
 /**
- * The section, or null when no thread and no child process ended with its CPU time.
+ * The section, or null unless both threads and child processes ended with their CPU time: a comparison,
+ * as in the GIL lesson; a program with only one of them (most) is not given a panel it does not ask for.
  * @param {ReturnType<typeof coresState>} s
  */
 export function renderCores(s) {
   const sums = { threads: summary(s.threads), processes: summary(s.processes) };
-  if (!sums.threads && !sums.processes) return null;
+  if (!sums.threads || !sums.processes) return null;
   const longest = Math.max(...KINDS.map((kind) => sums[kind]?.wall ?? 0));
   const v = judge(sums.threads, sums.processes);
   /** @type {Record<string, string>} */

@@ -51,8 +51,6 @@ export default {
   "trace.cores": "Threads against processes: cores kept busy",
   "trace.coresThreads": "{n} threads",
   "trace.coresProcesses": "{n} processes",
-  "trace.coresThreadsOnly": "Its threads kept {n} cores busy together",
-  "trace.coresProcessesOnly": "Its processes kept {n} cores busy together",
   "trace.coresWaiting": "Mostly waiting: neither kept a core busy",
   "trace.coresEqual": "About as many cores busy either way",
   "trace.coresProcessesMore": "Processes kept {r}× as many cores busy",

@@ -55,8 +55,6 @@ export default {
   "trace.cores": "線程對比進程：佔用的核心數",
   "trace.coresThreads": "{n} 個線程",
   "trace.coresProcesses": "{n} 個進程",
-  "trace.coresThreadsOnly": "它的線程合計佔用 {n} 個核心",
-  "trace.coresProcessesOnly": "它的進程合計佔用 {n} 個核心",
   "trace.coresWaiting": "大多在等待：兩者都沒有佔滿一個核心",
   "trace.coresEqual": "兩種方式佔用的核心數差不多",
   "trace.coresProcessesMore": "進程佔用的核心數是線程的 {r} 倍",
