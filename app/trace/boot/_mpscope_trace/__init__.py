@@ -51,6 +51,7 @@ LAZY = {
     "concurrent.futures.process": ("executor",),
     "multiprocessing.shared_memory": ("shm",),
     "concurrent.futures.thread": ("threadpool",),
+    "multiprocessing.synchronize": ("sync",),
     "multiprocessing.queues": ("queues",),
     "multiprocessing.connection": ("pipes",),
     "multiprocessing.sharedctypes": ("raw", "shared"),
@@ -68,9 +69,9 @@ def install(spec: str, started_ns: int = 0) -> None:
     state.AGENT = a
     os.register_at_fork(after_in_child=a.after_fork)
     atexit.register(a.finish, None)
-    from _mpscope_trace import factories, process, sync, threads
+    from _mpscope_trace import factories, process, threads
 
-    for module in (process, sync, factories, threads):
+    for module in (process, factories, threads):
         _apply(a, module.patch)
     # `multiprocessing.Lock` and friends were bound to the default context's methods at import time.
     for name in FACTORIES:

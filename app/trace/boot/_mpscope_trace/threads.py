@@ -375,6 +375,9 @@ def _patch_barrier(a: Agent) -> None:
             a.emit("barrier.passed", {"barrier": name, "index": index, "api": "threading"})
         return index
 
+    # multiprocessing's Barrier inherits threading's wait: sync.py wraps the stdlib's own, not this one
+    # (which would report each wait twice), whichever of the two is patched first
+    wait.__wrapped__ = orig_wait  # type: ignore[attr-defined]
     bar.__init__, bar.wait = init, wait  # type: ignore[method-assign]
 
 
