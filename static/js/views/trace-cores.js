@@ -66,7 +66,9 @@ function summary(group) {
  */
 function judge(th, p) {
   if (!th || !p) return { id: "", tone: "pending", text: "", why: "" }; // not drawn (renderCores)
-  if (th.busy < IDLE && p.busy < IDLE) return { id: "waiting", tone: "even", text: t("trace.coresWaiting"), why: t("gil.ioWhy") };
+  // No "why": sleeping or waiting on I/O looks like this, and so does a CPU-bound job on a machine
+  // too busy to give it its cores; the CPU seconds cannot tell which.
+  if (th.busy < IDLE && p.busy < IDLE) return { id: "waiting", tone: "even", text: t("trace.coresWaiting"), why: "" };
   const ratio = Math.max(th.busy, p.busy) / Math.max(Math.min(th.busy, p.busy), 1e-9);
   if (ratio < CLEAR) return { id: "about-equal", tone: "even", text: t("trace.coresEqual"), why: "" };
   if (p.busy > th.busy) {
