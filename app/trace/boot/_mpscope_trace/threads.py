@@ -175,34 +175,39 @@ def _patch_locks(a: Agent) -> None:
     real_lock, real_rlock = threading.Lock, threading.RLock
 
     def make(real: Any, kind: str) -> Any:
-        def factory(*args: Any, **kwargs: Any) -> Any:
+        def build(args: Any, kwargs: Any) -> Any:
+            """Called by factory, or by the class's __call__ on 3.13+: the program is two frames up
+            either way (one frame more, as it was, missed the program and traced no Lock on 3.13+)."""
             lock = real(*args, **kwargs)
             try:
-                frame = program_frame(1)
+                frame = program_frame(2)
                 if frame is not None:
                     return TracedLock(a, lock, labels.label(kind, frame))
             except Exception:
                 a.failed()
             return lock
 
+        def factory(*args: Any, **kwargs: Any) -> Any:
+            return build(args, kwargs)
+
         factory.__name__ = factory.__qualname__ = kind
         factory.__module__ = "threading"
         if not isinstance(real, type):  # a function, as the stdlib's own is (Lock before 3.13, RLock)
             return factory
-        return _as_class(real, kind, factory)
+        return _as_class(real, kind, build)
 
     threading.Lock = make(real_lock, "Lock")
     threading.RLock = make(real_rlock, "RLock")
 
 
-def _as_class(real: type, kind: str, factory: Any) -> Any:
+def _as_class(real: type, kind: str, build: Any) -> Any:
     """Python 3.13+ made threading.Lock the lock's class itself, so `isinstance(x, threading.Lock)` is
     legal there: ours stays a class that answers it as the real one does, for real locks and for the
-    program's traced ones alike, and that makes locks through `factory` when called."""
+    program's traced ones alike, and that makes locks through `build` when called."""
 
     class Meta(type):
         def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-            return factory(*args, **kwargs)
+            return build(args, kwargs)
 
         def __instancecheck__(cls, obj: Any) -> bool:
             if isinstance(obj, TracedLock):
