@@ -5,25 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
-from app.code import cmdline
-from app.config import (
-    START_METHODS,
-    WS_COMPRESSIONS,
-    CodeLimits,
-    Limits,
-    Settings,
-    default_data_dir,
-    is_loopback,
-)
-from app.trace import command as trace_command
+
+if TYPE_CHECKING:
+    from app.config import Limits
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.config import START_METHODS, WS_COMPRESSIONS, CodeLimits, Limits, Settings, default_data_dir
+    from app.trace import command as trace_command
+
     parser = argparse.ArgumentParser(prog="mpscope", description="Live visualizer of Python multiprocessing.")
     parser.add_argument("--version", action="version", version=f"mpscope {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -238,6 +232,8 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["trace"]:
+        return _trace(argv)
     args = build_parser().parse_args(argv)
     if args.command in ("serve", "trace") and sys.platform == "win32":
         # Runs need process groups, killpg and fork-or-forkserver lessons: rather stop than half-work.
@@ -255,9 +251,33 @@ def main(argv: list[str] | None = None) -> int:
         return export(args)
     if args.command == "import":
         return import_(args)
-    if args.command == "trace":
-        return trace_command.run(args)
     return 2
+
+
+def _trace(argv: list[str] | None) -> int:
+    """`mpscope trace`, started and ended fast: a short program's slowdown is mostly our own start-up
+    and exit (bench/trace.py measures it). Only the trace command's modules are imported (not the
+    server's configuration, nor the other commands'), and, run as the program itself (argv None),
+    the interpreter leaves with os._exit once the trace is written and our output flushed: nothing
+    of ours is left to tear down, and tearing down its modules cost ~15 ms."""
+    from app.trace import command as trace_command
+
+    parser = argparse.ArgumentParser(
+        prog="mpscope",
+        description="Live visualizer of Python multiprocessing.",
+        formatter_class=trace_command.formatter,
+    )
+    trace_command.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    if sys.platform == "win32":
+        print("mpscope trace: native Windows is not supported; use WSL", file=sys.stderr)
+        return 2
+    code = trace_command.run(args)
+    if argv is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def export(args: argparse.Namespace) -> int:
@@ -283,6 +303,8 @@ def _write(args: argparse.Namespace, body: bytes, name: str) -> int:
 
 
 def _export_stored(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from app.export.formats import FORMATS, render
     from app.storage.history import read_run
 
@@ -295,6 +317,9 @@ def _export_stored(args: argparse.Namespace) -> int:
 
 
 def _import_stored(args: argparse.Namespace, data: bytes) -> int:
+    from pathlib import Path
+
+    from app.config import Limits
     from app.engine.book import RunBook
     from app.engine.ports import NullPublisher
     from app.export.formats import ImportProblem
@@ -360,8 +385,12 @@ def _failed(status: int, body: bytes) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import uvicorn
 
+    from app.code import cmdline
+    from app.config import CodeLimits, Limits, Settings, is_loopback
     from app.storage.history import HistoryBusy
     from app.web.server import create_app
 
@@ -459,6 +488,7 @@ def _broker(url: str | None) -> str | None:
 def edge(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.config import Limits, Settings, is_loopback
     from app.web.edge import create_edge_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
@@ -498,6 +528,8 @@ def edge(args: argparse.Namespace) -> int:
 
 def _token(value: str | None) -> str | None:
     """'auto' makes a fresh random token, as Jupyter does; an empty value means none."""
+    import secrets
+
     if value == "auto":
         return secrets.token_urlsafe(16)
     return value or None

@@ -7,7 +7,7 @@ import os
 import signal
 from typing import Any
 
-from app.engine.run import Origin, RunSpec
+from app.engine.spec import Origin, RunSpec
 
 SCENARIO = "trace"
 MAX_SOURCE = 256 * 1024  # a source panel, not an archive

@@ -10,18 +10,33 @@ from __future__ import annotations
 import os
 import pickle
 import selectors
-import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.events import WireEvent
+if TYPE_CHECKING:  # app.events brings dataclasses and orjson: ~25 ms of a short trace's start-up
+    from app.events import WireEvent
 
-Deliver = Callable[[list[WireEvent]], None]
+Deliver = Callable[[list["WireEvent"]], None]
+
+
+def _private_dir() -> str:
+    """What tempfile.mkdtemp(prefix="mpscope-trace-") makes (a fresh 0700 directory in the temporary
+    directory), without importing tempfile (with random, shutil, ...: a few ms of every trace's start)."""
+    base = os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, f"mpscope-trace-{os.urandom(6).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free name for a directory in {base}")
+
+
 MAX_FRAME = 1 << 30
 
 
@@ -40,7 +55,7 @@ class Collector:
         self.on_pid = on_pid
         self.loads = loads
         self.max_frame = max_frame
-        self.dir = tempfile.mkdtemp(prefix="mpscope-trace-")
+        self.dir = _private_dir()
         self.path = os.path.join(self.dir, "events.sock")
         self.counts = os.path.join(self.dir, "counts")  # each process's count of events it produced
         os.mkdir(self.counts, 0o700)
@@ -81,10 +96,11 @@ class Collector:
         self._grace = grace
         self._stop.set()
         self._wake_w.send(b"x")  # the loop need not sit out its select timeout
-        self._thread.join()
+        if self._thread.ident is not None:  # not started if the program could not be
+            self._thread.join()
         self._wake_w.close()
         self._count_lost()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _remove(self.dir)
 
     def _count_lost(self) -> None:
         """Compare what each process produced (its counter file) with what it sent and what it said it
@@ -195,3 +211,25 @@ class Collector:
                     self.on_pid(pid)
             if kind == "reporter.stats":
                 self.stats[pid] = data
+
+
+def _remove(path: str) -> None:
+    """rm -r of our private directory (its socket, and counts/ with a file per process), without
+    shutil: importing it (with lzma and bz2) cost 3-14 ms at the end of every trace, once the program
+    had ended. Whatever cannot be removed is left, as rmtree(ignore_errors=True) would."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _remove(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

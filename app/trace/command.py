@@ -9,15 +9,34 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.trace.sinks import FileSink, ServerSink, Sink
-from app.trace.tracer import Target, trace
+if TYPE_CHECKING:
+    from app.trace.sinks import Sink
+    from app.trace.tracer import Target
+
+
+def formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's own help formatter, given the width it would work out itself. Left to do that, it
+    imports shutil for the terminal's size (and with it lzma and bz2: 2-8 ms of every trace's start,
+    before the program starts) each time an argument is added. The same rule as
+    shutil.get_terminal_size: $COLUMNS, else the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return argparse.HelpFormatter(prog, width=(columns or 80) - 2)
 
 
 def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "trace",
+        formatter_class=formatter,
         help="run your own multiprocessing program and watch it live",
         description="Run PROGRAM (a script, or -m MODULE) unchanged, with multiprocessing instrumented in "
         "every process it starts. Events go to --out FILE.ndjson, or to the server at --server / "
@@ -35,6 +54,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.trace.sinks import FileSink, ServerSink  # here: `mpscope --help` need not load the tracer
+    from app.trace.tracer import Target
+
     if args.module:
         target = Target(None, args.module, list(args.program))
     elif args.program:
@@ -82,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _traced(target: Target, sink: Sink, open_browser: bool, keep: frozenset[int]) -> int:
+    from app.trace.tracer import trace
+
     if open_browser:
         original_open = sink.open
 

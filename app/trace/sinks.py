@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app import jsonio
-from app.engine import trace_meta as meta
-from app.events import SERVER_PROC, WireEvent, encode_wires
-
 if TYPE_CHECKING:
     from http.client import HTTPConnection
+
+    from app.events import WireEvent
+
+# app.events, app.jsonio (orjson) and the run's metadata are imported where first used, not here: they
+# cost a trace ~30 ms, which the tracer pays while the program starts (see tracer.py) rather than before.
 
 POST_EVERY_S = 0.05
 HEARTBEAT_S = 5.0
@@ -29,6 +29,9 @@ MAX_BYTES = 4 * 1024 * 1024  # half the ingest's limit per request
 
 class Sink(Protocol):
     url: str | None
+    # True: the tracer starts the program, then opens the sink (its imports overlap the program's
+    # start-up); the collector delivers nothing before the sink is open, as the events wait in the socket
+    program_first: bool
 
     def open(self, start: dict[str, Any]) -> None: ...
     def add(self, batch: list[WireEvent]) -> None: ...
@@ -38,15 +41,19 @@ class Sink(Protocol):
 class FileSink:
     """The run as NDJSON, exactly what `mpscope export --format ndjson` writes; `mpscope import` reads it."""
 
+    program_first = True  # nothing to show before the program runs: it starts, then the file opens
+
     def __init__(self, path: str, t0: int) -> None:
         self.url: str | None = None
         self.path, self.t0 = path, t0
-        self.run = secrets.token_hex(4)
+        self.run = os.urandom(4).hex()  # as secrets.token_hex(4), without importing hmac and hashlib
         self.seq = 0
         self.file = open(path, "wb")  # noqa: SIM115 - open for the whole trace
         self.lock = threading.Lock()
 
     def _server_event(self, kind: str, data: dict[str, Any]) -> None:
+        from app.events import SERVER_PROC
+
         self.add([(time.monotonic_ns() - self.t0, os.getpid(), SERVER_PROC, kind, data)])
 
     def open(self, start: dict[str, Any]) -> None:
@@ -55,6 +62,8 @@ class FileSink:
         self._server_event("run.start", start)
 
     def add(self, batch: list[WireEvent]) -> None:
+        from app.events import encode_wires
+
         with self.lock:
             lines = encode_wires(self.run, self.seq, batch)
             self.seq += len(batch)
@@ -62,6 +71,8 @@ class FileSink:
             self.file.flush()  # a hung program's file shows everything up to the hang
 
     def close(self, exitcode: int | None, result: dict[str, Any], dropped: int) -> None:
+        from app.engine import trace_meta as meta
+
         self._server_event("run.result", result)
         error = meta.describe(exitcode)
         end = {
@@ -78,6 +89,8 @@ class FileSink:
 
 class ServerSink:
     """Posts batches to a server's /api/traces ingest from a thread of its own, every 50 ms."""
+
+    program_first = False  # the run's URL is printed before the program's first output
 
     def __init__(self, server: str, token: str | None) -> None:
         import urllib.parse  # here: the --out path has no use for HTTP
@@ -100,6 +113,8 @@ class ServerSink:
     def request(self, path: str, body: Any) -> tuple[int, Any]:
         """POST JSON on one kept-alive connection (reopened once if the server closed it)."""
         from http.client import HTTPConnection, HTTPException
+
+        from app import jsonio
 
         data = jsonio.dumps(body)
         headers = {"Content-Type": "application/json", "Host": self.netloc}
@@ -178,6 +193,8 @@ class ServerSink:
 
 def _parts(batch: list[WireEvent]) -> list[list[WireEvent]]:
     """Split a batch under the ingest's limits: MAX_BATCH events and about MAX_BYTES of JSON."""
+    from app import jsonio
+
     parts: list[list[WireEvent]] = [[]]
     size = 0
     for wire in batch:

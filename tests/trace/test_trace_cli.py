@@ -22,6 +22,7 @@ from app.engine.traces import TraceFeeder
 from app.export.formats import from_ndjson
 from app.web.server import create_app
 from tests.helpers import ROOT, HangError, wait_gone
+from tests.trace.programs import read_events
 
 TRACER_HANG_GUARD_S = 60  # 10x+ the few seconds the traced program takes to end and the tracer to say so
 
@@ -124,3 +125,46 @@ def test_the_ingest_takes_loopback_clients_only_even_with_the_token() -> None:
     assert refused.status_code == 403 and "loopback clients only" in refused.json()["detail"]
     assert asyncio.run(_post_trace("127.0.0.1")).status_code == 201
     assert asyncio.run(_post_trace("::1")).status_code == 201
+
+
+def test_the_tracer_leaves_nothing_in_the_temporary_directory(tmp_path: Path) -> None:
+    """Its private directory (the socket, counts/ with a file per process) is removed at the end, by
+    hand since shutil is no longer imported for it; three processes wrote counts there."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "t.ndjson"
+    program = ROOT / "tests" / "trace_programs" / "threads_vs_processes.py"
+    traced = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--out", str(out), str(program), "spawn"],
+        cwd=ROOT,
+        env=ENV | {"TMPDIR": str(tmp)},
+        capture_output=True,
+        text=True,
+        timeout=TRACER_HANG_GUARD_S,
+    )
+    assert traced.returncode == 0, traced.stderr
+    stats = [e for e in read_events(out) if e["kind"] == "reporter.stats"]
+    assert len(stats) == 3  # the program and its two children each had a counts file
+    assert list(tmp.iterdir()) == []
+
+
+def test_help_is_argparse_s_at_the_width_asked(tmp_path: Path) -> None:
+    """`mpscope trace --help` wraps at $COLUMNS as argparse does by itself (the width is now given to it,
+    so that it need not import shutil to ask)."""
+    narrow = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--help"],
+        env=ENV | {"COLUMNS": "50"},
+        capture_output=True,
+        text=True,
+        timeout=TRACER_HANG_GUARD_S,
+    )
+    assert narrow.returncode == 0 and "--out FILE.ndjson" in narrow.stdout
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 48  # 50 - 2, argparse's margin
+    wide = subprocess.run(
+        [sys.executable, "-m", "app", "trace", "--help"],
+        env=ENV | {"COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=TRACER_HANG_GUARD_S,
+    )
+    assert max(len(line) for line in wide.stdout.splitlines()) > 50

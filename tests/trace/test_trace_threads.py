@@ -7,9 +7,12 @@ stdlib's own threads (queue feeders, pool handlers, an executor's manager) get n
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +43,19 @@ def check_threads(events: list[Event], process: str, names: list[str], joined: b
         assert e["proc"] == f"{process}/{e['data']['thread']}" and isinstance(e["data"]["ident"], int)
     pids = {e["pid"] for e in events if e["proc"].startswith(f"{process}/")}
     assert len(pids) == 1  # the process's own pid
+    check_tids(events)
     return lanes
+
+
+def check_tids(events: list[Event]) -> None:
+    """Every event a thread says on its lane names it: the lane is its name, `tid` its id (the ident of
+    its thread.start); a thread.join is said by the joiner. Events off threads' lanes have no tid."""
+    ident = {e["proc"]: e["data"]["ident"] for e in of(events, "thread.start")}
+    for e in events:
+        if e["proc"] in ident and e["kind"] != "thread.join":
+            assert e["data"].get("tid") == ident[e["proc"]], e
+        elif e["kind"] != "thread.join":
+            assert "tid" not in (e["data"] or {}), e
 
 
 def apis(events: list[Event], prefix: str) -> set[str]:
@@ -137,6 +152,60 @@ def check_thread_executor(events: list[Event], method: str) -> None:
         assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
 
 
+def check_interp_pool(events: list[Event], method: str) -> None:
+    """Each worker of an InterpreterPoolExecutor is a thread that owns one interpreter and runs its
+    tasks there: its lane is that interpreter's, with a pool's task events, as a ThreadPoolExecutor's."""
+    workers = {"MainProcess/interp_0", "MainProcess/interp_1"}
+    assert thread_lanes(events) <= workers and "MainProcess/interp_0" in thread_lanes(events)
+    assert on_lanes(events, "pool.call", method="submit") == Counter({"MainProcess": 7})  # 4 + map's 3
+    for kind in ("pool.task.start", "pool.task.end"):
+        assert sum(on_lanes(events, kind).values()) == 7 and set(on_lanes(events, kind)) <= workers
+    assert on_lanes(events, "pool.result") == Counter({"MainProcess": 7})
+    results = sorted(e["data"]["result"] for e in of(events, "pool.task.end"))
+    assert results == sorted(math.factorial(n) for n in [0, 1, 2, 3, 5, 6, 7])
+    # one interpreter per worker lane, never the main one (id 0), a different one on each lane
+    interps = {
+        lane: {e["data"]["interp"] for e in of(events, "pool.task.start") if e["proc"] == lane}
+        for lane in workers
+    }
+    used = [ids for ids in interps.values() if ids]
+    assert all(len(ids) == 1 and 0 not in ids for ids in used) and len(set.union(*used)) == len(used)
+    for lane in thread_lanes(events):
+        assert on_lanes(events, "thread.start")[lane] == on_lanes(events, "thread.exit")[lane] == 1
+
+
+def check_threads_vs_processes(events: list[Event], method: str) -> None:
+    """The GIL view's inputs: each thread's thread.exit carries the CPU seconds it used, each child's own
+    process.exit those of its process (the parent's note of a killed child would have none)."""
+    assert sorted(started(events)) == ["cpu-P0", "cpu-P1"]
+    lanes = check_threads(events, "MainProcess", ["cpu-T0", "cpu-T1"])
+    for e in of(events, "thread.exit"):
+        assert isinstance(e["data"]["cpu_s"], float) and e["data"]["cpu_s"] > 0, e  # a pure-Python loop
+    # each child's own exit; not MainProcess's (the tracer says it, with the program's exit code)
+    own_exits = [e for e in of(events, "process.exit") if "cpu_s" in e["data"]]
+    assert on_lanes(own_exits, "process.exit") == Counter({"cpu-P0": 1, "cpu-P1": 1})
+    for e in own_exits:
+        assert e["data"]["exitcode"] == 0 and isinstance(e["data"]["cpu_s"], float) and e["data"]["cpu_s"] > 0
+    # a thread's CPU seconds are its own: none of them counts the main thread's or the other's
+    assert len({e["data"]["cpu_s"] for e in of(events, "thread.exit")}) == len(lanes)
+
+
+def check_thread_same_name(events: list[Event], method: str) -> None:
+    """Two live threads named "worker": the first on "MainProcess/worker", the second on
+    "MainProcess/worker [<its ident>]" (whichever starts second), each with its own counts."""
+    starts = of(events, "thread.start")
+    assert [e["data"]["thread"] for e in starts] == ["worker", "worker"]
+    first, second = sorted(starts, key=lambda e: e["seq"])
+    lanes = ["MainProcess/worker", f"MainProcess/worker [{second['data']['ident']}]"]
+    assert first["proc"] == lanes[0] and second["proc"] == lanes[1]
+    assert thread_lanes(events) == set(lanes)
+    for kind in ("thread.start", "thread.exit", "thread.join", "barrier.wait", "barrier.passed"):
+        assert on_lanes(events, kind) == Counter(lanes), kind
+    for kind in ("lock.acquired", "lock.released"):
+        assert on_lanes(events, kind, lock="lock") == Counter({lane: 3 for lane in lanes}), kind
+    check_tids(events)
+
+
 def check_dummy_pool(events: list[Event], method: str) -> None:
     assert [e["data"]["method"] for e in of(events, "pool.call")] == ["map"]
     workers = thread_lanes(events)
@@ -147,8 +216,9 @@ def check_dummy_pool(events: list[Event], method: str) -> None:
 
 
 Check = Callable[[list[Event], str], None]
-PROGRAMS: list[tuple[str, Check]] = [
+PROGRAMS: list[Any] = [  # (program, check), or a pytest.param of one
     ("thread_lock.py", check_thread_lock),
+    ("thread_same_name.py", check_thread_same_name),
     ("thread_rlock.py", check_thread_rlock),
     ("thread_semaphore.py", check_thread_semaphore),
     ("thread_event.py", check_thread_event),
@@ -158,6 +228,11 @@ PROGRAMS: list[tuple[str, Check]] = [
     ("thread_simplequeue.py", check_thread_simplequeue),
     ("thread_executor.py", check_thread_executor),
     ("dummy_pool.py", check_dummy_pool),
+    ("threads_vs_processes.py", check_threads_vs_processes),
+    pytest.param(
+        ("interp_pool.py", check_interp_pool),
+        marks=pytest.mark.skipif(sys.version_info < (3, 14), reason="InterpreterPoolExecutor: Python 3.14+"),
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """threading.Lock in a child process: its 3 threads each add 1 to a counter 4 times under the lock.
+Then `isinstance(lock, threading.Lock)`, legal from Python 3.13 (threading.Lock is then a class).
 
 Usage: thread_lock.py START_METHOD
 """
@@ -31,6 +32,12 @@ def host():
         print("refused:", exc, flush=True)
     print("locked:", lock.locked(), lock.acquire(False), lock.locked(), flush=True)
     lock.release()
+    try:  # traced, as plain: threading.Lock is the lock's class on 3.13+, a function before
+        other = threading.RLock()
+        print("isinstance:", isinstance(lock, threading.Lock), isinstance(other, threading.Lock), flush=True)
+        print("issubclass:", issubclass(type(lock), threading.Lock), flush=True)
+    except TypeError:
+        print("isinstance: not a class on this Python", flush=True)
 
 
 if __name__ == "__main__":

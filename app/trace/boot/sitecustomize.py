@@ -6,18 +6,21 @@ one shadows, if there is one, so the program's environment stays what it was.
 
 import os
 import sys
+import time
+
+_STARTED_NS = time.monotonic_ns()
 
 
 def _chain() -> None:
     """Run the next sitecustomize on sys.path (e.g. Debian's), as if ours were not there."""
-    import importlib.util
-
     here = os.path.dirname(os.path.abspath(__file__))
     for entry in sys.path:
         if not entry or os.path.abspath(entry) == here:
             continue
         candidate = os.path.join(entry, "sitecustomize.py")
         if os.path.isfile(candidate):
+            import importlib.util  # only then: it costs every traced interpreter a few ms
+
             spec = importlib.util.spec_from_file_location("_mpscope_next_sitecustomize", candidate)
             if spec is not None and spec.loader is not None:
                 module = importlib.util.module_from_spec(spec)
@@ -29,7 +32,7 @@ if os.environ.get("MPSCOPE_TRACE"):
     try:
         import _mpscope_trace
 
-        _mpscope_trace.install(os.environ["MPSCOPE_TRACE"])
+        _mpscope_trace.install(os.environ["MPSCOPE_TRACE"], _STARTED_NS)
     except Exception as exc:  # never break the program: say so on stderr once, and run it untraced
         print(f"mpscope trace: instrumentation failed in pid {os.getpid()}: {exc!r}", file=sys.stderr)
 try:

@@ -1,13 +1,14 @@
 // views/trace.js: the shared-state panel of a traced program (`mpscope trace script.py`): whatever
 // primitives it used, each as the events say it is now: processes and threads, locks (holder and waiters), values,
 // arrays, queues (depth, blocked producers and consumers), pipes, shared memory segments, Manager calls,
-// Pool tasks per worker, Events, Barriers and Conditions, and a verdict (its exit code, events dropped).
-// Derived from the events alone, so replay shows any moment.
+// Pool tasks per worker, Events, Barriers and Conditions, the cores its threads and processes kept busy,
+// and a verdict (its exit code, events dropped). Derived from the events alone, so replay shows any moment.
 
 import { h, replace } from "../dom.js";
 import { fmtInt, fmtValue } from "../format.js";
 import { t } from "../i18n.js";
 import { applyRun, liveView, noResult, runFields, verdict } from "./live-view.js";
+import { applyCores, coresState, renderCores } from "./trace-cores.js";
 
 /**
  * @param {HTMLElement} container
@@ -54,6 +55,7 @@ function emptyState() {
     /** @type {Map<string, {kind: string, state: string, waiting: Set<string>}>} */ syncs: new Map(),
     /** @type {Map<string, {size?: number, state: string, open: Set<string>}>} */ segments: new Map(),
     results: 0,
+    cores: coresState(), // threads against processes: cores each kept busy (trace-cores.js)
   };
 }
 
@@ -63,6 +65,7 @@ function apply(s, ev) {
   const who = ev.proc;
   const lane = `${ev.pid}/${ev.proc}`;
   const k = ev.kind;
+  applyCores(s.cores, ev);
   // a thread's lane is "<process>/<thread>" (docs/events.md): counted as a thread, not a process
   const lanes = ev.proc.includes("/") ? s.threads : s.procs;
   if (!k.startsWith("run.") && ev.proc !== "mpscope" && !lanes.has(lane)) lanes.set(lane, { name: ev.proc, pid: ev.pid });
@@ -174,6 +177,7 @@ function render(root, body, s) {
       big(t("trace.running"), fmtInt(running)),
       s.threads.size ? big(t("trace.threads"), fmtInt(s.threads.size)) : null,
       s.result ? big(t("trace.exitcode"), String(s.result.exitcode ?? "–")) : null),
+    renderCores(s.cores),
     table(t("trace.locks"), [t("trace.name"), t("trace.holder"), t("trace.waiting"), t("trace.taken")],
       [...s.locks].map(([name, l]) => [name, l.family === "semaphore" ? t("trace.inside", { n: l.inside ?? "?" }) : l.holder || t("trace.free"), names(l.waiting), fmtInt(l.taken)]),
       (row) => (row[2] ? "blocked" : "")),

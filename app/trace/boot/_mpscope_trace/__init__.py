@@ -44,17 +44,24 @@ FACTORIES = (
 
 # Patched when first imported, in whichever process: importing them all up front cost every traced
 # process ~40 ms at start (a spawned Pool worker unpickles its target, and that import patches it).
+# "module" runs that module's patch(a), "module:name" its name(a); several, in order.
 LAZY = {
-    "multiprocessing.pool": "pools",
-    "multiprocessing.managers": "managers",
-    "concurrent.futures.process": "executor",
-    "multiprocessing.shared_memory": "shm",
-    "concurrent.futures.thread": "threadpool",
+    "multiprocessing.pool": ("pools",),
+    "multiprocessing.managers": ("managers",),
+    "concurrent.futures.process": ("executor",),
+    "multiprocessing.shared_memory": ("shm",),
+    "concurrent.futures.thread": ("threadpool",),
+    "multiprocessing.synchronize": ("sync",),
+    "multiprocessing.queues": ("queues",),
+    "multiprocessing.connection": ("pipes",),
+    "multiprocessing.sharedctypes": ("raw", "shared"),
+    "queue": ("threads:patch_queue",),
 }
 
 
-def install(spec: str) -> None:
-    """`spec`: "T0:SOCKET" from the tracer (its CLOCK_MONOTONIC start in ns, and where to send)."""
+def install(spec: str, started_ns: int = 0) -> None:
+    """`spec`: "T0:SOCKET" from the tracer (its CLOCK_MONOTONIC start in ns, and where to send);
+    `started_ns`: when sitecustomize began (this process's instrumentation cost is reported)."""
     if state.AGENT is not None:
         return
     t0, _, sock = spec.partition(":")
@@ -62,17 +69,18 @@ def install(spec: str) -> None:
     state.AGENT = a
     os.register_at_fork(after_in_child=a.after_fork)
     atexit.register(a.finish, None)
-    from _mpscope_trace import pipes, process, queues, raw, shared, sync, threads
+    from _mpscope_trace import factories, process, threads
 
-    for module in (process, sync, shared, raw, queues, pipes, threads):
-        _apply(a, module)
+    for module in (process, factories, threads):
+        _apply(a, module.patch)
     # `multiprocessing.Lock` and friends were bound to the default context's methods at import time.
     for name in FACTORIES:
         setattr(multiprocessing, name, getattr(context._default_context, name))
-    for name, patcher in LAZY.items():
-        if name in sys.modules:
-            _apply(a, importlib.import_module(f"_mpscope_trace.{patcher}"))
+    for name in [n for n in LAZY if n in sys.modules]:
+        _patch_lazy(a, LAZY.pop(name))
     sys.meta_path.insert(0, _PatchOnImport(a))
+    if started_ns:
+        a.boot_ns = _agent.now() - started_ns
     _default_start_method(os.environ.get("MPSCOPE_START_METHOD", ""))
 
 
@@ -86,11 +94,24 @@ def _default_start_method(method: str) -> None:
         default._default_context = chosen
 
 
-def _apply(a: _agent.Agent, module: Any) -> None:
+def _apply(a: _agent.Agent, patch: Any) -> None:
     try:
-        module.patch(a)
+        patch(a)
     except Exception:
         a.failed()
+
+
+def _patch_lazy(a: _agent.Agent, patchers: tuple[str, ...]) -> None:
+    for patcher in patchers:
+        module, _, fn = patcher.partition(":")
+        loading = sys.modules.get(f"_mpscope_trace.{module}")
+        if loading is not None and getattr(getattr(loading, "__spec__", None), "_initializing", False):
+            state.DEFERRED.setdefault(loading.__name__, []).append(fn or "patch")  # see run_deferred
+            continue
+        try:
+            _apply(a, getattr(importlib.import_module(f"_mpscope_trace.{module}"), fn or "patch"))
+        except Exception:
+            a.failed()
 
 
 class _PatchOnImport:
@@ -100,8 +121,8 @@ class _PatchOnImport:
         self.a = a
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        patcher = LAZY.get(name)
-        if patcher is None:
+        patchers = LAZY.get(name)
+        if patchers is None:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
@@ -109,9 +130,7 @@ class _PatchOnImport:
         del LAZY[name]  # once
         # Duck-typed: typeshed wants an importlib.abc.Loader, whose defaults (load_module, ...) would
         # shadow _ThenPatch.__getattr__ if it subclassed it. Through Any.
-        loader: Any = _ThenPatch(
-            spec.loader, lambda: _apply(self.a, importlib.import_module(f"_mpscope_trace.{patcher}"))
-        )
+        loader: Any = _ThenPatch(spec.loader, lambda: _patch_lazy(self.a, patchers))
         spec.loader = loader
         return spec
 

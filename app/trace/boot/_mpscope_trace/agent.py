@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 BATCH = 512
 FLUSH_NS = 20_000_000
 SEND_TIMEOUT_S = 2.0
-_now = time.monotonic_ns
+# A receive that would block first waits this long without sending: in a ping-pong the answer is
+# usually there by then, and a send at every wait (the tracer woken each time, on a shared 2-core
+# machine) made a 300-round Pipe ping-pong several times slower. A real block still shows at once.
+WAIT_GRACE_S = 0.01
+_now = now = time.monotonic_ns
 _ident = _thread.get_ident
 _LAST_WORDS = {signal.SIGTERM, signal.SIGINT} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
 
@@ -52,9 +56,12 @@ class Agent:
         self.produced: Any = [0]  # see _open_counter
         self._open_counter()
         self.emit_ns = 0  # time spent sending batches (an append is ~0.1 us more per event, not timed)
+        self.boot_ns = 0  # sitecustomize's import and install, in an interpreter that ran it
+        self.connect_ns = 0  # opening the connection to the tracer (part of emit_ns)
         self.dropped = 0
         self.failures = 0  # instrumentation code that raised: the program went on untraced there
         self.finished = False
+        self.cpu0 = 0.0  # the process's CPU seconds when its process.start was said (process.py)
         self.lock = _thread.allocate_lock()  # the real one: threading.Lock may be ours (threads.py)
         # thread ident -> its lane "<process>/<thread>", for the threads the program started; any
         # other thread (the main one, the stdlib's own) reports on the process's lane
@@ -78,9 +85,22 @@ class Agent:
     def lane(self) -> str:
         return self.lanes.get(_ident(), self.proc) if self.lanes else self.proc
 
+    def on_lane(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The lane of the calling thread and the event's data; on a thread's lane, a copy with `tid` (its
+        ident), so that every event of a thread names it and its id (its lane's name is its thread's
+        name). A copy: callers may pass one dict for many events (a Lock's name, say)."""
+        if self.lanes:
+            ident = _ident()
+            lane = self.lanes.get(ident)
+            if lane is not None:
+                return lane, {**data, "tid": ident}
+        return self.proc, data
+
     def emit(self, kind: str, data: dict[str, Any], pid: int = 0, proc: str = "") -> None:
         now = _now()
-        self.buf.append((now - self.t0, pid or self.pid, proc or self.lane(), kind, data))
+        if not proc:
+            proc, data = self.on_lane(data)
+        self.buf.append((now - self.t0, pid or self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
         if len(self.buf) >= BATCH or now - self.last_flush > FLUSH_NS or self.finished:
             self.flush()
@@ -98,7 +118,8 @@ class Agent:
     def note(self, kind: str, data: dict[str, Any]) -> None:
         """Emit without sending: for a step inside the program's own critical section (a lock just
         taken or about to be let go), where a send that blocks would hold up every other process."""
-        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        proc, data = self.on_lane(data)
+        self.buf.append((_now() - self.t0, self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
 
     def send_if_due(self) -> None:
@@ -107,7 +128,8 @@ class Agent:
 
     def emit_and_flush(self, kind: str, data: dict[str, Any]) -> None:
         """For the step right before a possible block: whoever watches must see it now."""
-        self.buf.append((_now() - self.t0, self.pid, self.lane(), kind, data))
+        proc, data = self.on_lane(data)
+        self.buf.append((_now() - self.t0, self.pid, proc, kind, data))
         self.produced[0] = next(self._n)
         self.flush()
 
@@ -146,11 +168,13 @@ class Agent:
             return
         try:
             if self.sock is None:
+                began = _now()
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 self.sock.settimeout(SEND_TIMEOUT_S)
                 self.sock.connect(self.address)
                 hello = pickle.dumps(("hello", self.pid), protocol=pickle.HIGHEST_PROTOCOL)
                 self.sock.sendall(struct.pack(">I", len(hello)) + hello)  # whose events these are
+                self.connect_ns = _now() - began
             self.sock.sendall(struct.pack(">I", len(payload)) + payload)
         except OSError:
             self.broken = True
@@ -175,11 +199,16 @@ class Agent:
     def _finish(self, exitcode: int | None) -> None:
         self.finished = True
         if exitcode is not None:
-            self.emit("process.exit", {"exitcode": exitcode})
+            # the CPU seconds the process used (all its threads) since its process.start: what its lane
+            # shows, without a spawned interpreter's start-up before it
+            cpu = round(time.process_time() - self.cpu0, 6)
+            self.emit("process.exit", {"exitcode": exitcode, "cpu_s": cpu})
         self.emits = int(self.produced[0])
         stats = {
             "emits": self.emits,
             "emit_ns": self.emit_ns,
+            "boot_ns": self.boot_ns,
+            "connect_ns": self.connect_ns,
             "dropped": self.dropped,
             "failures": self.failures,
             "traced": True,
@@ -197,6 +226,7 @@ class Agent:
         self.lock = _thread.allocate_lock()
         self.lanes = {}  # only the thread that forked lives on, as the child's main thread
         self.emits = self.emit_ns = self.dropped = self.failures = 0
+        self.boot_ns = self.connect_ns = 0  # a forked child pays neither its parent's boot nor connect
         self._n = itertools.count(1)
         self._open_counter()  # the parent's counter is shared with us by the fork: one of our own
         self.finished = False

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing import connection, context, reduction
+from multiprocessing import connection, reduction
 
-from _mpscope_trace import labels
-from _mpscope_trace.agent import Agent
+from _mpscope_trace import labels, state
+from _mpscope_trace.agent import WAIT_GRACE_S, Agent
 from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -40,17 +39,14 @@ def patch(a: Agent) -> None:
             a.failed()
         return ends
 
-    def ctx_pipe(self: Any, duplex: bool = True) -> Any:
-        return pipe(duplex, 3)  # the program's frame is one further out: it called us, we call pipe
-
     def reduce(conn: Any) -> Any:
         fn, args = orig_reduce(conn)
         mark = conn.__dict__.get(MARK)
         return (fn, args) if mark is None else (_rebuild, (fn, args, mark))
 
+    pipe_internals: Any = pipe
+    pipe_internals.takes_depth = True  # factories.py's BaseContext.Pipe passes the program's depth
     connection.Pipe = pipe
-    context.BaseContext.Pipe = ctx_pipe  # type: ignore[method-assign]
-    multiprocessing.Pipe = multiprocessing.context._default_context.Pipe
     reduction.register(connection.Connection, reduce)
 
     base = connection._ConnectionBase
@@ -70,7 +66,9 @@ def patch(a: Agent) -> None:
         if mark is not None:
             try:
                 if not self.poll(0):
-                    a.emit_and_flush("pipe.wait", {"pipe": mark[1], "end": mark[2]})
+                    a.note("pipe.wait", {"pipe": mark[1], "end": mark[2]})
+                    if not self.poll(WAIT_GRACE_S):  # a real wait: whoever watches must see it now
+                        a.flush()
             except Exception:
                 a.failed()
         obj = orig_recv(self)
@@ -82,3 +80,6 @@ def patch(a: Agent) -> None:
         return obj
 
     base.send, base.recv = send, recv  # type: ignore[method-assign]
+
+
+state.run_deferred(__name__)  # last: see state.run_deferred

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from multiprocessing import context as mp_context
 from multiprocessing import process as mp_process
 
@@ -69,6 +70,7 @@ def patch(a: Agent) -> None:
     def _bootstrap(self: Any, parent_sentinel: Any = None) -> int:
         try:
             a.pid, a.proc = os.getpid(), self.name
+            a.cpu0 = time.process_time()
             method = self._start_method or getattr(self, "_mpscope_method", "")
             # sent at once: its lane shows now, and a process killed early (a Pool's terminate()) has
             # said it started

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from multiprocessing import context, queues
+from multiprocessing import queues
 
-from _mpscope_trace import labels
-from _mpscope_trace.agent import Agent
+from _mpscope_trace import labels, state
+from _mpscope_trace.agent import WAIT_GRACE_S, Agent
 from _mpscope_trace.state import MARK
 
 TYPE_CHECKING = False  # typing costs a traced process ~4 ms to import: annotations only
@@ -69,24 +69,7 @@ def _traced_put(a: Agent, orig: Any, bounded: bool) -> Any:
 
 
 def patch(a: Agent) -> None:
-    ctx = context.BaseContext
-    for factory_name in ("Queue", "JoinableQueue", "SimpleQueue"):
-        orig_factory = getattr(ctx, factory_name)
-
-        def factory(
-            self: Any, *args: Any, _orig: Any = orig_factory, _kind: str = factory_name, **kw: Any
-        ) -> Any:
-            q = _orig(self, *args, **kw)
-            try:
-                frame = labels.user_frame()
-                if frame is not None:
-                    q.__dict__[MARK] = ("queue", labels.label(_kind, frame), 0)
-            except Exception:
-                a.failed()
-            return q
-
-        setattr(ctx, factory_name, factory)
-
+    """When multiprocessing.queues is first imported (the factories are factories.py's, from the start)."""
     for cls in (queues.Queue, queues.JoinableQueue, queues.SimpleQueue):
         _carry_mark(cls)
     queues.Queue.put = _traced_put(a, queues.Queue.put, True)  # type: ignore[method-assign]
@@ -105,7 +88,9 @@ def _patch_get(a: Agent) -> None:
             return orig_get(self, block, timeout)
         try:
             if block and self.empty():
-                a.emit_and_flush("queue.wait_get", {"queue": name, "depth": 0})
+                a.note("queue.wait_get", {"queue": name, "depth": 0})
+                if not self._poll(WAIT_GRACE_S):  # a real wait (see WAIT_GRACE_S): show it now
+                    a.flush()
         except Exception:
             a.failed()
         item = orig_get(self, block, timeout)
@@ -159,3 +144,6 @@ def _patch_simple(a: Agent) -> None:
         return item
 
     sq.put, sq.get = put, get  # type: ignore[method-assign]
+
+
+state.run_deferred(__name__)  # last: see state.run_deferred

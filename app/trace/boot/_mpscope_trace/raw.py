@@ -15,7 +15,7 @@ import ctypes
 import sys
 from multiprocessing import context, sharedctypes
 
-from _mpscope_trace import labels
+from _mpscope_trace import labels, state
 from _mpscope_trace.agent import Agent
 from _mpscope_trace.state import MARK
 
@@ -206,3 +206,6 @@ def patch(a: Agent) -> None:
 
     sharedctypes.RawValue, sharedctypes.RawArray = make(orig_value), make(orig_array)
     sharedctypes.synchronized, sharedctypes.copy = synchronized, copy
+
+
+state.run_deferred(__name__)  # last: see state.run_deferred

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from multiprocessing import context, sharedctypes
 
-from _mpscope_trace import labels, raw
+from _mpscope_trace import labels, raw, state
 from _mpscope_trace.agent import Agent
 from _mpscope_trace.state import MARK
 from _mpscope_trace.sync import instrument_semlock
@@ -47,28 +47,17 @@ def mark_synchronized(a: Agent, obj: Any, kind: str, frame: Any, name: str | Non
         _untraced_inside(obj)
 
 
+def mark_created(a: Agent, obj: Any, kind: str, frame: Any) -> None:
+    """A Value/Array the program made (factories.py): its synchronized wrapper, or with lock=False the raw
+    ctypes object itself."""
+    if isinstance(obj, sharedctypes.SynchronizedBase):
+        mark_synchronized(a, obj, kind, frame)
+    else:
+        raw.mark(obj, frame)
+
+
 def patch(a: Agent) -> None:
-    ctx = context.BaseContext
-    orig_value, orig_array = ctx.Value, ctx.Array
-
-    def make(orig: Any, kind: str) -> Any:
-        def factory(self: Any, *args: Any, **kwargs: Any) -> Any:
-            obj = orig(self, *args, **kwargs)
-            try:
-                frame = labels.user_frame()
-                if frame is not None:
-                    if isinstance(obj, sharedctypes.SynchronizedBase):
-                        mark_synchronized(a, obj, kind, frame)
-                    else:  # lock=False: the raw ctypes object itself
-                        raw.mark(obj, frame)
-            except Exception:
-                a.failed()
-            return obj
-
-        return factory
-
-    ctx.Value, ctx.Array = make(orig_value, "Value"), make(orig_array, "Array")  # type: ignore[method-assign]
-
+    """When multiprocessing.sharedctypes is first imported (the factories are factories.py's)."""
     base = sharedctypes.SynchronizedBase
     orig_reduce = base.__reduce__
 
@@ -152,3 +141,6 @@ def _cell(name: str, i: Any, value: Any, n: int) -> dict[str, Any]:
         start, stop, step = i.indices(n)
         return {"name": name, "index": [start, stop, step], "value": labels.show(list(value))}
     return {"name": name, "index": i + n if i < 0 else i, "value": labels.show(value)}
+
+
+state.run_deferred(__name__)  # last: see state.run_deferred

@@ -11,6 +11,25 @@ if TYPE_CHECKING:
 
 AGENT: Agent | None = None
 MARK = "_mpscope"
+# module -> patch functions waiting for it to finish loading (see __init__._patch_lazy)
+DEFERRED: dict[str, list[str]] = {}
+
+
+def run_deferred(module: str) -> None:
+    """Called last in a patch module: the patches that were due while it was still loading.
+
+    A spawned child that unpickles a marked Value (or Pipe end) imports our module first, by the name
+    of its rebuild function; that import loads the stdlib module, whose import hook then wants this
+    very module's patch before the module has finished."""
+    import sys
+
+    a = AGENT
+    for name in DEFERRED.pop(module, []):
+        if a is not None:
+            try:
+                getattr(sys.modules[module], name)(a)
+            except Exception:
+                a.failed()
 
 
 def replace_global(module: Any, name: str, fn: Any) -> Any:

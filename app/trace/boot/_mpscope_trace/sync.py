@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from multiprocessing import context, synchronize
+from multiprocessing import synchronize  # loaded by now: patch() runs when it is imported
 
-from _mpscope_trace import labels
+from _mpscope_trace import state
 from _mpscope_trace.agent import Agent
 from _mpscope_trace.state import MARK
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     # The pickling pair of SemLock, Condition and Barrier: their state is a tuple.
     _GetState = Callable[[Any], tuple[Any, ...]]
     _SetState = Callable[[Any, tuple[Any, ...]], None]
-
-SEMLOCKS = {"Lock": "lock", "RLock": "lock", "Semaphore": "semaphore", "BoundedSemaphore": "semaphore"}
 
 
 def instrument_semlock(a: Agent, obj: Any) -> None:
@@ -68,37 +66,18 @@ def instrument_semlock(a: Agent, obj: Any) -> None:
     obj.acquire, obj.release = acquire, release
 
 
-def _mark_and_wrap(a: Agent, cls_name: str, make: Any, setup: Any = None) -> Any:
-    """A BaseContext factory method that marks what the program itself creates."""
-
-    def factory(self: Any, *args: Any, **kwargs: Any) -> Any:
-        obj = make(self, *args, **kwargs)
-        try:
-            frame = labels.user_frame()
-            if frame is not None:
-                setattr(
-                    obj, MARK, (SEMLOCKS.get(cls_name, cls_name.lower()), labels.label(cls_name, frame), 0)
-                )
-                if setup is not None:
-                    setup(obj)
-        except Exception:
-            a.failed()
-        return obj
-
-    return factory
+def setup_semlock(a: Agent, obj: Any) -> None:
+    """A Lock or Semaphore the program just made (factories.py marked it): its initial value, and its
+    reporting methods."""
+    family, name, _ = getattr(obj, MARK)
+    setattr(obj, MARK, (family, name, obj._semlock._get_value()))
+    instrument_semlock(a, obj)
 
 
 def patch(a: Agent) -> None:
-    ctx = context.BaseContext
-    for cls_name in SEMLOCKS:
-
-        def setup(obj: Any, cls_name: str = cls_name) -> None:
-            family, name, _ = getattr(obj, MARK)
-            setattr(obj, MARK, (family, name, obj._semlock._get_value()))
-            instrument_semlock(a, obj)
-
-        setattr(ctx, cls_name, _mark_and_wrap(a, cls_name, getattr(ctx, cls_name), setup))
-
+    """The classes of multiprocessing.synchronize, when it is first imported (__init__.LAZY): a program
+    that makes no Lock, Semaphore, Event, Condition, Barrier or Queue never loads it (nor tempfile,
+    shutil and subprocess, which it imports). The context's factories are factories.py's, from the start."""
     sl = synchronize.SemLock
     # typeshed has no SemLock.__setstate__ (nor __getstate__: object's, returning object): through Any.
     sl_pickling: Any = sl
@@ -128,9 +107,9 @@ def patch(a: Agent) -> None:
 
     sl_pickling.__getstate__, sl_pickling.__setstate__ = getstate, setstate
     sl.__enter__, sl.__exit__ = enter, exit_  # type: ignore[method-assign]
-    _patch_event(a, ctx)
-    _patch_condition(a, ctx)
-    _patch_barrier(a, ctx)
+    _patch_event(a)
+    _patch_condition(a)
+    _patch_barrier(a)
 
 
 def _marked(obj: Any) -> str | None:
@@ -138,10 +117,9 @@ def _marked(obj: Any) -> str | None:
     return None if mark is None else str(mark[1])
 
 
-def _patch_event(a: Agent, ctx: Any) -> None:
+def _patch_event(a: Agent) -> None:
     ev = synchronize.Event
     orig_set, orig_clear, orig_wait = ev.set, ev.clear, ev.wait
-    ctx.Event = _mark_and_wrap(a, "Event", ctx.Event)
 
     def set_(self: Any) -> None:
         name = _marked(self)
@@ -167,13 +145,12 @@ def _patch_event(a: Agent, ctx: Any) -> None:
     ev.set, ev.clear, ev.wait = set_, clear, wait  # type: ignore[method-assign]
 
 
-def _patch_condition(a: Agent, ctx: Any) -> None:
+def _patch_condition(a: Agent) -> None:
     cond = synchronize.Condition
     orig_wait, orig_notify, orig_all = cond.wait, cond.notify, cond.notify_all
     cond_pickling: Any = cond  # typeshed has no Condition.__setstate__ (nor __getstate__): through Any
     orig_getstate: _GetState = cond_pickling.__getstate__
     orig_setstate: _SetState = cond_pickling.__setstate__
-    ctx.Condition = _mark_and_wrap(a, "Condition", ctx.Condition)
 
     def wait(self: Any, timeout: float | None = None) -> bool:
         name = _marked(self)
@@ -215,13 +192,13 @@ def _patch_condition(a: Agent, ctx: Any) -> None:
     cond_pickling.__getstate__, cond_pickling.__setstate__ = getstate, setstate
 
 
-def _patch_barrier(a: Agent, ctx: Any) -> None:
+def _patch_barrier(a: Agent) -> None:
     bar = synchronize.Barrier
-    orig_wait = bar.wait
+    # threading.Barrier's wait (inherited), as the stdlib has it: threads.py's, patched at start, says so
+    orig_wait = getattr(bar.wait, "__wrapped__", bar.wait)
     bar_pickling: Any = bar  # typeshed has no Barrier.__setstate__ (nor __getstate__): through Any
     orig_getstate: _GetState = bar_pickling.__getstate__
     orig_setstate: _SetState = bar_pickling.__setstate__
-    ctx.Barrier = _mark_and_wrap(a, "Barrier", ctx.Barrier)
 
     def wait(self: Any, timeout: float | None = None) -> int:
         name = _marked(self)
@@ -246,3 +223,6 @@ def _patch_barrier(a: Agent, ctx: Any) -> None:
 
     bar.wait = wait  # type: ignore[method-assign]
     bar_pickling.__getstate__, bar_pickling.__setstate__ = getstate, setstate
+
+
+state.run_deferred(__name__)  # last: see state.run_deferred

@@ -1,6 +1,8 @@
 """ThreadPoolExecutor, as its process twin: pool.call per submit, pool.task.start/end on the worker
 thread's lane, pool.result as each result is there for the caller (on the caller's lane: with threads it
-is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported."""
+is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported.
+InterpreterPoolExecutor (3.14+) is a ThreadPoolExecutor whose workers each own an interpreter and run
+their tasks in it: the same events, each task.start with that interpreter's id."""
 
 from __future__ import annotations
 
@@ -27,20 +29,28 @@ def patch(a: Agent) -> None:
             a.failed()
         return orig_submit(self, fn, *args, **kwargs)
 
-    def init(self: Any, future: Any, fn: Any, args: Any, kwargs: Any) -> None:
-        orig_init(self, future, fn, args, kwargs)
+    # _WorkItem(future, fn, args, kwargs) and run(self) until 3.13; _WorkItem(future, task) and
+    # run(self, ctx) from 3.14, where task is (fn, args, kwargs) and ctx runs it (in a thread, or in an
+    # InterpreterPoolExecutor worker's own interpreter): whatever the signature, passed on as it came.
+    def init(self: Any, future: Any, *rest: Any) -> None:
+        orig_init(self, future, *rest)
         self._mpscope = (str(next(ids)), a.lane())  # the task's id, and who submitted it
 
-    def run(self: Any) -> None:
+    def run(self: Any, *ctx: Any) -> None:
         task, caller = getattr(self, "_mpscope", (None, ""))
         if task is None:
-            return orig_run(self)
+            return orig_run(self, *ctx)
         future = self.future
         try:
-            a.emit("pool.task.start", {"task": task, "arg": labels.show(self.args)})
+            args = self.args if hasattr(self, "args") else self.task[1]
+            data = {"task": task, "arg": labels.show(args)}
+            interp = getattr(ctx[0], "interp", None) if ctx else None
+            if interp is not None:  # an InterpreterPoolExecutor worker: the interpreter it runs tasks in
+                data["interp"] = interp.id
+            a.emit("pool.task.start", data)
         except Exception:
             a.failed()
-        orig_run(self)
+        orig_run(self, *ctx)
         try:
             if future.done() and not future.cancelled():
                 error = future.exception()
@@ -52,5 +62,5 @@ def patch(a: Agent) -> None:
         return None
 
     executor.submit = submit  # type: ignore[method-assign]
-    item.__init__ = init  # type: ignore[method-assign]
+    item.__init__ = init  # type: ignore[method-assign,assignment]
     item.run = run  # type: ignore[method-assign]

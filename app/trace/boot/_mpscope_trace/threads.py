@@ -17,12 +17,11 @@ makes them and report from their methods, like their multiprocessing twins, with
 
 from __future__ import annotations
 
-import _queue
 import _thread
 import os
-import queue
 import sys
 import threading
+import time
 
 from _mpscope_trace import labels
 from _mpscope_trace.agent import Agent
@@ -57,7 +56,7 @@ def patch(a: Agent) -> None:
     _patch_event(a)
     _patch_condition(a)
     _patch_barrier(a)
-    _patch_queue(a)
+    # queue.Queue and SimpleQueue: when the queue module is first imported (__init__.LAZY)
 
 
 # -- threads ---------------------------------------------------------------------------------------
@@ -79,7 +78,10 @@ def _patch_thread(a: Agent) -> None:
 
                 def traced_run() -> None:
                     ident = _thread.get_ident()
-                    a.lanes[ident] = f"{a.proc}/{self.name}"
+                    lane = f"{a.proc}/{self.name}"
+                    if lane in a.lanes.values():  # a live thread of the same name has it: one lane each
+                        lane = f"{lane} [{ident}]"
+                    self._mpscope_lane = a.lanes[ident] = lane
                     try:
                         a.emit("thread.start", {"thread": self.name, "ident": ident})
                     except Exception:
@@ -88,7 +90,10 @@ def _patch_thread(a: Agent) -> None:
                         run()
                     finally:
                         try:
-                            a.emit("thread.exit", {"thread": self.name, "ident": ident})
+                            # its own CPU seconds: with its start and end, how much of a core it kept
+                            # busy (the GIL view of threads against processes, docs/trace.md)
+                            cpu = round(time.thread_time(), 6)
+                            a.emit("thread.exit", {"thread": self.name, "ident": ident, "cpu_s": cpu})
                         except Exception:
                             a.failed()
                         a.lanes.pop(ident, None)
@@ -111,7 +116,8 @@ def _patch_thread(a: Agent) -> None:
             self._mpscope_joined = True
             try:
                 data = {"thread": self.name, "ident": self.ident}
-                a.emit("thread.join", data, proc=f"{a.proc}/{self.name}")
+                lane = getattr(self, "_mpscope_lane", f"{a.proc}/{self.name}")
+                a.emit("thread.join", data, proc=lane)
             except Exception:
                 a.failed()
 
@@ -169,22 +175,49 @@ def _patch_locks(a: Agent) -> None:
     real_lock, real_rlock = threading.Lock, threading.RLock
 
     def make(real: Any, kind: str) -> Any:
-        def factory(*args: Any, **kwargs: Any) -> Any:
+        def build(args: Any, kwargs: Any) -> Any:
+            """Called by factory, or by the class's __call__ on 3.13+: the program is two frames up
+            either way (one frame more, as it was, missed the program and traced no Lock on 3.13+)."""
             lock = real(*args, **kwargs)
             try:
-                frame = program_frame(1)
+                frame = program_frame(2)
                 if frame is not None:
                     return TracedLock(a, lock, labels.label(kind, frame))
             except Exception:
                 a.failed()
             return lock
 
+        def factory(*args: Any, **kwargs: Any) -> Any:
+            return build(args, kwargs)
+
         factory.__name__ = factory.__qualname__ = kind
         factory.__module__ = "threading"
-        return factory
+        if not isinstance(real, type):  # a function, as the stdlib's own is (Lock before 3.13, RLock)
+            return factory
+        return _as_class(real, kind, build)
 
     threading.Lock = make(real_lock, "Lock")
     threading.RLock = make(real_rlock, "RLock")
+
+
+def _as_class(real: type, kind: str, build: Any) -> Any:
+    """Python 3.13+ made threading.Lock the lock's class itself, so `isinstance(x, threading.Lock)` is
+    legal there: ours stays a class that answers it as the real one does, for real locks and for the
+    program's traced ones alike, and that makes locks through `build` when called."""
+
+    class Meta(type):
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            return build(args, kwargs)
+
+        def __instancecheck__(cls, obj: Any) -> bool:
+            if isinstance(obj, TracedLock):
+                obj = object.__getattribute__(obj, "_lock")
+            return isinstance(obj, real)
+
+        def __subclasscheck__(cls, sub: Any) -> bool:
+            return sub is TracedLock or issubclass(sub, real)
+
+    return Meta(kind, (), {"__module__": "threading", "__qualname__": kind, "__doc__": real.__doc__})
 
 
 def _mark(obj: Any, family: str, kind: str, depth: int = 2) -> bool:
@@ -347,11 +380,17 @@ def _patch_barrier(a: Agent) -> None:
             a.emit("barrier.passed", {"barrier": name, "index": index, "api": "threading"})
         return index
 
+    # multiprocessing's Barrier inherits threading's wait: sync.py wraps the stdlib's own, not this one
+    # (which would report each wait twice), whichever of the two is patched first
+    wait.__wrapped__ = orig_wait  # type: ignore[attr-defined]
     bar.__init__, bar.wait = init, wait  # type: ignore[method-assign]
 
 
 # -- queue.Queue (LifoQueue, PriorityQueue) and queue.SimpleQueue ------------------------------------
-def _patch_queue(a: Agent) -> None:
+def patch_queue(a: Agent) -> None:
+    import _queue
+    import queue
+
     qq = queue.Queue
     orig_init, orig_put, orig_get = qq.__init__, qq.put, qq.get
     orig_done, orig_join = qq.task_done, qq.join

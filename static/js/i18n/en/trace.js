@@ -51,5 +51,13 @@ export default {
   "trace.size": "Bytes",
   "trace.shmOpen": "Open in",
   "trace.shmNote": "Reads and writes of a segment's bytes through shm.buf cannot be traced (a memoryview onto the memory runs no Python code): only create, attach, close and unlink, and ShareableList items, are shown.",
-  "trace.threads": "Threads"
+  "trace.threads": "Threads",
+  "trace.cores": "Threads against processes: cores kept busy",
+  "trace.coresThreads": "{n} threads",
+  "trace.coresProcesses": "{n} processes",
+  "trace.coresWaiting": "Mostly waiting: neither kept a core busy",
+  "trace.coresEqual": "About as many cores busy either way",
+  "trace.coresProcessesMore": "Processes kept {r}× as many cores busy",
+  "trace.coresThreadsMore": "Threads kept {r}× as many cores busy",
+  "trace.coresNote": "Cores busy = the CPU seconds used ÷ the time from the first start to the last end. Only threads and child processes that ended by themselves count."
 };

@@ -55,5 +55,13 @@ export default {
   "trace.size": "位元組",
   "trace.shmOpen": "開啟於",
   "trace.shmNote": "透過 shm.buf 讀寫區段的位元組無法追蹤（memoryview 直接存取記憶體，不經過任何 Python 程式碼）：只顯示建立、附加、關閉與 unlink，以及 ShareableList 的項目。",
-  "trace.threads": "線程"
+  "trace.threads": "線程",
+  "trace.cores": "線程對比進程：佔用的核心數",
+  "trace.coresThreads": "{n} 個線程",
+  "trace.coresProcesses": "{n} 個進程",
+  "trace.coresWaiting": "大多在等待：兩者都沒有佔滿一個核心",
+  "trace.coresEqual": "兩種方式佔用的核心數差不多",
+  "trace.coresProcessesMore": "進程佔用的核心數是線程的 {r} 倍",
+  "trace.coresThreadsMore": "線程佔用的核心數是進程的 {r} 倍",
+  "trace.coresNote": "佔用核心數 = 用掉的 CPU 秒數 ÷ 從第一個開始到最後一個結束的時間。只計算自行結束的線程與子進程。"
 };
