@@ -106,7 +106,7 @@ def patch(a: Agent) -> None:
         _patch_exit_function(a, exit_code)
 
 
-# Python 3.12 moved util._exit_function out of BaseProcess._bootstrap (gh-83856): into atexit, after it.
+# Python 3.12 moved util._exit_function out of BaseProcess._bootstrap: into atexit, which runs after it.
 EXIT_FUNCTION_AFTER_BOOTSTRAP = sys.version_info >= (3, 12)
 exit_code: list[int] = []  # this child's exit code, between _bootstrap's return and its exit function
 
