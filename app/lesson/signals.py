@@ -8,6 +8,7 @@ import multiprocessing.util
 import signal
 import threading
 import time
+from types import FrameType
 
 # Every run process dumps all its threads' stacks to stderr on this signal (app/engine/procs.py sends it).
 STACKS_SIGNAL = signal.SIGUSR2
@@ -30,6 +31,24 @@ def install_child_handlers() -> None:
 LEAVE_SIGNAL = signal.SIGUSR1
 
 
+def executor_loop(frame: FrameType | None) -> str | None:
+    """Where the main thread, in `frame`, is in a ProcessPoolExecutor worker's loop: "waiting" for a
+    task (in its call queue's get), in a "task" (running it or sending its outcome back: the loop catches
+    BaseException there), or None when it is not in that loop at all."""
+    inner = None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_process_worker" and code.co_filename.endswith("concurrent/futures/process.py"):
+            if inner is None:
+                return None
+            waiting = inner.f_code.co_name == "get" and inner.f_code.co_filename.endswith(
+                "multiprocessing/queues.py"
+            )
+            return "waiting" if waiting else "task"
+        inner, frame = frame, frame.f_back
+    return None
+
+
 def install_pool_worker_handlers() -> None:
     """install_child_handlers for a worker of a multiprocessing Pool or a ProcessPoolExecutor: call it
     first thing in the pool's initializer, before the worker starts any thread.
@@ -48,22 +67,44 @@ def install_pool_worker_handlers() -> None:
     A worker already leaving on its own (terminate() also signals the workers that are just exiting
     on the pool's sentinel) is let finish: SystemExit in its finalizers would skip joining its queue
     feeder, which could then be killed mid-write holding the run queue's write lock, and every other
-    process of the run, the main one at its exit, would wait for that lock for ever."""
-    install_child_handlers()
-    handled = [False]  # a plain flag: no lock is taken in a signal handler
+    process of the run, the main one at its exit, would wait for that lock for ever.
 
-    def leave(signum: int, frame: object) -> None:
-        if handled[0]:  # once: a second interruption must not cut the way out short
+    A ProcessPoolExecutor worker catches BaseException around each task (it sends it back as the task's
+    outcome) and goes back to wait for the next: a SIGTERM that lands in a task does not end it. Up to
+    Python 3.11 a broken executor then sent it a None to leave on; from 3.12 it SIGTERMs it a second
+    time instead (_terminate_broken, then _join_executor_internals) and joins it with no timeout. So a
+    later SIGTERM ends such a worker, once it waits for its next task."""
+    install_child_handlers()
+    taken = [0]  # SIGTERMs the thread below took (plain ints and flags: no lock in a signal handler)
+    answered = [0]  # how many of them the main thread has answered
+    caught = [False]  # the first SystemExit was raised in an executor's task, whose loop catches it
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        if answered[0] >= taken[0]:  # interrupted again for a SIGTERM already answered
             return
-        handled[0] = True
-        if not multiprocessing.util.is_exiting():
+        if answered[0] == 0:  # the first SIGTERM
+            answered[0] = taken[0]
+            if not multiprocessing.util.is_exiting():
+                caught[0] = executor_loop(frame) == "task"
+                raise SystemExit(128 + signal.SIGTERM)
+            return
+        # A later one ends only an executor worker whose loop caught the first SystemExit, and only once
+        # it waits for its next task (until then it is asked again, every 10 ms): nothing catches it there.
+        where = executor_loop(frame)
+        if caught[0] and where == "task" and not multiprocessing.util.is_exiting():
+            return
+        answered[0] = taken[0]
+        if caught[0] and where == "waiting" and not multiprocessing.util.is_exiting():
+            caught[0] = False
             raise SystemExit(128 + signal.SIGTERM)
 
     def take_sigterm(main: int) -> None:
-        signal.sigwait({signal.SIGTERM})
-        while not handled[0]:  # again and again: one may land in that same window
-            signal.pthread_kill(main, LEAVE_SIGNAL)
-            time.sleep(0.01)
+        while True:
+            signal.sigwait({signal.SIGTERM})
+            taken[0] += 1
+            while answered[0] < taken[0]:  # again and again: one may land in that same window
+                signal.pthread_kill(main, LEAVE_SIGNAL)
+                time.sleep(0.01)
 
     signal.signal(LEAVE_SIGNAL, leave)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # every thread started later inherits it

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.util import Finalize
 from typing import Any
 
@@ -282,3 +284,46 @@ def test_sigterm_lets_a_pool_worker_that_is_leaving_on_its_own_finish() -> None:
     os.kill(worker.pid or 0, signal.SIGTERM)
     worker.join(SIGTERM_HANG_GUARD)
     assert worker.exitcode == 0 and flushed.is_set(), worker.exitcode
+
+
+_task_started: Any = None  # the Event an executor worker sets when its task begins (executor_worker_init)
+
+
+def executor_worker_init(started: Any) -> None:
+    global _task_started
+    install_pool_worker_handlers()
+    _task_started = started
+
+
+def executor_task() -> None:
+    _task_started.set()
+    time.sleep(60)  # SIGTERM lands here
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_second_sigterm_ends_an_executor_worker_whose_loop_caught_the_first(method: str) -> None:
+    """A ProcessPoolExecutor worker catches BaseException around each task and sends it back as the
+    task's outcome: SystemExit from a SIGTERM that lands in a task does not end it, and it goes back to
+    wait for the next task. From Python 3.12 a broken executor SIGTERMs its workers a second time (up to
+    3.11 it sent them a None to leave on) and joins them with no timeout: that second SIGTERM must end
+    the worker, or the run hangs (it did on 3.14 and 3.15, under every start method)."""
+    mp = multiprocessing.get_context(method)
+    started = mp.Event()
+    executor = ProcessPoolExecutor(1, mp_context=mp, initializer=executor_worker_init, initargs=(started,))
+    try:
+        future = executor.submit(executor_task)
+        assert started.wait(SIGTERM_HANG_GUARD)
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid or 0, signal.SIGTERM)
+        caught = future.exception(SIGTERM_HANG_GUARD)
+        assert isinstance(caught, SystemExit) and caught.code == 128 + signal.SIGTERM
+        assert worker.is_alive()  # back in its loop, waiting for a task
+        os.kill(worker.pid or 0, signal.SIGTERM)
+        worker.join(SIGTERM_HANG_GUARD)
+        hung = worker.is_alive()
+        if hung:
+            worker.kill()
+            worker.join()
+        assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -12,6 +12,7 @@ import inspect
 import multiprocessing
 import sys
 from concurrent.futures import process as cf_process
+from concurrent.futures import thread as cf_thread
 from multiprocessing import context, popen_fork, queues, shared_memory, synchronize
 from multiprocessing import process as mp_process
 from pathlib import Path
@@ -124,3 +125,16 @@ def test_the_process_pool_executor_internals_the_patch_replaces() -> None:
     assert (spawner is not None) == (sys.version_info >= (3, 14))
     if spawner is not None:
         assert "target=_process_worker" in source(spawner)
+
+
+def test_py314_changed_the_thread_pools_work_item() -> None:
+    """Up to 3.13 _WorkItem(future, fn, args, kwargs) and run(); from 3.14 _WorkItem(future, task) and
+    run(ctx), the task (fn, args, kwargs). threadpool.py passes on whatever it is given and reads the
+    arguments from either (the thread_executor and dummy_pool trace programs show them)."""
+    item = cf_thread._WorkItem  # noqa: SLF001
+    init = list(inspect.signature(item.__init__).parameters)
+    run = list(inspect.signature(item.run).parameters)
+    if sys.version_info >= (3, 14):
+        assert (init, run) == (["self", "future", "task"], ["self", "ctx"])
+    else:
+        assert (init, run) == (["self", "future", "fn", "args", "kwargs"], ["self"])

@@ -1,6 +1,11 @@
 """ThreadPoolExecutor, as its process twin: pool.call per submit, pool.task.start/end on the worker
 thread's lane, pool.result as each result is there for the caller (on the caller's lane: with threads it
-is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported."""
+is there as soon as the worker sets it). Applied when concurrent.futures.thread is first imported.
+
+Python 3.14 changed the work item: _WorkItem(future, fn, args, kwargs) with run(), up to 3.13;
+_WorkItem(future, task) with run(ctx) from 3.14, the task (fn, args, kwargs) as its WorkerContext made it.
+The patch passes on whatever it is given and reads the arguments from either (docs/trace.md).
+"""
 
 from __future__ import annotations
 
@@ -27,20 +32,20 @@ def patch(a: Agent) -> None:
             a.failed()
         return orig_submit(self, fn, *args, **kwargs)
 
-    def init(self: Any, future: Any, fn: Any, args: Any, kwargs: Any) -> None:
-        orig_init(self, future, fn, args, kwargs)
+    def init(self: Any, future: Any, *rest: Any) -> None:
+        orig_init(self, future, *rest)
         self._mpscope = (str(next(ids)), a.lane())  # the task's id, and who submitted it
 
-    def run(self: Any) -> None:
+    def run(self: Any, *ctx: Any) -> None:
         task, caller = getattr(self, "_mpscope", (None, ""))
         if task is None:
-            return orig_run(self)
+            return orig_run(self, *ctx)
         future = self.future
         try:
-            a.emit("pool.task.start", {"task": task, "arg": labels.show(self.args)})
+            a.emit("pool.task.start", {"task": task, "arg": labels.show(task_args(self))})
         except Exception:
             a.failed()
-        orig_run(self)
+        orig_run(self, *ctx)
         try:
             if future.done() and not future.cancelled():
                 error = future.exception()
@@ -52,5 +57,13 @@ def patch(a: Agent) -> None:
         return None
 
     executor.submit = submit  # type: ignore[method-assign]
-    item.__init__ = init  # type: ignore[method-assign]
+    item.__init__ = init  # type: ignore[method-assign,assignment]
     item.run = run  # type: ignore[method-assign]
+
+
+def task_args(item: Any) -> Any:
+    """The positional arguments of a work item's call: its args up to 3.13, its task's from 3.14."""
+    if hasattr(item, "args"):
+        return item.args
+    task = getattr(item, "task", None)
+    return task[1] if isinstance(task, tuple) and len(task) == 3 else ()
