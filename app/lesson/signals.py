@@ -70,8 +70,8 @@ def install_pool_worker_handlers() -> None:
     process of the run, the main one at its exit, would wait for that lock for ever.
 
     A ProcessPoolExecutor worker catches BaseException around each task (it sends it back as the task's
-    outcome) and goes back to wait for the next: a SIGTERM that lands in a task does not end it. Up to
-    Python 3.11 a broken executor then sent it a None to leave on; from 3.12 it SIGTERMs it a second
+    outcome) and goes back to wait for the next: a SIGTERM that lands in a task does not end it. Python
+    3.11's broken executor then sent it a None to leave on; 3.13's (3.12 not checked) SIGTERMs it a second
     time instead (_terminate_broken, then _join_executor_internals) and joins it with no timeout. So a
     later SIGTERM ends such a worker, once it waits for its next task."""
     install_child_handlers()

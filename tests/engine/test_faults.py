@@ -304,9 +304,9 @@ def executor_task() -> None:
 def test_a_second_sigterm_ends_an_executor_worker_whose_loop_caught_the_first(method: str) -> None:
     """A ProcessPoolExecutor worker catches BaseException around each task and sends it back as the
     task's outcome: SystemExit from a SIGTERM that lands in a task does not end it, and it goes back to
-    wait for the next task. From Python 3.12 a broken executor SIGTERMs its workers a second time (up to
-    3.11 it sent them a None to leave on) and joins them with no timeout: that second SIGTERM must end
-    the worker, or the run hangs (it did on 3.14 and 3.15, under every start method)."""
+    wait for the next task. On Python 3.13+ (3.12 not checked) a broken executor SIGTERMs its workers a
+    second time (3.11's sent them a None to leave on) and joins them with no timeout: that second SIGTERM
+    must end the worker, or the run hangs (it did on 3.15, under every start method)."""
     mp = multiprocessing.get_context(method)
     started = mp.Event()
     executor = ProcessPoolExecutor(1, mp_context=mp, initializer=executor_worker_init, initargs=(started,))

@@ -21,29 +21,29 @@ import pytest
 
 from tests.trace.programs import METHODS, check_common, of, run_plain_and_traced
 
-PY312 = sys.version_info >= (3, 12)
+PY313 = sys.version_info >= (3, 13)
 
 
 def source(obj: object) -> str:
     return inspect.getsource(obj)  # type: ignore[arg-type]
 
 
-# -- Python 3.12: util._exit_function left BaseProcess._bootstrap ------------------------------------
-def test_py312_moved_the_exit_function_out_of_bootstrap() -> None:
-    """Up to 3.11 _bootstrap calls util._exit_function (which joins the child's own children); from
-    3.12 fork and forkserver register it with atexit in the child, to run after _bootstrap, and spawn's
+# -- Python 3.13: util._exit_function left BaseProcess._bootstrap (gh-83856) ------------------------------------
+def test_py313_moved_the_exit_function_out_of_bootstrap() -> None:
+    """Up to 3.12 _bootstrap calls util._exit_function (which joins the child's own children); from
+    3.13 fork and forkserver register it with atexit in the child, to run after _bootstrap, and spawn's
     runs at interpreter exit. _mpscope_trace/process.py reports a child's exit after it on either."""
     in_bootstrap = "_exit_function" in source(mp_process.BaseProcess._bootstrap)  # type: ignore[attr-defined]
     in_fork = "atexit.register(util._exit_function)" in source(popen_fork.Popen._launch)  # type: ignore[attr-defined]
-    assert (in_bootstrap, in_fork) == ((False, True) if PY312 else (True, False))
+    assert (in_bootstrap, in_fork) == ((False, True) if PY313 else (True, False))
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_py312_a_child_reports_its_exit_after_multiprocessing_joined_its_children(
+def test_py313_a_child_reports_its_exit_after_multiprocessing_joined_its_children(
     method: str, tmp_path: Path
 ) -> None:
     """The child returns without joining its own child: multiprocessing joins it as the child exits.
-    On every version the child's lane shows that join before the child's exit (on 3.12+ the exit came
+    On every version the child's lane shows that join before the child's exit (on 3.13+ the exit came
     first before process.py followed the move above)."""
     out = tmp_path / "t.ndjson"
     plain, traced, events = run_plain_and_traced("child_leaves_a_child.py", [method], [method], out)

@@ -1,6 +1,6 @@
 """A child starts a grandchild and returns without joining it: multiprocessing joins it for the child
-as the child exits (util._exit_function), before the child's exit. Python 3.12 moved that join out of
-BaseProcess._bootstrap to an atexit handler that runs after it (docs/trace.md, "Python versions").
+as the child exits (util._exit_function), before the child's exit. Python 3.13 moved that join out of
+BaseProcess._bootstrap to an atexit handler that runs after it (3.13 (docs/trace.md, "Python versions").
 
 Usage: child_leaves_a_child.py START_METHOD
 """

@@ -1,8 +1,8 @@
 """Process lifecycles: create and join in the parent, start and exit in the child itself.
 
 A child reports its exit once multiprocessing has finished with it: after util._exit_function, which
-joins the child's own children and flushes its queues. Up to Python 3.11 BaseProcess._bootstrap calls
-it; from 3.12 it runs as an atexit handler after _bootstrap returns (fork and forkserver register it in
+joins the child's own children and flushes its queues. Up to Python 3.12 BaseProcess._bootstrap calls
+it; from 3.13 it runs as an atexit handler after _bootstrap returns (fork and forkserver register it in
 the child, spawn at interpreter exit), so there the exit is reported from a wrapper of it instead. A
 child stuck in it (a queue nobody reads) has not exited, and does not say so (docs/trace.md).
 """
@@ -89,7 +89,7 @@ def patch(a: Agent) -> None:
         except Exception:
             a.failed()
         code: int = orig_bootstrap(self, parent_sentinel)
-        if EXIT_FUNCTION_AFTER_BOOTSTRAP:
+        if EXIT_FUNCTION_AFTER_BOOTSTRAP and not mp_util.is_exiting():
             exit_code.append(code)  # reported once util._exit_function has run (exit_function below)
             return code
         try:
@@ -106,8 +106,9 @@ def patch(a: Agent) -> None:
         _patch_exit_function(a, exit_code)
 
 
-# Python 3.12 moved util._exit_function out of BaseProcess._bootstrap: into atexit, which runs after it.
-EXIT_FUNCTION_AFTER_BOOTSTRAP = sys.version_info >= (3, 12)
+# Python 3.13 moved util._exit_function out of BaseProcess._bootstrap, into atexit, which runs after it
+# (gh-83856). Whether it ran already is checked too (is_exiting): a build with the old shape still reports.
+EXIT_FUNCTION_AFTER_BOOTSTRAP = sys.version_info >= (3, 13)
 exit_code: list[int] = []  # this child's exit code, between _bootstrap's return and its exit function
 
 
