@@ -28,7 +28,7 @@ def source(obj: object) -> str:
     return inspect.getsource(obj)  # type: ignore[arg-type]
 
 
-# -- Python 3.13: util._exit_function left BaseProcess._bootstrap (gh-83856) ------------------------------------
+# -- Python 3.13: util._exit_function left BaseProcess._bootstrap (gh-83856) -------------------------
 def test_py313_moved_the_exit_function_out_of_bootstrap() -> None:
     """Up to 3.12 _bootstrap calls util._exit_function (which joins the child's own children); from
     3.13 fork and forkserver register it with atexit in the child, to run after _bootstrap, and spawn's
