@@ -34,13 +34,14 @@ LEAVE_SIGNAL = signal.SIGUSR1
 def executor_loop(frame: FrameType | None) -> str | None:
     """Where the main thread, in `frame`, is in a ProcessPoolExecutor worker's loop: "waiting" for a
     task (in its call queue's get), in a "task" (running it or sending its outcome back: the loop catches
-    BaseException there), or None when it is not in that loop at all."""
+    BaseException there), in the "loop"'s own code (between two calls: inside its try or not, which
+    frames cannot tell), or None when it is not in that loop at all."""
     inner = None
     while frame is not None:
         code = frame.f_code
         if code.co_name == "_process_worker" and code.co_filename.endswith("concurrent/futures/process.py"):
             if inner is None:
-                return None
+                return "loop"
             waiting = inner.f_code.co_name == "get" and inner.f_code.co_filename.endswith(
                 "multiprocessing/queues.py"
             )
@@ -70,39 +71,47 @@ def install_pool_worker_handlers() -> None:
     process of the run, the main one at its exit, would wait for that lock for ever.
 
     A ProcessPoolExecutor worker catches BaseException around each task (it sends it back as the task's
-    outcome) and goes back to wait for the next: a SIGTERM that lands in a task does not end it. Python
-    3.11's broken executor then sent it a None to leave on; 3.13's (3.12 not checked) SIGTERMs it a second
-    time instead (_terminate_broken, then _join_executor_internals) and joins it with no timeout. So a
-    later SIGTERM ends such a worker, once it waits for its next task."""
+    outcome) and goes back to wait for the next: SystemExit raised in a task does not end it. Python
+    3.11's broken executor then sent it a None to leave on; 3.13's (3.12 not checked) SIGTERMs it again
+    instead, at once (two SIGTERMs that close together are one signal), and joins it with no timeout.
+    So a SystemExit raised in a task (or in the loop's own code, which may be inside its try) is raised
+    again once the worker is back waiting for a task, where nothing catches it: one SIGTERM ends the
+    worker, as it ends one without these handlers."""
     install_child_handlers()
     taken = [0]  # SIGTERMs the thread below took (plain ints and flags: no lock in a signal handler)
     answered = [0]  # how many of them the main thread has answered
-    caught = [False]  # the first SystemExit was raised in an executor's task, whose loop catches it
+    in_task = [False]  # our SystemExit was raised in an executor's task, whose loop catches it
 
     def leave(signum: int, frame: FrameType | None) -> None:
+        if multiprocessing.util.is_exiting():  # on its way out through its finalizers: let it finish
+            in_task[0] = False
+            answered[0] = taken[0]
+            return
+        if in_task[0]:
+            where = executor_loop(frame)
+            if where in ("task", "loop"):  # not back in its loop's wait yet: asked again in 10 ms
+                return
+            in_task[0] = False
+            if where == "waiting":
+                raise SystemExit(128 + signal.SIGTERM)
+            return  # out of the loop: the first SystemExit got through after all
         if answered[0] >= taken[0]:  # interrupted again for a SIGTERM already answered
             return
-        if answered[0] == 0:  # the first SIGTERM
-            answered[0] = taken[0]
-            if not multiprocessing.util.is_exiting():
-                caught[0] = executor_loop(frame) == "task"
-                raise SystemExit(128 + signal.SIGTERM)
-            return
-        # A later one ends only an executor worker whose loop caught the first SystemExit, and only once
-        # it waits for its next task (until then it is asked again, every 10 ms): nothing catches it there.
-        where = executor_loop(frame)
-        if caught[0] and where == "task" and not multiprocessing.util.is_exiting():
-            return
+        first = answered[0] == 0
+        # set before answered (see take_sigterm); "loop": maybe inside its try, and if not, the
+        # SystemExit leaves the loop and the next ask finds it out of it
+        in_task[0] = first and executor_loop(frame) in ("task", "loop")
         answered[0] = taken[0]
-        if caught[0] and where == "waiting" and not multiprocessing.util.is_exiting():
-            caught[0] = False
+        if first:  # once: a later one must not cut the way out short
             raise SystemExit(128 + signal.SIGTERM)
 
     def take_sigterm(main: int) -> None:
         while True:
             signal.sigwait({signal.SIGTERM})
             taken[0] += 1
-            while answered[0] < taken[0]:  # again and again: one may land in that same window
+            # again and again: one may land in that same window, and a SystemExit raised in an
+            # executor's task is raised again once the worker waits for its next task
+            while answered[0] < taken[0] or in_task[0]:
                 signal.pthread_kill(main, LEAVE_SIGNAL)
                 time.sleep(0.01)
 
