@@ -4,7 +4,9 @@ Both run tasks in worker processes and give back the results in order. The diffe
 worker dies mid-task (os._exit, a segfault, the OOM killer): ProcessPoolExecutor notices at once and
 raises BrokenProcessPool; Pool quietly replaces the worker, but the task it was running is lost, and
 `pool.map` would wait for its result forever (CPython issue 96062). Here the Pool's wait is bounded:
-`map_async(...).get(timeout=...)`, then the Pool is terminated.
+`map_async(...).get(timeout=...)`, then the Pool is terminated. That wait starts once the Pool's
+workers are up: under spawn (macOS's default) a slow or busy machine takes seconds to start one, and
+the lesson must not time out on that.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from app.lesson.signals import install_pool_worker_handlers
 _rep: Reporter | None = None  # set in each worker by init_worker
 _task_ms = 0
 _doomed = -1  # the task whose worker dies, or -1
+# How long the Pool's workers may take to start before its timeout starts anyway (it then tells).
+STARTUP_GUARD_S = 30.0
 
 
 class ExecutorParams(Params):
@@ -40,8 +44,8 @@ class ExecutorParams(Params):
     )
 
 
-def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
-    """Runs once in each worker as it starts: gives it a lane on the timeline."""
+def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int, up: Any = None) -> None:
+    """Runs once in each worker as it starts: gives it a lane on the timeline, then releases `up`."""
     global _rep, _task_ms, _doomed
     install_pool_worker_handlers()  # both pools stop their workers with SIGTERM, then join them
     _rep, _task_ms, _doomed = rep, task_ms, doomed
@@ -49,6 +53,8 @@ def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
     me.name = f"{role.split()[0][:4]}-{me.name.rsplit('-', 1)[-1]}"  # "ForkProcess-3" -> "exec-3"
     rep.emit("process.start", ppid=os.getppid(), role=role)
     Finalize(None, report_exit, exitpriority=100)  # the pools join their workers: each reports its exit
+    if up is not None:
+        up.release()  # ready for tasks
 
 
 def report_exit() -> None:
@@ -91,11 +97,15 @@ def with_executor(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[
 
 
 def with_pool(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str, Any]:
+    up = ctx.mp.Semaphore(0)
     with ctx.mp.Pool(
         processes=params.workers,
         initializer=init_worker,
-        initargs=(ctx.rep, "pool worker", params.task_ms, doomed),
+        initargs=(ctx.rep, "pool worker", params.task_ms, doomed, up),
     ) as pool:
+        for _ in range(params.workers):  # the timeout below counts from here
+            if not up.acquire(timeout=STARTUP_GUARD_S):
+                break
         workers = multiprocessing.active_children()  # the Pool's (the executor's have been joined)
         pending = pool.map_async(square, range(params.tasks))
         try:
