@@ -109,7 +109,14 @@ def test_sigkill_of_the_runs_main_process_fails_the_run_and_reaps_its_workers() 
 def test_sigterm_to_one_worker_fails_the_run_but_not_the_manager() -> None:
     async def body(m: Engine) -> tuple[Run, Run]:
         run = await m.start("race", {"workers": 2, "increments": 1000, "delay_ms": 20})
-        evs = await wait_for(run, lambda evs: len(worker_pids(evs)) == 2)
+        # Past the start gate: a SIGTERM in the gate's Barrier lands in its Condition, whose wait has let
+        # the lock go; the `with` then fails to release it (AssertionError) and the worker exits 1.
+        def writing(evs: list[dict[str, Any]]) -> bool:
+            return len(worker_pids(evs)) == 2 and any(
+                e["kind"] == "value.write" and e["proc"] == "Process-0" for e in evs
+            )
+
+        evs = await wait_for(run, writing)
         os.kill(worker_pids(evs)["Process-0"], signal.SIGTERM)
         await finished(run, FAULT_HANG_GUARD_S)
         after = await finished(await m.start("race", {"increments": 10}))
