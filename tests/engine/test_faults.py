@@ -109,6 +109,7 @@ def test_sigkill_of_the_runs_main_process_fails_the_run_and_reaps_its_workers() 
 def test_sigterm_to_one_worker_fails_the_run_but_not_the_manager() -> None:
     async def body(m: Engine) -> tuple[Run, Run]:
         run = await m.start("race", {"workers": 2, "increments": 1000, "delay_ms": 20})
+
         # Past the start gate: a SIGTERM in the gate's Barrier lands in its Condition, whose wait has let
         # the lock go; the `with` then fails to release it (AssertionError) and the worker exits 1.
         def writing(evs: list[dict[str, Any]]) -> bool:
