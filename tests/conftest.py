@@ -17,6 +17,7 @@ from tests.helpers import (
     ORPHAN_GRACE_S,
     ORPHANS,
     SERVER_LOGS,
+    SERVER_START_METHOD,
     TIME_LIMIT_LOG,
     TIME_LIMITS,
     Browser,
@@ -60,8 +61,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real server; its default start method comes from MPSCOPE_TEST_START_METHOD (forkserver)."""
-    method = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")
+    """A real server; its default start method: MPSCOPE_TEST_START_METHOD, else app/config.py's default."""
+    method = SERVER_START_METHOD
     server = start_server(tmp_path_factory.mktemp("server"), "--start-method", method)
     yield server
     stop_server(server)

@@ -36,7 +36,7 @@ import psutil
 import pytest
 
 from app import jsonio
-from app.config import Limits, Settings
+from app.config import DEFAULT_START_METHOD, START_METHODS, Limits, Settings
 from app.engine.engine import Engine
 from app.engine.run import Run
 from app.frames import decode
@@ -46,7 +46,11 @@ from tests.plugins import TEST_REGISTRY
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).parent / "artifacts"
-METHODS = ("forkserver", "spawn", "fork")
+# Every start method this Python and OS offer (app/config.py: forkserver, spawn and fork on Linux and macOS):
+# each scenario, fault and trace test runs under each of them.
+METHODS = START_METHODS
+# The start method of the test servers (conftest.py's live_server, start_server without --start-method).
+SERVER_START_METHOD = os.environ.get("MPSCOPE_TEST_START_METHOD", DEFAULT_START_METHOD)
 # The race tutorial preset: 5 workers, +1 each, with the Lock, 100 ms inside it.
 RACE_TUTORIAL = {"workers": 5, "increments": 1, "use_lock": True, "delay_ms": 0, "hold_ms": 100}
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")

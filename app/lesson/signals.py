@@ -8,6 +8,7 @@ import multiprocessing.util
 import signal
 import threading
 import time
+from types import FrameType
 
 # Every run process dumps all its threads' stacks to stderr on this signal (app/engine/procs.py sends it).
 STACKS_SIGNAL = signal.SIGUSR2
@@ -30,6 +31,25 @@ def install_child_handlers() -> None:
 LEAVE_SIGNAL = signal.SIGUSR1
 
 
+def executor_loop(frame: FrameType | None) -> str | None:
+    """Where the main thread, in `frame`, is in a ProcessPoolExecutor worker's loop: "waiting" for a
+    task (in its call queue's get), in a "task" (running it or sending its outcome back: the loop catches
+    BaseException there), in the "loop"'s own code (between two calls: inside its try or not, which
+    frames cannot tell), or None when it is not in that loop at all."""
+    inner = None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_process_worker" and code.co_filename.endswith("concurrent/futures/process.py"):
+            if inner is None:
+                return "loop"
+            waiting = inner.f_code.co_name == "get" and inner.f_code.co_filename.endswith(
+                "multiprocessing/queues.py"
+            )
+            return "waiting" if waiting else "task"
+        inner, frame = frame, frame.f_back
+    return None
+
+
 def install_pool_worker_handlers() -> None:
     """install_child_handlers for a worker of a multiprocessing Pool or a ProcessPoolExecutor: call it
     first thing in the pool's initializer, before the worker starts any thread.
@@ -48,22 +68,52 @@ def install_pool_worker_handlers() -> None:
     A worker already leaving on its own (terminate() also signals the workers that are just exiting
     on the pool's sentinel) is let finish: SystemExit in its finalizers would skip joining its queue
     feeder, which could then be killed mid-write holding the run queue's write lock, and every other
-    process of the run, the main one at its exit, would wait for that lock for ever."""
-    install_child_handlers()
-    handled = [False]  # a plain flag: no lock is taken in a signal handler
+    process of the run, the main one at its exit, would wait for that lock for ever.
 
-    def leave(signum: int, frame: object) -> None:
-        if handled[0]:  # once: a second interruption must not cut the way out short
+    A ProcessPoolExecutor worker catches BaseException around each task (it sends it back as the task's
+    outcome) and goes back to wait for the next: SystemExit raised in a task does not end it. Python
+    3.11's broken executor then sent it a None to leave on; 3.13's (3.12 not checked) SIGTERMs it again
+    instead, at once (two SIGTERMs that close together are one signal), and joins it with no timeout.
+    So a SystemExit raised in a task (or in the loop's own code, which may be inside its try) is raised
+    again once the worker is back waiting for a task, where nothing catches it: one SIGTERM ends the
+    worker, as it ends one without these handlers."""
+    install_child_handlers()
+    taken = [0]  # SIGTERMs the thread below took (plain ints and flags: no lock in a signal handler)
+    answered = [0]  # how many of them the main thread has answered
+    in_task = [False]  # our SystemExit was raised in an executor's task, whose loop catches it
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        if multiprocessing.util.is_exiting():  # on its way out through its finalizers: let it finish
+            in_task[0] = False
+            answered[0] = taken[0]
             return
-        handled[0] = True
-        if not multiprocessing.util.is_exiting():
+        if in_task[0]:
+            where = executor_loop(frame)
+            if where in ("task", "loop"):  # not back in its loop's wait yet: asked again in 10 ms
+                return
+            in_task[0] = False
+            if where == "waiting":
+                raise SystemExit(128 + signal.SIGTERM)
+            return  # out of the loop: the first SystemExit got through after all
+        if answered[0] >= taken[0]:  # interrupted again for a SIGTERM already answered
+            return
+        first = answered[0] == 0
+        # set before answered (see take_sigterm); "loop": maybe inside its try, and if not, the
+        # SystemExit leaves the loop and the next ask finds it out of it
+        in_task[0] = first and executor_loop(frame) in ("task", "loop")
+        answered[0] = taken[0]
+        if first:  # once: a later one must not cut the way out short
             raise SystemExit(128 + signal.SIGTERM)
 
     def take_sigterm(main: int) -> None:
-        signal.sigwait({signal.SIGTERM})
-        while not handled[0]:  # again and again: one may land in that same window
-            signal.pthread_kill(main, LEAVE_SIGNAL)
-            time.sleep(0.01)
+        while True:
+            signal.sigwait({signal.SIGTERM})
+            taken[0] += 1
+            # again and again: one may land in that same window, and a SystemExit raised in an
+            # executor's task is raised again once the worker waits for its next task
+            while answered[0] < taken[0] or in_task[0]:
+                signal.pthread_kill(main, LEAVE_SIGNAL)
+                time.sleep(0.01)
 
     signal.signal(LEAVE_SIGNAL, leave)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # every thread started later inherits it

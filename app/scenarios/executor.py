@@ -32,6 +32,8 @@ from app.lesson.signals import install_pool_worker_handlers
 _rep: Reporter | None = None  # set in each worker by init_worker
 _task_ms = 0
 _doomed = -1  # the task whose worker dies, or -1
+# How long the Pool's workers may take to start before its timeout starts anyway (it then tells).
+STARTUP_GUARD_S = 30.0
 
 
 class ExecutorParams(Params):
@@ -44,8 +46,8 @@ class ExecutorParams(Params):
     )
 
 
-def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
-    """Runs once in each worker as it starts: gives it a lane on the timeline."""
+def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int, up: Any = None) -> None:
+    """Runs once in each worker as it starts: gives it a lane on the timeline, then releases `up`."""
     global _rep, _task_ms, _doomed
     install_pool_worker_handlers()  # both pools stop their workers with SIGTERM, then join them
     _rep, _task_ms, _doomed = rep, task_ms, doomed
@@ -53,6 +55,8 @@ def init_worker(rep: Reporter, role: str, task_ms: int, doomed: int) -> None:
     me.name = f"{role.split()[0][:4]}-{me.name.rsplit('-', 1)[-1]}"  # "ForkProcess-3" -> "exec-3"
     rep.emit("process.start", ppid=os.getppid(), role=role)
     Finalize(None, report_exit, exitpriority=100)  # the pools join their workers: each reports its exit
+    if up is not None:
+        up.release()  # ready for tasks
 
 
 def report_exit() -> None:
@@ -95,11 +99,15 @@ def with_executor(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[
 
 
 def with_pool(ctx: RunContext, params: ExecutorParams, doomed: int) -> dict[str, Any]:
+    up = ctx.mp.Semaphore(0)
     with ctx.mp.Pool(
         processes=params.workers,
         initializer=init_worker,
-        initargs=(ctx.rep, "pool worker", params.task_ms, doomed),
+        initargs=(ctx.rep, "pool worker", params.task_ms, doomed, up),
     ) as pool:
+        for _ in range(params.workers):  # the timeout below counts from here
+            if not up.acquire(timeout=STARTUP_GUARD_S):
+                break
         workers = multiprocessing.active_children()  # the Pool's (the executor's have been joined)
         pending = pool.map_async(square, range(params.tasks))
         results = wait_for_results(pending, workers, params.pool_timeout_ms / 1000)  # map() has no timeout

@@ -9,7 +9,6 @@ same data directory; `read_run` reads without it (for `mpscope export`), WAL let
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import queue
 import sqlite3
@@ -84,6 +83,8 @@ class History:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_NAME
         self._lock_file: TextIO = open(data_dir / LOCK_NAME, "w")  # noqa: SIM115 (held until close)
+        import fcntl  # here, not at the top: native Windows has none, and `mpscope` must load there to say so
+
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

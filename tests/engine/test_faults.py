@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.util import Finalize
 from typing import Any
 
@@ -107,7 +109,15 @@ def test_sigkill_of_the_runs_main_process_fails_the_run_and_reaps_its_workers() 
 def test_sigterm_to_one_worker_fails_the_run_but_not_the_manager() -> None:
     async def body(m: Engine) -> tuple[Run, Run]:
         run = await m.start("race", {"workers": 2, "increments": 1000, "delay_ms": 20})
-        evs = await wait_for(run, lambda evs: len(worker_pids(evs)) == 2)
+
+        # Past the start gate: a SIGTERM in the gate's Barrier lands in its Condition, whose wait has let
+        # the lock go; the `with` then fails to release it (AssertionError) and the worker exits 1.
+        def writing(evs: list[dict[str, Any]]) -> bool:
+            return len(worker_pids(evs)) == 2 and any(
+                e["kind"] == "value.write" and e["proc"] == "Process-0" for e in evs
+            )
+
+        evs = await wait_for(run, writing)
         os.kill(worker_pids(evs)["Process-0"], signal.SIGTERM)
         await finished(run, FAULT_HANG_GUARD_S)
         after = await finished(await m.start("race", {"increments": 10}))
@@ -282,3 +292,44 @@ def test_sigterm_lets_a_pool_worker_that_is_leaving_on_its_own_finish() -> None:
     os.kill(worker.pid or 0, signal.SIGTERM)
     worker.join(SIGTERM_HANG_GUARD)
     assert worker.exitcode == 0 and flushed.is_set(), worker.exitcode
+
+
+_task_started: Any = None  # the Event an executor worker sets when its task begins (executor_worker_init)
+
+
+def executor_worker_init(started: Any) -> None:
+    global _task_started
+    install_pool_worker_handlers()
+    _task_started = started
+
+
+def executor_task() -> None:
+    _task_started.set()
+    time.sleep(60)  # SIGTERM lands here
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sigterm_ends_an_executor_worker_whose_loop_caught_its_systemexit(method: str) -> None:
+    """A ProcessPoolExecutor worker catches BaseException around each task and sends it back as the
+    task's outcome: SystemExit from a SIGTERM that lands in a task does not end it by itself, and it
+    goes back to wait for the next task. A broken executor SIGTERMs its workers and joins them with no
+    timeout (Python 3.13+; 3.11 also sent them a None to leave on): the worker must leave, or the run
+    hangs. It did on 3.15, under every start method."""
+    mp = multiprocessing.get_context(method)
+    started = mp.Event()
+    executor = ProcessPoolExecutor(1, mp_context=mp, initializer=executor_worker_init, initargs=(started,))
+    try:
+        future = executor.submit(executor_task)
+        assert started.wait(SIGTERM_HANG_GUARD)
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid or 0, signal.SIGTERM)
+        caught = future.exception(SIGTERM_HANG_GUARD)  # what the worker's loop caught, sent back
+        assert isinstance(caught, SystemExit) and caught.code == 128 + signal.SIGTERM
+        worker.join(SIGTERM_HANG_GUARD)
+        hung = worker.is_alive()
+        if hung:
+            worker.kill()
+            worker.join()
+        assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

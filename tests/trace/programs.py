@@ -13,13 +13,13 @@ from typing import Any
 
 from app import jsonio
 from app.export.formats import from_ndjson
+from tests.helpers import METHODS as METHODS  # every start method here (app/config.py), as in the other tests
 from tests.helpers import (
     ROOT,
     HangError,
 )
 
 PROGRAMS = Path(__file__).parent.parent / "trace_programs"
-METHODS = ("spawn", "fork", "forkserver")
 LIVE_HANG_GUARD_S = 30  # 10x+ the time a traced program's events take to show up (~1-3 s)
 # A hang guard: 10x+ the few seconds a program takes, traced or not. A hung program fails its test (as a
 # hang) instead of the whole session.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 from app import jsonio
 from tests.helpers import (
     EVENTS_HANG_GUARD_S,
+    SERVER_START_METHOD,
     LiveServer,
     failed_run,
     post_run,
@@ -55,8 +55,7 @@ def test_race_run_over_rest(live_server: LiveServer, use_lock: bool) -> None:
     response = post_run(live_server, {"scenario": "race", "params": {"use_lock": use_lock}})
     assert response.status_code == 201
     created = response.json()
-    default = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")  # the server's --start-method
-    assert created["status"] in ("queued", "running") and created["start_method"] == default
+    assert created["status"] in ("queued", "running") and created["start_method"] == SERVER_START_METHOD
     run = wait_finished(live_server, created["id"])
     assert run["status"] == "succeeded" and run["dropped_events"] == 0
     result = run["result"]

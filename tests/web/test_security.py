@@ -13,6 +13,7 @@ import pytest
 from app import jsonio
 from app.storage.history import read_run
 from tests.helpers import (
+    METHODS,
     ROOT,
     SERVERS,
     LiveServer,
@@ -114,7 +115,7 @@ def test_server_signal_cancels_runs_and_reaps_every_child(tmp_path: Path, sig: s
     assert sum(1 for e in map(jsonio.loads, events) if e["kind"] == "value.write") < 4 * 1000
 
 
-@pytest.mark.parametrize("method", ["forkserver", "spawn", "fork"])
+@pytest.mark.parametrize("method", METHODS)
 def test_sigkill_of_the_server_leaves_no_descendant(tmp_path: Path, method: str) -> None:
     """The server cannot clean up after a SIGKILL: its reaper process does (in ~1 s), for the run's
     processes, the run's nested forkserver, and (once they are gone) the stdlib's forkserver and

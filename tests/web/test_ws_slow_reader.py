@@ -9,7 +9,6 @@ are small too, so the server's sends block soon after the client stops reading.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
-from tests.helpers import LiveServer, start_server, stop_server
+from tests.helpers import SERVER_START_METHOD, LiveServer, start_server, stop_server
 from tests.streams import StreamRead, read_run_stream
 
 CLIENT_BUFFER = 16 * 1024  # bytes the hub buffers per client before it drops it
@@ -40,7 +39,7 @@ def kernel_send_buffer_max() -> int:
 
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    method = os.environ.get("MPSCOPE_TEST_START_METHOD", "forkserver")
+    method = SERVER_START_METHOD
     server = start_server(
         tmp_path_factory.mktemp("slow"), "--start-method", method, "--client-buffer", str(CLIENT_BUFFER)
     )

@@ -1,11 +1,21 @@
-"""Process lifecycles: create and join in the parent, start and exit in the child itself."""
+"""Process lifecycles: create and join in the parent, start and exit in the child itself.
+
+A child reports its exit once multiprocessing has finished with it: after util._exit_function, which
+joins the child's own children and flushes its queues. Up to Python 3.12 BaseProcess._bootstrap calls
+it; from 3.13 it runs as an atexit handler after _bootstrap returns (fork and forkserver register it in
+the child, spawn at interpreter exit), so there the exit is reported from a wrapper of it instead. A
+child stuck in it (a queue nobody reads) has not exited, and does not say so (docs/trace.md).
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 import time
 from multiprocessing import context as mp_context
 from multiprocessing import process as mp_process
+from multiprocessing import util as mp_util
 
 from _mpscope_trace.agent import Agent
 
@@ -81,6 +91,9 @@ def patch(a: Agent) -> None:
         except Exception:
             a.failed()
         code: int = orig_bootstrap(self, parent_sentinel)
+        if EXIT_FUNCTION_AFTER_BOOTSTRAP and not mp_util.is_exiting():
+            exit_code.append(code)  # reported once util._exit_function has run (exit_function below)
+            return code
         try:
             a.finish(code)
         except Exception:
@@ -91,3 +104,33 @@ def patch(a: Agent) -> None:
     base.join = join  # type: ignore[method-assign]
     base.is_alive = is_alive  # type: ignore[method-assign]
     base_internals._bootstrap = _bootstrap
+    if EXIT_FUNCTION_AFTER_BOOTSTRAP:
+        _patch_exit_function(a, exit_code)
+
+
+# Python 3.13 moved util._exit_function out of BaseProcess._bootstrap, into atexit, which runs after it
+# (gh-83856). Whether it ran already is checked too (is_exiting): a build with the old shape still reports.
+EXIT_FUNCTION_AFTER_BOOTSTRAP = sys.version_info >= (3, 13)
+exit_code: list[int] = []  # this child's exit code, between _bootstrap's return and its exit function
+
+
+def _patch_exit_function(a: Agent, pending: list[int]) -> None:
+    # typeshed has no util._exit_function (private): through Any
+    util_internals: Any = mp_util
+    orig: Callable[..., None] = util_internals._exit_function
+
+    def exit_function(*args: Any, **kwargs: Any) -> None:
+        try:
+            orig(*args, **kwargs)
+        finally:
+            if pending:
+                try:
+                    a.finish(pending.pop())
+                except Exception:
+                    pass
+
+    # fork and forkserver look it up on the module in each child they start; spawn's child registered
+    # the original when it imported util (before this patch): that registration becomes this one.
+    util_internals._exit_function = exit_function
+    atexit.unregister(orig)
+    atexit.register(exit_function)

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     _SetState = Callable[[Any, tuple[Any, ...]], None]
 
 
+def _value(sem: Any) -> int | None:
+    """A SemLock's value, or None where the OS cannot tell: macOS has no sem_getvalue(), and there
+    _get_value() raises NotImplementedError. A Semaphore is traced there too, without its count."""
+    try:
+        return int(sem._get_value())
+    except NotImplementedError:
+        return None
+
+
 def instrument_semlock(a: Agent, obj: Any) -> None:
     """Give a marked Lock/Semaphore reporting acquire/release methods (instance attributes, as the
     stdlib's own SemLock._make_methods sets them)."""
@@ -27,10 +36,11 @@ def instrument_semlock(a: Agent, obj: Any) -> None:
     waited, acquired, released = f"{family}.wait", f"{family}.acquired", f"{family}.released"
     key = family
     named = {key: name}  # one dict for every event of a Lock: it is never changed, and pickles once per batch
-    counted = family == "semaphore"
+    counted = family == "semaphore" and initial is not None  # None: the OS cannot tell (see _value)
 
-    def inside() -> dict[str, Any]:
-        return {key: name, "inside": initial - sem._get_value()} if counted else named
+    def inside(after: int = 0) -> dict[str, Any]:
+        value = _value(sem) if counted else None
+        return named if value is None else {key: name, "inside": initial - value - after}
 
     def acquire(block: bool = True, timeout: float | None = None) -> bool:
         if raw_acquire(False):
@@ -54,7 +64,7 @@ def instrument_semlock(a: Agent, obj: Any) -> None:
 
     def release() -> None:
         try:
-            a.note(released, {key: name, "inside": initial - sem._get_value() - 1} if counted else named)
+            a.note(released, inside(after=1))
         except Exception:
             a.failed()
         raw_release()
@@ -70,7 +80,9 @@ def setup_semlock(a: Agent, obj: Any) -> None:
     """A Lock or Semaphore the program just made (factories.py marked it): its initial value, and its
     reporting methods."""
     family, name, _ = getattr(obj, MARK)
-    setattr(obj, MARK, (family, name, obj._semlock._get_value()))
+    # A Lock's value is never needed: only a Semaphore's count is reported (see _value).
+    initial = _value(obj._semlock) if family == "semaphore" else None
+    setattr(obj, MARK, (family, name, initial))
     instrument_semlock(a, obj)
 
 

@@ -64,3 +64,11 @@ def patch(a: Agent) -> None:
     executor.submit = submit  # type: ignore[method-assign]
     item.__init__ = init  # type: ignore[method-assign,assignment]
     item.run = run  # type: ignore[method-assign]
+
+
+def task_args(item: Any) -> Any:
+    """The positional arguments of a work item's call: its args up to 3.13, its task's from 3.14."""
+    if hasattr(item, "args"):
+        return item.args
+    task = getattr(item, "task", None)
+    return task[1] if isinstance(task, tuple) and len(task) == 3 else ()
