@@ -37,7 +37,10 @@ def assert_died_first(evs: list[dict[str, Any]], victim: str, code: int = -signa
     the run's end last: the run failed because of the death, as it happened."""
     kinds = [(e["kind"], e["proc"]) for e in evs]
     exits = [i for i, e in enumerate(evs) if e["kind"] == "process.exit" and e["proc"] == victim]
-    assert exits and evs[exits[0]]["data"]["exitcode"] == code, [evs[i] for i in exits]
+    tail = [
+        (e["seq"], e["kind"], e["proc"], e["data"].get("exitcode", e["data"].get("error"))) for e in evs[-12:]
+    ]
+    assert exits and evs[exits[0]]["data"]["exitcode"] == code, ([evs[i] for i in exits], tail)
     assert ("run.error", "main") in kinds and exits[0] < kinds.index(("run.error", "main")), kinds[-10:]
     assert evs[-1]["kind"] == "run.end" and evs[-1]["data"]["status"] == "failed"
 
