@@ -232,17 +232,19 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def main(argv: list[str] | None = None) -> int:
-    if (sys.argv[1:] if argv is None else argv)[:1] == ["trace"]:
-        return _trace(argv)
-    args = build_parser().parse_args(argv)
-    if args.command in ("serve", "trace") and sys.platform == "win32":
+    first = (sys.argv[1:] if argv is None else argv)[:1]
+    if first == ["serve"] and sys.platform == "win32":
         # Runs need process groups, killpg and fork-or-forkserver lessons: rather stop than half-work.
+        # Checked before the parser, which imports the settings and with them multiprocessing.
         print(
-            f"mpscope {args.command}: native Windows is not supported (no process groups to stop a run "
+            f"mpscope {first[0]}: native Windows is not supported (no process groups to stop a run "
             "with). Use WSL: install Ubuntu from the Microsoft Store, then pip install mpscope there.",
             file=sys.stderr,
         )
         return 2
+    if first == ["trace"]:
+        return _trace(argv)
+    args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
     if args.command == "edge":

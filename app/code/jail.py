@@ -13,6 +13,7 @@ a mount namespace of its own and drop every capability; set the resource limits,
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -55,13 +56,21 @@ def seal_cgroups() -> None:
     program can neither raise its pids.max nor move itself out of its cgroup."""
     libc = ctypes.CDLL(None, use_errno=True)
     _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
     with open("/proc/self/mountinfo") as f:
         points = [line.split()[4] for line in f]
-    for point in points:
-        if point == "/sys/fs/cgroup" or point.startswith("/sys/fs/cgroup/"):
-            flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-            _check(libc.mount(None, point.encode(), None, flags, None), f"read-only {point}")
+    cgroups = [p for p in points if p == "/sys/fs/cgroup" or p.startswith("/sys/fs/cgroup/")]
+    # Private first, so that nothing below reaches the server's mounts. In a chroot "/" is no mount
+    # point (EINVAL): then each mount changed below is made private on its own.
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        if ctypes.get_errno() != errno.EINVAL:
+            _check(-1, "mount --make-rprivate /")
+        for point in cgroups:
+            _check(
+                libc.mount(b"none", point.encode(), None, MS_PRIVATE, None), f"mount --make-private {point}"
+            )
+    for point in cgroups:
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        _check(libc.mount(None, point.encode(), None, flags, None), f"read-only {point}")
 
 
 def drop_capabilities() -> None:
