@@ -3,7 +3,7 @@
 Why: /proc/PID/cmdline is readable by every process of the machine, whatever PR_SET_DUMPABLE says, so
 `mpscope serve --token T` would show T to `ps` and to any code run, which could then start runs of its
 own as the presenter. The kernel reads the command line from the process's memory (arg_start..arg_end
-in /proc/self/stat), so overwriting it there hides it; sys.argv is a copy and keeps its value.
+in /proc/self/stat), so overwriting it there hides it; sys.argv, a copy, is blanked as well.
 Elsewhere (macOS) nothing is changed: pass the token in MPSCOPE_TOKEN there.
 """
 
@@ -17,7 +17,14 @@ ARG_START, ARG_END = 48, 49  # fields of /proc/PID/stat, numbered from 1 as proc
 
 def blank(secrets: Iterable[str | None]) -> int:
     """Overwrite every argument that is a secret, or ends in "=secret", with '*'. Returns how many."""
-    wanted = [s.encode() for s in secrets if s]
+    plain = [s for s in secrets if s]
+    # sys.argv too: Python 3.14+'s forkserver is started with the server's sys.argv on its own
+    # command line (sys_argv=...), where it was seen, token and all, under Python 3.15.
+    for i, arg in enumerate(sys.argv):
+        for secret in plain:
+            if arg == secret or arg.endswith("=" + secret):
+                sys.argv[i] = arg[: len(arg) - len(secret)] + "*" * len(secret)
+    wanted = [s.encode() for s in plain]
     if not wanted or not sys.platform.startswith("linux"):
         return 0
     try:
