@@ -20,10 +20,10 @@ def blank(secrets: Iterable[str | None]) -> int:
     plain = [s for s in secrets if s]
     # sys.argv too: Python 3.14+'s forkserver is started with the server's sys.argv on its own
     # command line (sys_argv=...), where it was seen, token and all, under Python 3.15.
-    for i, arg in enumerate(sys.argv):
-        for secret in plain:
-            if arg == secret or arg.endswith("=" + secret):
-                sys.argv[i] = arg[: len(arg) - len(secret)] + "*" * len(secret)
+    for i, given in enumerate(sys.argv):
+        for text in plain:
+            if given == text or given.endswith("=" + text):
+                sys.argv[i] = given[: len(given) - len(text)] + "*" * len(text)
     wanted = [s.encode() for s in plain]
     if not wanted or not sys.platform.startswith("linux"):
         return 0
