@@ -47,7 +47,9 @@ export function createView(container) {
     const method = s.result?.start_method ?? s.method;
     el.method.textContent = method || "–";
     el.note.textContent = METHODS.has(method) ? t(`proc.note.${method}`) : "";
-    const procs = [...s.procs.values()];
+    // In the order they were created, by the time each was first seen: events of different processes
+    // may arrive out of order (the parent's queue feeder can be slower than a new child's first event).
+    const procs = [...s.procs.values()].sort((a, b) => a.firstT - b.firstT);
     const known = procs.map((p) => p.startMs).filter((ms) => typeof ms === "number");
     const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : null;
     el.mean.textContent = mean === null ? "–" : fmtMs(mean);
@@ -101,7 +103,7 @@ function emptyState() {
     ...runFields(),
     allDone: false,
     method: "",
-    /** @type {Map<string, {name: string, stage: string, exitcode: number|null, startMs: number|null}>} */
+    /** @type {Map<string, {name: string, stage: string, exitcode: number|null, startMs: number|null, firstT: number}>} */
     procs: new Map(),
   };
 }
@@ -109,13 +111,15 @@ function emptyState() {
 /**
  * @param {ReturnType<typeof emptyState>} s
  * @param {string} name
+ * @param {number} t  the event's time: a process's row is placed by the earliest one seen
  */
-function proc(s, name) {
+function proc(s, name, t) {
   let p = s.procs.get(name);
   if (!p) {
-    p = { name, stage: "created", exitcode: null, startMs: null };
+    p = { name, stage: "created", exitcode: null, startMs: null, firstT: t };
     s.procs.set(name, p);
   }
+  p.firstT = Math.min(p.firstT, t);
   return p;
 }
 
@@ -141,21 +145,21 @@ function apply(s, ev) {
   const d = ev.data;
   switch (ev.kind) {
     case "process.create":
-      proc(s, String(d.process));
+      proc(s, String(d.process), ev.t);
       break;
     case "process.start":
-      if (ev.proc !== "main") advance(proc(s, ev.proc), "started");
+      if (ev.proc !== "main") advance(proc(s, ev.proc, ev.t), "started");
       break;
     case "log":
       if (ev.proc === "main") s.allDone = true;
-      else advance(proc(s, ev.proc), "running");
+      else advance(proc(s, ev.proc, ev.t), "running");
       break;
     case "process.exit":
-      advance(proc(s, ev.proc), "exited");
-      proc(s, ev.proc).exitcode = typeof d.exitcode === "number" ? d.exitcode : null;
+      advance(proc(s, ev.proc, ev.t), "exited");
+      proc(s, ev.proc, ev.t).exitcode = typeof d.exitcode === "number" ? d.exitcode : null;
       break;
     case "process.join": {
-      const p = proc(s, ev.proc);
+      const p = proc(s, ev.proc, ev.t);
       advance(p, "joined");
       if (typeof d.exitcode === "number") p.exitcode = d.exitcode;
       if (typeof d.start_ms === "number") p.startMs = d.start_ms;
