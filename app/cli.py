@@ -389,11 +389,10 @@ def _failed(status: int, body: bytes) -> int:
 def serve(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import uvicorn
-
     from app.code import cmdline
     from app.config import CodeLimits, Limits, Settings, is_loopback
     from app.storage.history import HistoryBusy
+    from app.web import listen
     from app.web.server import create_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
@@ -460,18 +459,11 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     if settings.data_dir is not None:
         print(f"run history: {settings.data_dir}", flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        timeout_graceful_shutdown=3,
-        ws_max_size=64 * 1024,
-        # Frames come compressed once for all viewers (app/frames.py): compressing them again for each
-        # connection would cost what that saves. per-viewer mode is the old way, deflate per connection.
-        ws_per_message_deflate=settings.ws_compression == "per-viewer",
+    # Frames come compressed once for all viewers (app/frames.py): compressing them again for each
+    # connection would cost what that saves. per-viewer mode is the old way, deflate per connection.
+    return listen.serve(
+        app, args.host, args.port, per_message_deflate=settings.ws_compression == "per-viewer"
     )
-    return 0
 
 
 def _broker(url: str | None) -> str | None:
@@ -488,9 +480,8 @@ def _broker(url: str | None) -> str | None:
 
 
 def edge(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from app.config import Limits, Settings, is_loopback
+    from app.web import listen
     from app.web.edge import create_edge_app
 
     token, viewer_token = _token(args.token), _token(args.viewer_token)
@@ -516,16 +507,8 @@ def edge(args: argparse.Namespace) -> int:
     )
     print(f"mpscope {__version__} edge: dashboard on http://{_shown(args.host)}:{args.port}/ from {broker}")
     print("read-only: runs start, stop and change on the origin (`mpscope serve --broker`)", flush=True)
-    uvicorn.run(
-        create_edge_app(settings, broker),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        timeout_graceful_shutdown=3,
-        ws_max_size=64 * 1024,
-        ws_per_message_deflate=False,  # frames are compressed once, for every viewer (app/frames.py)
-    )
-    return 0
+    # Frames are compressed once, for every viewer (app/frames.py).
+    return listen.serve(create_edge_app(settings, broker), args.host, args.port, per_message_deflate=False)
 
 
 def _token(value: str | None) -> str | None:
