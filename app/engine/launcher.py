@@ -154,6 +154,8 @@ class ScenarioLauncher:
         return queue, process
 
     def _finish(self, run: Run, control: ProcessControl) -> None:
+        if wires := control.unsent_last_words(run):
+            self.book.feed_wires(run.id, wires)  # numbered after everything the relay handed on
         status, error = control.outcome(run)
         self.book.end(run.id, status, error, dropped=control.dropped())
         control.queue.close()

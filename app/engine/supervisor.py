@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from app.engine.procs import dump_stacks, kill_group
 from app.engine.relay import Relay
 from app.engine.run import Run, RunStatus
+from app.events import Event, WireEvent
 from app.lesson.reporter import EventQueue
 from app.lesson.watch import describe_exit
 
@@ -94,16 +95,24 @@ class ProcessControl:
         self.relay.stop()
         self.relay.join()
 
+    def unsent_last_words(self, run: Run) -> list[WireEvent]:
+        """The main process's final events that its queue did not carry: a process died holding the
+        queue's write lock, so they are only in shared memory (EventQueue.write_last_words). The run's
+        error is the last of them: when it came through the queue, so did the others."""
+        if run.error is not None:
+            return []
+        wires = self.queue.read_last_words()
+        if any(kind == "process.exit" for _, _, _, kind, _ in wires):
+            exited = _exited_pids(run)  # one that came through before the queue stuck is not repeated
+            wires = [w for w in wires if w[3] != "process.exit" or w[1] not in exited]
+        return wires
+
     def outcome(self, run: Run) -> tuple[RunStatus, str | None]:
         """How the run ended, once supervised: a stop request's reason, else what the run reported."""
         workers = "\n\n".join(run.worker_errors)
         if self.stop_reason is not None:
             return self.stop_reason
         error = run.error
-        if error is None and (last := self.queue.read_last_words()) is not None:
-            # The main process's error could not come through the queue (a process died holding the
-            # queue's write lock): it left it in shared memory.
-            error = f"{last.get('error')}\n\n{last.get('traceback', '')}".rstrip()
         if error is not None:
             return RunStatus.FAILED, f"{error}\n\n{workers}".rstrip()
         if self.process.exitcode != 0:
@@ -114,3 +123,9 @@ class ProcessControl:
         if run.result is None:
             return RunStatus.FAILED, "the run ended without reporting a result"
         return RunStatus.SUCCEEDED, None
+
+
+def _exited_pids(run: Run) -> set[int]:
+    """The pids with a process.exit in the run's stream (read only when a run's queue got stuck)."""
+    found = (Event.from_json(raw) for raw in run.events if b'"process.exit"' in raw)
+    return {e.pid for e in found if e.kind == "process.exit"}

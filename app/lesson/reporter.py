@@ -38,8 +38,8 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         # Set by the server to pause the run: every process waits at its next reported step. A RawValue:
         # one byte read without a lock on every emit.
         self.paused = ctx.RawValue("b", 0)
-        # The run's main process writes its error here too: shared memory needs no lock, so it gets
-        # through even when a killed process died holding the queue's write lock.
+        # The run's main process writes its final events here too (see write_last_words): shared memory
+        # needs no lock, so they get through even when a killed process died holding the queue's write lock.
         self.last_words = ctx.RawArray("c", LAST_WORDS_BYTES)
 
     # The stub types Queue's pickled state as an opaque NewType; at runtime it is a tuple, extended here.
@@ -55,18 +55,28 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         # forked child would sit in a buffer that no thread ever sends. Register it here too.
         register_after_fork(self, EventQueue._reset_after_fork)
 
-    def write_last_words(self, error: str, traceback: str) -> None:
-        raw = jsonio.dumps({"error": error, "traceback": traceback})
-        if len(raw) >= LAST_WORDS_BYTES:  # keep the one-line error whole, cut the traceback
-            raw = jsonio.dumps({"error": error[:2000], "traceback": traceback[-(LAST_WORDS_BYTES // 2) :]})
-        self.last_words.value = raw[: LAST_WORDS_BYTES - 1]
+    def write_last_words(self, events: list[WireEvent]) -> None:
+        """Keep the main process's final events (a dead child's exit, the run's error) in shared memory
+        too: they get through even when a killed process died holding the queue's write lock, which
+        blocks every other writer's feeder for good. The server feeds them when the queue did not."""
+        raw = jsonio.dumps(events)
+        if len(raw) >= LAST_WORDS_BYTES:  # keep each one-line error whole, cut the tracebacks' starts
+            keep = LAST_WORDS_BYTES // 4
+            cut = [
+                (*w[:4], {**w[4], "traceback": w[4]["traceback"][-keep:]} if "traceback" in w[4] else w[4])
+                for w in events
+            ]
+            raw = jsonio.dumps(cut)
+        if len(raw) < LAST_WORDS_BYTES:  # whole, or nothing: the server would not read a cut JSON
+            self.last_words.value = raw
 
-    def read_last_words(self) -> dict[str, str] | None:
+    def read_last_words(self) -> list[WireEvent]:
         raw = bytes(self.last_words.value)
         try:
-            return jsonio.loads(raw) if raw else None
+            events = jsonio.loads(raw) if raw else []
         except jsonio.JSONDecodeError:
-            return None
+            return []
+        return [(int(t), int(pid), str(proc), str(kind), dict(data)) for t, pid, proc, kind, data in events]
 
     def close_writer(self) -> None:
         """Server side, once the run's main process has started: only the run's processes hold the
@@ -197,7 +207,14 @@ class Reporter:
 
     def emit_final(self, kind: str, /, **data: Any) -> None:
         """Report an event that must not be lost (a run's result): waits up to 5 s for queue space."""
-        event: WireEvent = (time.monotonic_ns() - self.t0_ns, _PID[0], _current_process().name, kind, data)
+        self.put_final(self.wire_for(_PID[0], _current_process().name, kind, **data))
+
+    def wire_for(self, pid: int, proc: str, kind: str, /, **data: Any) -> WireEvent:
+        """An event stamped now, not yet sent (see `put_final` and `EventQueue.write_last_words`)."""
+        return (time.monotonic_ns() - self.t0_ns, pid, proc, kind, data)
+
+    def put_final(self, event: WireEvent) -> None:
+        """Send an event that must not be lost: waits up to 5 s for queue space."""
         try:
             self.queue.put(event, timeout=5.0)
         except Exception:

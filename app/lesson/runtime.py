@@ -20,7 +20,7 @@ from typing import Any
 from app.lesson.reporter import Reporter
 from app.lesson.scenario import RunContext, Scenario
 from app.lesson.signals import install_child_handlers
-from app.lesson.watch import ChildWatch, WorkerFailed
+from app.lesson.watch import ChildDied, ChildWatch, WorkerFailed
 
 MAIN_PROC = "main"
 # What a run's own forkserver preloads: the lesson runtime and every scenario, imported once.
@@ -41,8 +41,8 @@ def watch_server(server_pid: int, interval: float = 0.5) -> None:
 def exit_flushing(rep: Reporter, code: int, timeout: float = 3.0) -> None:
     """Leave after sending what was reported, waiting at most `timeout` for it. A process killed while
     its queue feeder held the queue's write lock leaves that lock taken for ever: then the stdlib's
-    exit (which joins our feeder) would hang the run until its time limit. The error is safe anyway:
-    it is in the queue's last words, which the server reads in shared memory."""
+    exit (which joins our feeder) would hang the run until its time limit. The final events are safe
+    anyway: they are in the queue's last words, which the server reads in shared memory."""
     rep.queue.close()
     flusher = threading.Thread(target=rep.queue.join_thread, daemon=True)
     flusher.start()
@@ -84,10 +84,17 @@ def run_main(
         # When a child failed, where the main process happened to be waiting is noise: the child's own
         # traceback (its process.error event) is the one that explains the failure.
         tb = "" if isinstance(exc, WorkerFailed) else traceback.format_exc()
-        if watch.dead is not None and watch.dead.pid is not None:
-            rep.emit_for(watch.dead.pid, watch.dead.name, "process.exit", exitcode=watch.dead.exitcode)
-        rep.queue.write_last_words(error, tb)
-        rep.emit_final("run.error", error=error, traceback=tb)
+        # The final events: the failed child's exit, then the run's error. Kept in shared memory too,
+        # for when a killed process left the queue's write lock taken (EventQueue.write_last_words).
+        failed = exc.process if isinstance(exc, WorkerFailed) else None
+        exit_ = None
+        if failed is not None and failed.pid is not None:
+            exit_ = rep.wire_for(failed.pid, failed.name, "process.exit", exitcode=failed.exitcode)
+        run_error = rep.wire_for(os.getpid(), MAIN_PROC, "run.error", error=error, traceback=tb)
+        rep.queue.write_last_words([exit_, run_error] if exit_ else [run_error])
+        if exit_ is not None and isinstance(exc, ChildDied):  # join_all reported its exit already
+            rep.put_final(exit_)
+        rep.put_final(run_error)
         for child in multiprocessing.active_children():
             child.kill()
         watch.stop()

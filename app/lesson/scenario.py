@@ -120,7 +120,7 @@ class RunContext:
                 p.join()
                 self.report_exit(p)
                 if p.exitcode != 0:
-                    raise WorkerFailed(describe_exit(p.name, p.pid, p.exitcode))
+                    raise WorkerFailed(describe_exit(p.name, p.pid, p.exitcode), p)
         return [int(p.exitcode or 0) for p in procs]
 
     def report_exit(self, p: BaseProcess) -> None:

@@ -25,6 +25,10 @@ CAPACITY = 256
 class WorkerFailed(RuntimeError):
     """A process of the run ended with a non-zero exit code (or was killed by a signal)."""
 
+    def __init__(self, message: str, process: BaseProcess | None = None) -> None:
+        super().__init__(message)
+        self.process = process  # the one that failed, when known
+
 
 def describe_exit(name: str, pid: int | None, exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
@@ -169,7 +173,7 @@ class ChildWatch:
             return
         self._armed = False
         self._raised = True
-        raise ChildDied(f"process {self.dead.name} (pid {self.dead.pid}) died")
+        raise ChildDied(f"process {self.dead.name} (pid {self.dead.pid}) died", self.dead)
 
     def explain(self, exc: BaseException) -> str:
         """The one-line error for a failed run, naming a dead child and its signal where there is one."""

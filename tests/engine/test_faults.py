@@ -219,7 +219,8 @@ def test_killed_pool_worker_fails_the_run_instead_of_hanging(method: str) -> Non
 def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method: str) -> None:
     """Found by CI: SIGKILL while a feeder thread held the run queue's write lock left the main
     process hanging at exit (the stdlib joins its feeder). The run must still end within seconds,
-    naming the process and the signal (the error comes through shared memory)."""
+    naming the process and the signal, and its stream must still show the death and the error: the
+    main process's final events come through shared memory (EventQueue.write_last_words)."""
 
     async def body(m: Engine) -> Run:
         # The siblings sleep 30 s: a run that waited for them would take that long; a hang, 60 s (the
@@ -230,10 +231,11 @@ def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method
     assert run.status == RunStatus.FAILED
     assert "wedge-0" in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
     evs = events(run)
-    # Nothing came through the wedged queue after the kill: the error came through shared memory, and
-    # the stream ends with the server's own run.end.
-    assert evs[-1]["kind"] == "run.end" and evs[-1]["data"]["status"] == "failed"
-    assert count(evs, "run.error") == 0 and count(evs, "run.result") == 0
+    # Nothing came through the wedged queue after the kill; the victim's exit (-9) and the run's error
+    # came through shared memory, in that order, and the stream ends with the server's own run.end.
+    assert_died_first(evs, "wedge-0")
+    assert count(evs, "run.error") == 1 and count(evs, "run.result") == 0
+    assert [e["seq"] for e in evs] == list(range(len(evs)))  # numbered on, after what the relay had
 
 
 # Expected: a SIGTERMed worker is gone within milliseconds. Only a hang would take this long.

@@ -168,3 +168,26 @@ def test_read_batch_reports_end_of_stream_and_torn_events() -> None:
         q2.read_batch(timeout=1)
     q.close()
     q2.close()
+
+
+def test_last_words_keep_the_final_events_whole_cutting_only_a_long_traceback() -> None:
+    q = EventQueue(multiprocessing.get_context("spawn"))
+    rep = Reporter(q, time.monotonic_ns())
+    assert q.read_last_words() == []  # nothing written: the server feeds nothing
+    exit_ = rep.wire_for(42, "Process-1", "process.exit", exitcode=-9)
+    error = rep.wire_for(41, "main", "run.error", error="WorkerFailed: Process-1 was killed", traceback="")
+    q.write_last_words([exit_, error])
+    assert q.read_last_words() == [exit_, error]
+
+    # A traceback far past the shared buffer: the events and the one-line error stay whole, the
+    # traceback keeps its end (where the exception is), and what is read back is valid.
+    long_tb = "".join(f'  File "x.py", line {i}\n' for i in range(5000)) + "ValueError: the cause\n"
+    t, pid, proc, kind, data = rep.wire_for(
+        41, "main", "run.error", error="ValueError: the cause", traceback=long_tb
+    )
+    q.write_last_words([exit_, (t, pid, proc, kind, data)])
+    got_exit, got_error = q.read_last_words()
+    assert got_exit == exit_
+    assert got_error[:4] == (t, pid, proc, kind) and got_error[4]["error"] == "ValueError: the cause"
+    assert got_error[4]["traceback"].endswith("ValueError: the cause\n")
+    assert len(got_error[4]["traceback"]) < len(long_tb)
