@@ -60,12 +60,9 @@ class EventQueue(Queue):  # type: ignore[type-arg]
         too: they get through even when a killed process died holding the queue's write lock, which
         blocks every other writer's feeder for good. The server feeds them when the queue did not."""
         raw = jsonio.dumps(events)
-        if len(raw) >= LAST_WORDS_BYTES:  # keep each one-line error whole, cut the tracebacks' starts
+        if len(raw) >= LAST_WORDS_BYTES:  # keep each error's start, each traceback's end
             keep = LAST_WORDS_BYTES // 4
-            cut = [
-                (*w[:4], {**w[4], "traceback": w[4]["traceback"][-keep:]} if "traceback" in w[4] else w[4])
-                for w in events
-            ]
+            cut = [(*w[:4], _shortened(w[4], keep)) for w in events]
             raw = jsonio.dumps(cut)
         if len(raw) < LAST_WORDS_BYTES:  # whole, or nothing: the server would not read a cut JSON
             self.last_words.value = raw
@@ -132,6 +129,16 @@ class EventQueue(Queue):  # type: ignore[type-arg]
     # Called by the feeder thread when an event cannot be pickled; the stdlib would only print it.
     def _on_queue_feeder_error(self, e: BaseException, obj: object) -> None:
         self.count_dropped()
+
+
+def _shortened(data: dict[str, Any], keep: int) -> dict[str, Any]:
+    """An event's data with its error's start and its traceback's end, each at most `keep` characters."""
+    short = dict(data)
+    if "error" in short:
+        short["error"] = str(short["error"])[:keep]
+    if "traceback" in short:
+        short["traceback"] = str(short["traceback"])[-keep:]
+    return short
 
 
 class Reporter:
