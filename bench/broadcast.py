@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -36,87 +35,31 @@ import psutil
 
 from app import jsonio
 from bench.common import ROOT, free_port, machine, percentile, report
+from bench.wsviewer import RawViewer
 
-TAIL = b"\x00\x00\xff\xff"  # RFC 7692: each deflated message ends without its empty stored block
 # a viewer's (sent_ns, latency_ns) samples, first seq, next seq expected, wire bytes, close code, repeats
 Outcome = tuple[list[tuple[int, int]], int, int, int, int, int]
 SETTLE_S = 3.0  # after the last viewer connects, before measuring: late joiners take their backlog
 SAMPLE_EVERY = 10  # one viewer in ten parses every frame and measures latency
 
 
-class BrowserViewer(asyncio.Protocol):
-    """A minimal WebSocket reader that asks for permessage-deflate as a browser does (context takeover
-    both ways) and inflates each compressed message; parsed straight from the socket's bytes, so that
-    1,000 of them on the same 2 cores cost less than the servers they measure."""
+class BrowserViewer(RawViewer):
+    """Offers permessage-deflate as a browser does (context takeover both ways) and inflates each
+    compressed message (bench/wsviewer.py), joining at `after`."""
 
     def __init__(self, host: str, path: str, after: int, done: asyncio.Future[Outcome], sample: bool) -> None:
-        path = f"{path}?after={after}"
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-        self.buf = bytearray()
-        self.upgraded = False
-        self.deflate = False
-        self.inflater = zlib.decompressobj(-15)
+        super().__init__(host, f"{path}?after={after}")
         self.done = done
         self.latencies: list[tuple[int, int]] = []
         self.first = self.expected = after + 1
-        self.connected = 0
-        self.wire_bytes = 0
-        self.close_code = 0
         self.repeats = 0
         self.sample = sample  # latency viewer: parses every frame (the others check seqs from the bytes)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-        transport.write(self.request)  # type: ignore[attr-defined]
-
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic_ns()
-        self.buf += data
-        if not self.upgraded:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buf[:end]).lower()
-            assert head.startswith(b"http/1.1 101"), head[:80]
-            self.deflate = b"permessage-deflate" in head
-            if b"server_no_context_takeover" in head:
-                self.inflater = None  # type: ignore[assignment]  # a fresh one per message
-            del self.buf[: end + 4]
-            self.upgraded, self.connected = True, now
-        while len(self.buf) >= 2:
-            first, size, head_len = self.buf[0], self.buf[1] & 0x7F, 2
-            if size == 126:
-                size, head_len = int.from_bytes(self.buf[2:4], "big"), 4
-            elif size == 127:
-                size, head_len = int.from_bytes(self.buf[2:10], "big"), 10
-            if len(self.buf) < head_len + size:
-                return
-            payload = bytes(self.buf[head_len : head_len + size])
-            del self.buf[: head_len + size]
-            self.wire_bytes += head_len + size
-            opcode, compressed = first & 0x0F, bool(first & 0x40)
-            if opcode == 9:  # ping: a pong (masked, as a client's frames are), or the server's
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + bytes(4) + payload)  # type: ignore[attr-defined]
-                continue  # keepalive closes the connection (uvicorn pings every 20 s)
-            if opcode == 8:  # close
-                self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                self.transport.close()
-                return
-            if opcode in (1, 2):
-                if compressed:
-                    inflater = self.inflater or zlib.decompressobj(-15)
-                    payload = inflater.decompress(payload + TAIL)
-                if opcode == 2:  # a frame compressed once for every viewer (app/frames.py)
-                    payload = zlib.decompress(payload, -15)
-                if self.sample:
-                    self.frame(jsonio.loads(payload), now)
-                else:
-                    self.check(payload)
+    def message(self, payload: bytes, now: int) -> None:
+        if self.sample:
+            self.frame(jsonio.loads(payload), now)
+        else:
+            self.check(payload)
 
     def check(self, payload: bytes) -> None:
         """Seqs contiguous, from the bytes: every event has one top-level "seq" (a firehose's data has

@@ -25,7 +25,6 @@ import os
 import statistics
 import tempfile
 import time
-import zlib
 from functools import partial
 from typing import Any
 
@@ -34,75 +33,22 @@ import psutil
 
 from app import jsonio
 from bench.common import machine, percentile, report, server
+from bench.wsviewer import RawViewer
 
-DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"  # what Chromium sends
 
-
-class Viewer(asyncio.Protocol):
-    """A minimal WebSocket reader: the handshake, then unmasked server frames parsed straight from the
-    socket's bytes, inflated as a browser would. A library client costs a task switch and several
-    layers per message; with 500 viewers on the same 2 cores as the server, the clients would be what
-    is measured."""
+class Viewer(RawViewer):
+    """Checks every event came, in order, and takes the latency of the first and last of each frame."""
 
     def __init__(
         self, host: str, path: str, offer_deflate: bool, done: asyncio.Future[tuple[list[int], int, bool]]
     ) -> None:
-        extensions = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if offer_deflate else ""
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            f"Sec-WebSocket-Version: 13\r\n{extensions}\r\n"
-        ).encode()
-        self.buf = bytearray()
-        self.upgraded = False
+        super().__init__(host, path, offer_deflate)
         self.done = done
         self.latencies: list[int] = []
         self.expected = 0
-        self.connected = 0
-        self.inflater: Any = None  # permessage-deflate, when the server accepted it
-        self.takeover = True
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-        transport.write(self.request)  # type: ignore[attr-defined]
-
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic_ns()
-        self.buf += data
-        if not self.upgraded:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            assert self.buf.startswith(b"HTTP/1.1 101"), bytes(self.buf[:80])
-            head = bytes(self.buf[:end]).decode("latin-1").lower()
-            if "permessage-deflate" in head:
-                self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-                self.takeover = "server_no_context_takeover" not in head
-            del self.buf[: end + 4]
-            self.upgraded, self.connected = True, now
-        while len(self.buf) >= 2:
-            first, size, head_len = self.buf[0], self.buf[1] & 0x7F, 2
-            if size == 126:
-                size, head_len = int.from_bytes(self.buf[2:4], "big"), 4
-            elif size == 127:
-                size, head_len = int.from_bytes(self.buf[2:10], "big"), 10
-            if len(self.buf) < head_len + size:
-                return
-            payload = bytes(self.buf[head_len : head_len + size])
-            del self.buf[: head_len + size]
-            opcode = first & 0x0F
-            if opcode == 8:  # close
-                self.transport.close()
-                return
-            if opcode not in (1, 2):
-                continue
-            if first & 0x40:  # RSV1: this message was compressed by permessage-deflate (RFC 7692)
-                if not self.takeover:
-                    self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-                payload = self.inflater.decompress(payload + b"\x00\x00\xff\xff")
-            if opcode == 2:  # compressed once by the server, for everyone (app/frames.py)
-                payload = zlib.decompress(payload, -zlib.MAX_WBITS)
-            self.frame(jsonio.loads(payload), now)
+    def message(self, payload: bytes, now: int) -> None:
+        self.frame(jsonio.loads(payload), now)
 
     def frame(self, frame: list[dict[str, Any]], now: int) -> None:
         # Per frame, not per event: seqs are contiguous iff the first is the one expected and the last
@@ -117,7 +63,7 @@ class Viewer(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.done.done():
-            self.done.set_result((self.latencies, self.expected, self.inflater is not None))
+            self.done.set_result((self.latencies, self.expected, self.deflate))
 
 
 def _client_process(url: str, viewers: int, offer_deflate: bool, results: Any) -> None:
