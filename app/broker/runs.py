@@ -8,15 +8,12 @@ order from 0, so that `events[a:b]` is seqs a..b-1 as on the origin.
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
 from typing import Any
 
 from app import jsonio
 from app.config import Limits
+from app.engine.index import RunIndex
 from app.engine.run import ACTIVE
-from app.errors import UnknownRun
-from app.events import json_array
 from app.storage.store import EventStore
 
 
@@ -61,38 +58,13 @@ class MirroredRun:
         return self.encoded
 
 
-class EdgeBook:
+class EdgeBook(RunIndex[MirroredRun]):
     """What the routes ask of a RunBook, answered from the mirror. Nothing here writes."""
 
     def __init__(self, limits: Limits) -> None:
+        super().__init__()
         self.limits = limits
-        self._runs: dict[str, MirroredRun] = {}
         self.forgotten_runs = 0
-
-    @property
-    def runs(self) -> Mapping[str, MirroredRun]:
-        return self._runs
-
-    def get(self, run_id: str) -> MirroredRun:
-        try:
-            return self._runs[run_id]
-        except KeyError:
-            raise UnknownRun(f"no run with id {run_id!r}") from None
-
-    def list(self, scenario: str | None = None, status: str | None = None) -> builtins.list[MirroredRun]:
-        runs = (
-            r for r in self._runs.values() if scenario in (None, r.scenario) and status in (None, r.status)
-        )
-        return sorted(runs, key=lambda r: r.created_at, reverse=True)
-
-    def events_after(self, run_id: str, after: int = -1) -> builtins.list[bytes]:
-        return self.get(run_id).events[max(after + 1, 0) :]
-
-    def lobby_snapshot(self) -> bytes:
-        return json_array([run.to_json() for run in self.list()])
-
-    def active_count(self) -> int:
-        return sum(1 for run in self._runs.values() if run.active)
 
     def is_live(self, run_id: str) -> bool:
         run = self._runs.get(run_id)

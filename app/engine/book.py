@@ -16,18 +16,18 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from app import jsonio
 from app.config import Limits
+from app.engine.index import RunIndex
 from app.engine.ports import Control, Publisher
 from app.engine.retention import runs_to_forget
 from app.engine.run import Origin, Run, RunSpec, RunStatus
-from app.errors import LimitExceeded, RunActive, RunNotActive, UnknownRun
-from app.events import SERVER_PROC, Batch, WireEvent, json_array
+from app.errors import LimitExceeded, RunActive, RunNotActive
+from app.events import SERVER_PROC, Batch, WireEvent
 from app.storage.history import History, StoredEvents
 from app.storage.store import EventStore
 
@@ -47,12 +47,12 @@ class Live:
     last_lobby: float = 0.0
 
 
-class RunBook:
+class RunBook(RunIndex[Run]):
     def __init__(self, limits: Limits, publisher: Publisher, history: History | None = None) -> None:
+        super().__init__()
         self.limits = limits
         self.publisher = publisher
         self.history = history
-        self._runs: dict[str, Run] = {}
         self._live: dict[str, Live] = {}
         self.forgotten_runs = 0
         if history is not None:
@@ -60,34 +60,6 @@ class RunBook:
                 events = StoredEvents(history, summary["id"], summary["event_count"])
                 self._runs[summary["id"]] = Run.from_dict(summary, events)
             self._trim_history(announce=False)  # no dashboard is open yet
-
-    # -- queries ------------------------------------------------------------------------------
-    @property
-    def runs(self) -> Mapping[str, Run]:
-        return self._runs
-
-    def get(self, run_id: str) -> Run:
-        try:
-            return self._runs[run_id]
-        except KeyError:
-            raise UnknownRun(f"no run with id {run_id!r}") from None
-
-    def list(self, scenario: str | None = None, status: str | None = None) -> builtins.list[Run]:
-        """Runs newest first, optionally only one scenario's or one status's."""
-        runs = (
-            r for r in self._runs.values() if scenario in (None, r.scenario) and status in (None, r.status)
-        )
-        return sorted(runs, key=lambda r: r.created_at, reverse=True)
-
-    # `builtins.list`: in this class, `list` is the method above.
-    def events_after(self, run_id: str, after: int = -1) -> builtins.list[bytes]:
-        return self.get(run_id).events[max(after + 1, 0) :]
-
-    def lobby_snapshot(self) -> bytes:
-        return json_array([run.to_json() for run in self.list()])
-
-    def active_count(self) -> int:
-        return sum(1 for run in self._runs.values() if run.active)
 
     def is_live(self, run_id: str) -> bool:
         return run_id in self._live
