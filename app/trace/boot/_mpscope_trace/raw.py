@@ -60,31 +60,10 @@ def traced_type(plain: type) -> type | None:
     a = _AGENT[0]
     ns: dict[str, Any] = {"__slots__": (), "__reduce__": _reduce, "__module__": plain.__module__}
     if issubclass(plain, ctypes.Array):
-        from _mpscope_trace.shared import _cell
+        from _mpscope_trace.shared import item_access
 
         array: Any = plain
-        get_item, set_item = array.__getitem__, array.__setitem__
-
-        def getitem(self: Any, i: Any) -> Any:
-            value = get_item(self, i)
-            mark = self.__dict__.get(MARK)
-            if mark is not None:
-                try:
-                    a.emit("array.read", _cell(mark[1], i, value, len(self)))
-                except Exception:
-                    a.failed()
-            return value
-
-        def setitem(self: Any, i: Any, value: Any) -> None:
-            set_item(self, i, value)
-            mark = self.__dict__.get(MARK)
-            if mark is not None:
-                try:
-                    a.emit("array.write", _cell(mark[1], i, value, len(self)))
-                except Exception:
-                    a.failed()
-
-        ns["__getitem__"], ns["__setitem__"] = getitem, setitem
+        ns["__getitem__"], ns["__setitem__"] = item_access(a, array.__getitem__, array.__setitem__)
     elif issubclass(plain, ctypes._SimpleCData):
 
         def read(self: Any) -> Any:

@@ -112,10 +112,15 @@ def patch(a: Agent) -> None:
 
 def _patch_array(a: Agent) -> None:
     arr = sharedctypes.SynchronizedArray
-    orig_get, orig_set = arr.__getitem__, arr.__setitem__
+    arr.__getitem__, arr.__setitem__ = item_access(a, arr.__getitem__, arr.__setitem__)  # type: ignore[method-assign]
+
+
+def item_access(a: Agent, get_item: Any, set_item: Any) -> tuple[Any, Any]:
+    """__getitem__ and __setitem__ that call the originals, then report array.read / array.write for an
+    array marked as shared (a SynchronizedArray here, a raw ctypes array in raw.py)."""
 
     def getitem(self: Any, i: Any) -> Any:
-        value = orig_get(self, i)
+        value = get_item(self, i)
         mark = self.__dict__.get(MARK)
         if mark is not None:
             try:
@@ -125,7 +130,7 @@ def _patch_array(a: Agent) -> None:
         return value
 
     def setitem(self: Any, i: Any, value: Any) -> None:
-        orig_set(self, i, value)
+        set_item(self, i, value)
         mark = self.__dict__.get(MARK)
         if mark is not None:
             try:
@@ -133,7 +138,7 @@ def _patch_array(a: Agent) -> None:
             except Exception:
                 a.failed()
 
-    arr.__getitem__, arr.__setitem__ = getitem, setitem  # type: ignore[method-assign]
+    return getitem, setitem
 
 
 def _cell(name: str, i: Any, value: Any, n: int) -> dict[str, Any]:
