@@ -35,7 +35,7 @@ import psutil
 
 from app import jsonio
 from bench.common import ROOT, free_port, machine, percentile, report
-from bench.wsviewer import RawViewer
+from bench.wsviewer import RawViewer, seq_span
 
 # a viewer's (sent_ns, latency_ns) samples, first seq, next seq expected, wire bytes, close code, repeats
 Outcome = tuple[list[tuple[int, int]], int, int, int, int, int]
@@ -62,12 +62,7 @@ class BrowserViewer(RawViewer):
             self.check(payload)
 
     def check(self, payload: bytes) -> None:
-        """Seqs contiguous, from the bytes: every event has one top-level "seq" (a firehose's data has
-        none), so 1,000 viewers on 2 cores need not each parse every frame."""
-        count = payload.count(b'"seq":')
-        first = int(payload[payload.find(b'"seq":') + 6 :].split(b",", 1)[0])
-        last = int(payload[payload.rfind(b'"seq":') + 6 :].split(b",", 1)[0])
-        self.take(first, last, count)
+        self.take(*seq_span(payload))
 
     def take(self, first: int, last: int, count: int) -> None:
         """A gap fails the bench; events already had are counted as repeats and skipped, as the page
