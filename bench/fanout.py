@@ -4,8 +4,9 @@ A `firehose` run emits 1,000 events/s (each carries its emit time, `sent_ns`, on
 processes share); V WebSocket viewers, spread over a few client processes, follow it live. Every
 viewer checks that it got every event in seq order; latency is taken, by one viewer in ten (the
 others read seqs from the bytes without parsing: the clients' own CPU would count as the server's
-latency), for events emitted after it was connected. Viewers are a minimal WebSocket reader (class Viewer) so that, on the same 2 cores, the
-clients cost less than the server they measure; they decode what they get as a browser does.
+latency), for events emitted after it was connected. Viewers are a minimal WebSocket reader
+(bench/wsviewer.py) so that, on the same 2 cores, the clients cost less than the server they measure;
+they decode what they get as a browser does.
 
 Two kinds of viewer (--kinds): `browser` offers permessage-deflate, as every browser does, and inflates
 what it gets (per-message deflate, or the server's compressed-once binary frames); `plain` offers no

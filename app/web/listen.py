@@ -11,6 +11,7 @@ is not slowed by it: 256 KiB in flight is 2.5 MB/s even at 100 ms of round trip,
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from typing import TYPE_CHECKING
 
@@ -37,5 +38,8 @@ def serve(app: ASGIApp, host: str, port: int, per_message_deflate: bool) -> int:
     sock = config.bind_socket()  # uvicorn's own: IPv4 or IPv6, SO_REUSEADDR; says why and exits on failure
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    # As uvicorn.run does: uvicorn handles SIGINT by shutting down, then re-raises KeyboardInterrupt
+    # (asyncio.Runner's contract) for the caller to end quietly on.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
     return 0 if server.started else STARTUP_FAILED
