@@ -94,7 +94,7 @@ def _trace(target: Target, sink: Sink, quiet: bool, keep: frozenset[int], stamps
 
     def start_reaper() -> None:
         nonlocal keep
-        reaper.start()
+        reaper.start(fork=True)  # no thread yet: the collector's starts after
         keep = keep | {reaper.pid or 0}
         stamps.mark("reaper_started")
 
