@@ -5,6 +5,7 @@ See docs/events.md for the fields and the kind vocabulary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,16 +130,20 @@ def encode_wire(run: str, seq: int, wire: WireEvent) -> bytes:
     )
 
 
-def encode_wires(run: str, first: int, wires: list[WireEvent]) -> list[bytes]:
+def encode_wires(
+    run: str, first: int, wires: list[WireEvent], dumps: Callable[..., bytes] | None = None
+) -> list[bytes]:
     """`encode_wire` for a batch numbered from `first`, 4-5x faster: one orjson call for the whole batch,
     split where each event's object begins. Those boundaries are found by their bytes,
     `,{"run":"<run>","seq":`, which cannot occur inside a JSON string (its quotes are escaped); should
     an event's data hold such an object itself, the count comes out wrong and each event is encoded
-    on its own instead. Same bytes as `encode_wire` either way."""
+    on its own instead. Same bytes as `encode_wire` either way. `dumps`: jsonio.dumps unless given
+    (jsonio.dumps_std writes the same bytes, without importing orjson)."""
     if not wires:
         return []
-    head = b'{"run":' + jsonio.dumps(run) + b',"seq":'
-    raw = jsonio.dumps(
+    dumps = dumps or jsonio.dumps
+    head = b'{"run":' + dumps(run) + b',"seq":'
+    raw = dumps(
         [
             {"run": run, "seq": first + i, "t": t, "pid": pid, "proc": proc, "kind": kind, "data": data}
             for i, (t, pid, proc, kind, data) in enumerate(wires)

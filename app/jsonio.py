@@ -9,22 +9,22 @@ tests/test_jsonio.py checks both. MPSCOPE_JSON=stdlib picks the stdlib even wher
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
 from collections.abc import Callable
 from typing import Any
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - exercised on Pythons without an orjson wheel
-    orjson = None  # type: ignore[assignment]
-if os.environ.get("MPSCOPE_JSON") == "stdlib":  # run as a Python without orjson would (tests, CI)
-    orjson = None  # type: ignore[assignment]
+# orjson is imported at the first dumps() or loads(), not here: its import (it loads uuid, platform,
+# dataclasses, datetime and enum to know their types) costs ~15 ms, as much as a short traced
+# program's whole run, and the tracer writes a short program's few events with dumps_std (see
+# app/trace/sinks.py). Where it is wanted and installed is known without importing it.
+HAS_ORJSON = os.environ.get("MPSCOPE_JSON") != "stdlib" and importlib.util.find_spec("orjson") is not None
 
 # orjson.JSONDecodeError subclasses json.JSONDecodeError: catching this one catches both.
 JSONDecodeError = json.JSONDecodeError
-BACKEND = "orjson" if orjson is not None else "json"
+BACKEND = "orjson" if HAS_ORJSON else "json"
 
 
 def dumps_std(obj: Any, default: Callable[[Any], Any] | None = None) -> bytes:
@@ -81,15 +81,30 @@ def _float(f: float) -> str:
     return f"{sign}0.0000{digits.replace('.', '')}"
 
 
-if orjson is not None:
-    _orjson = orjson
+def _use_orjson() -> bool:
+    """Import orjson and make `dumps` and `loads` its own functions from now on (False: it would not
+    import after all, and the stdlib's stay)."""
+    global dumps, loads
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - find_spec found a module that does not import
+        dumps, loads = dumps_std, loads_std
+        return False
+    dumps, loads = orjson.dumps, orjson.loads
+    return True
 
-    def dumps(obj: Any, default: Callable[[Any], Any] | None = None) -> bytes:
-        return _orjson.dumps(obj, default=default)
 
-    def loads(raw: bytes | bytearray | memoryview | str) -> Any:
-        return _orjson.loads(raw)
+def _first_dumps(obj: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    _use_orjson()
+    return dumps(obj, default=default)
 
-else:  # pragma: no cover - exercised on Pythons without an orjson wheel
-    dumps = dumps_std
-    loads = loads_std
+
+def _first_loads(raw: bytes | bytearray | memoryview | str) -> Any:
+    _use_orjson()
+    return loads(raw)
+
+
+# Callers use `jsonio.dumps(...)` (an attribute, looked up at each call), so they get orjson's own
+# function, with no wrapper, from the first call on.
+dumps: Callable[..., bytes] = _first_dumps if HAS_ORJSON else dumps_std
+loads: Callable[[bytes | bytearray | memoryview | str], Any] = _first_loads if HAS_ORJSON else loads_std

@@ -107,3 +107,18 @@ def test_a_batch_of_events_encodes_to_the_same_bytes_with_either_backend() -> No
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True).stdout
     assert out.split(b"\n") == encode_wires("ab12cd34", 5, wires)
     assert encode_wires("ab12cd34", 5, wires)[3] == encode_wire("ab12cd34", 8, wires[3])
+
+
+@needs_orjson
+def test_orjson_is_imported_at_the_first_use_not_at_import() -> None:
+    """Its import costs a short traced program's whole run: a tracer that writes few events uses the
+    stdlib's encoder (the same bytes) and never pays for it (app/trace/sinks.py)."""
+    code = (
+        "import sys; from app import jsonio; from app.events import encode_wires;"
+        "assert jsonio.BACKEND == 'orjson';"
+        "encode_wires('ab12cd34', 0, [(0, 1, 'p', 'k', {})], jsonio.dumps_std);"
+        "assert 'orjson' not in sys.modules, 'imported early';"
+        "assert jsonio.loads(jsonio.dumps({'a': [1.5]})) == {'a': [1.5]};"
+        "assert 'orjson' in sys.modules and jsonio.dumps is sys.modules['orjson'].dumps"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
