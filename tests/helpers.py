@@ -38,6 +38,7 @@ import pytest
 from app import jsonio
 from app.config import DEFAULT_START_METHOD, START_METHODS, Limits, Settings
 from app.engine.engine import Engine
+from app.engine.procs import dump_stacks
 from app.engine.run import Run
 from app.frames import decode
 from app.web.hub import Hub
@@ -101,9 +102,23 @@ async def finished(run: Run, guard_s: float = RUN_HANG_GUARD_S, *, timeout: floa
     deadline = time.monotonic() + guard_s
     while run.active:
         if time.monotonic() >= deadline:
+            dump_run_stacks(run)
             raise HangError("hang guard", f"run {run.id} still {run.status} after {guard_s:g} s")
         await asyncio.sleep(0.01)
     return run
+
+
+def dump_run_stacks(run: Run) -> None:
+    """A hung run's processes write their threads' stacks to stderr (pytest shows it with the failure):
+    what the engine's own time limit prints, for a test's hang guard that comes first."""
+    reported = {e["pid"] for e in events(run) if e["kind"] == "process.start"}
+    groups = set()
+    for pid in reported:
+        with contextlib.suppress(OSError):
+            groups.add(os.getpgid(pid))
+    print(f"hang guard: run {run.id}: stacks of {sorted(reported)} follow on stderr", file=sys.stderr)
+    for pgid in groups:
+        dump_stacks(pgid, reported)
 
 
 EVENTS_HANG_GUARD_S = 30  # 10x+ the time a run takes to report what a test waits for (~0.5-3 s)

@@ -15,12 +15,14 @@ import sys
 import threading
 import time
 import traceback
+from multiprocessing.process import BaseProcess
 from typing import Any
 
+from app.events import WireEvent
 from app.lesson.reporter import Reporter
 from app.lesson.scenario import RunContext, Scenario
 from app.lesson.signals import install_child_handlers
-from app.lesson.watch import ChildDied, ChildWatch, WorkerFailed
+from app.lesson.watch import CLEANUP_GRACE_S, ChildDied, ChildWatch, WorkerFailed, describe_exit
 
 MAIN_PROC = "main"
 # What a run's own forkserver preloads: the lesson runtime and every scenario, imported once.
@@ -52,6 +54,37 @@ def exit_flushing(rep: Reporter, code: int, timeout: float = 3.0) -> None:
     sys.exit(code)
 
 
+def final_words(
+    rep: Reporter, failed: BaseProcess | None, error: str, tb: str
+) -> tuple[WireEvent | None, WireEvent]:
+    """The run's final events: the failed child's exit (when known), then the run's error. Kept in
+    shared memory at once, for when a killed process left the queue's write lock taken (see
+    EventQueue.write_last_words); the caller sends them too, where the queue still works."""
+    exit_ = None
+    if failed is not None and failed.pid is not None:
+        exit_ = rep.wire_for(failed.pid, failed.name, "process.exit", exitcode=failed.exitcode)
+    run_error = rep.wire_for(os.getpid(), MAIN_PROC, "run.error", error=error, traceback=tb)
+    rep.queue.write_last_words([exit_, run_error] if exit_ else [run_error])
+    return exit_, run_error
+
+
+STUCK = (
+    "The run failed, then its main process did not finish cleaning up within {grace:g} s, so mpscope "
+    "ended it. A Pool's clean-up (terminate(), as `with Pool(...)` does) waits for ever when the killed "
+    "worker held its task queue's lock, or when a worker the Pool had just started in its place missed "
+    "the SIGTERM that ends it (a signal that lands as a forked child starts is dropped by Python). "
+    "The main process was here:\n"
+)
+
+
+def give_up(rep: Reporter, dead: BaseProcess, where: str) -> None:
+    """ChildWatch's on_stuck, in its thread: a child died and the main thread's clean-up is stuck. The
+    failure goes to shared memory (the queue may be stuck as well), then the whole group ends."""
+    error = f"WorkerFailed: {describe_exit(dead.name, dead.pid, dead.exitcode)}"
+    final_words(rep, dead, error, STUCK.format(grace=CLEANUP_GRACE_S) + where)
+    os.killpg(0, signal.SIGKILL)
+
+
 def run_main(
     scenario: Scenario[Any],
     params: dict[str, Any],
@@ -72,7 +105,7 @@ def run_main(
     mp = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         mp.set_forkserver_preload(PRELOAD)  # the run's own forkserver
-    watch = ChildWatch(mp)
+    watch = ChildWatch(mp, on_stuck=lambda dead, where: give_up(rep, dead, where))
     watch.start()
     try:
         result = scenario.run(RunContext(mp, rep, start_method, watch, seed), scenario.Params(**params))
@@ -87,11 +120,7 @@ def run_main(
         # The final events: the failed child's exit, then the run's error. Kept in shared memory too,
         # for when a killed process left the queue's write lock taken (EventQueue.write_last_words).
         failed = exc.process if isinstance(exc, WorkerFailed) else None
-        exit_ = None
-        if failed is not None and failed.pid is not None:
-            exit_ = rep.wire_for(failed.pid, failed.name, "process.exit", exitcode=failed.exitcode)
-        run_error = rep.wire_for(os.getpid(), MAIN_PROC, "run.error", error=error, traceback=tb)
-        rep.queue.write_last_words([exit_, run_error] if exit_ else [run_error])
+        exit_, run_error = final_words(rep, failed, error, tb)
         if exit_ is not None and isinstance(exc, ChildDied):  # join_all reported its exit already
             rep.put_final(exit_)
         rep.put_final(run_error)

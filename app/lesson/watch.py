@@ -6,20 +6,31 @@ into a Queue that only the dead consumer would have drained, reading a Pipe whos
 finished its work sets its flag in shared memory first, so the watch never has to read an exit code
 (which would race the main thread's own join). A child that ends without its flag died: the watch
 sends SIGUSR1 to the main thread, whose handler raises WorkerFailed naming the process and its signal.
+
+Unwinding from there may itself wait for ever: `Pool.terminate()` (run by `with Pool(...)`) takes the
+task queue's read lock, and a worker killed while it waited for a task holds that lock for good. So the
+watch gives the main thread CLEANUP_GRACE_S to reach the runtime's handler; after that it calls
+`on_stuck`, which reports the failure and ends the run's process group.
 """
 
 from __future__ import annotations
 
 import multiprocessing.connection
 import signal
+import sys
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
 CAPACITY = 256
+# How long the main thread may take, once WorkerFailed is raised in it, to unwind to the runtime's
+# handler (a clean-up normally takes milliseconds; a Pool's may wait for a lock a dead worker holds).
+CLEANUP_GRACE_S = 5.0
 
 
 class WorkerFailed(RuntimeError):
@@ -58,12 +69,21 @@ def _reaping(frame: FrameType | None, pid: int | None) -> bool:
     return False
 
 
+def _stack_of(thread_id: int | None) -> str:
+    """Where a thread of this process is now (the stdlib's one way to see another thread's frames)."""
+    frame = sys._current_frames().get(thread_id or 0)  # noqa: SLF001 - documented, if underscored
+    return "".join(traceback.format_stack(frame)) if frame is not None else ""
+
+
 class ChildDied(WorkerFailed):
     """Raised in the main thread by the watch's signal: a child ended without finishing its work."""
 
 
 class ChildWatch:
-    def __init__(self, mp: BaseContext) -> None:
+    def __init__(self, mp: BaseContext, on_stuck: Callable[[BaseProcess, str], None] | None = None) -> None:
+        """on_stuck(dead, where): called from the watch's thread when the main thread has not reached
+        the runtime's handler (`disarm`) CLEANUP_GRACE_S after the error was raised in it; `where` is
+        the main thread's stack at that moment."""
         self.flags: Any = mp.RawArray("b", CAPACITY)  # flags[i] = 1: child i finished its target
         self.children: list[BaseProcess] = []
         self.dead: BaseProcess | None = None
@@ -71,6 +91,8 @@ class ChildWatch:
         self._thread: threading.Thread | None = None
         self._armed = True
         self._raised = False
+        self._disarmed = threading.Event()
+        self.on_stuck = on_stuck
         self.pools: list[Any] = []
         self._pool_workers: dict[int, BaseProcess] = {}
 
@@ -157,10 +179,14 @@ class ChildWatch:
             signal.pthread_kill(main or 0, signal.SIGUSR1)
             tries += 1
             time.sleep(0.01 if tries < 100 else 0.1)
+        if self._raised and self.on_stuck is not None and not self._disarmed.wait(CLEANUP_GRACE_S):
+            self.on_stuck(dead, _stack_of(main))
 
     def disarm(self) -> None:
-        """The main thread is failing already: a late signal must not raise over its error."""
+        """The main thread is failing already (or has finished): a late signal must not raise over
+        its error, and its clean-up is over."""
         self._armed = False
+        self._disarmed.set()
 
     def _on_death(self, signum: int, frame: FrameType | None) -> None:
         # Only raise here: the main thread may be inside this very process's join(), and joining again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -10,12 +11,13 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.util import Finalize
 from typing import Any
 
+import psutil
 import pytest
 
 from app.engine.engine import Engine
 from app.engine.launcher import root_context
 from app.engine.run import Run, RunStatus
-from app.lesson.signals import install_pool_worker_handlers
+from app.lesson.signals import STACKS_SIGNAL, install_pool_worker_handlers
 from tests.helpers import METHODS, events, finished, wait_for_events, with_manager
 
 # From a kill to the run's end takes ~1-2 s (the main process notices the death, reports it, kills the
@@ -216,6 +218,47 @@ def test_killed_pool_worker_fails_the_run_instead_of_hanging(method: str) -> Non
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_pool_worker_killed_waiting_for_a_task_fails_the_run_though_the_pools_cleanup_hangs(
+    method: str,
+) -> None:
+    """Found by a 3.13 run: a Pool worker waiting for a task holds the task queue's read lock; killed
+    there, it holds it for ever, and Pool.terminate() (the `with` block's exit, as the main process
+    unwinds from the error) waits for that lock for ever. The run must still fail, naming the worker,
+    with its death in the stream, and say where the main process was stuck."""
+    params = {"processes": 2, "n": 1, "sleep_ms": 5000}  # one worker busy, the other waits for a task
+
+    def both_up(evs: list[dict[str, Any]]) -> bool:
+        workers = [e for e in evs if e["kind"] == "process.start" and e["data"].get("role") == "pool worker"]
+        return len(workers) == 2 and count(evs, "pool.task.start") == 1
+
+    async def body(m: Engine) -> tuple[Run, str]:
+        run = await m.start("pool", params, method)
+        evs = await wait_for(run, both_up)
+        busy = next(e["pid"] for e in evs if e["kind"] == "pool.task.start")
+        idle = next(e for e in evs if e["data"].get("role") == "pool worker" and e["pid"] != busy)
+        # Asleep in the task queue's read, holding its lock (the busy one holds nothing).
+        await wait_for_state(idle["pid"], psutil.STATUS_SLEEPING)
+        os.kill(idle["pid"], signal.SIGKILL)
+        return await finished(run, FAULT_HANG_GUARD_S), idle["proc"]
+
+    run, victim = with_manager(body)
+    assert run.status == RunStatus.FAILED
+    assert victim in (run.error or "") and "SIGKILL" in (run.error or ""), run.error
+    evs = events(run)
+    assert_died_first(evs, victim)
+    error = next(e for e in evs if e["kind"] == "run.error")
+    assert "did not finish cleaning up" in error["data"]["traceback"], error
+    assert "_help_stuff_finish" in error["data"]["traceback"], error  # Pool.terminate(), taking the lock
+
+
+async def wait_for_state(pid: int, status: str) -> None:
+    deadline = time.monotonic() + FAULT_HANG_GUARD_S
+    while psutil.Process(pid).status() != status:
+        assert time.monotonic() < deadline, f"hang guard: pid {pid} never {status}"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_a_process_killed_holding_the_queue_lock_still_fails_the_run_fast(method: str) -> None:
     """Found by CI: SIGKILL while a feeder thread held the run queue's write lock left the main
     process hanging at exit (the stdlib joins its feeder). The run must still end within seconds,
@@ -268,10 +311,12 @@ def test_sigterm_ends_a_pool_worker_whose_lock_was_taken_back_as_it_woke() -> No
         os.kill(worker.pid or 0, signal.SIGTERM)
         worker.join(SIGTERM_HANG_GUARD)
         hung = worker.is_alive()
-        if hung:
+        if hung:  # where it is stuck, on stderr (shown with the failure), then gone
+            os.kill(worker.pid or 0, STACKS_SIGNAL)
+            worker.join(1)
             worker.kill()
             worker.join()
-        assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode
+        assert not hung and worker.exitcode == 128 + signal.SIGTERM, (hung, worker.exitcode)
 
 
 def leave_slowly(leaving: Any) -> None:
@@ -332,9 +377,11 @@ def test_sigterm_ends_an_executor_worker_whose_loop_caught_its_systemexit(method
         assert isinstance(caught, SystemExit) and caught.code == 128 + signal.SIGTERM
         worker.join(SIGTERM_HANG_GUARD)
         hung = worker.is_alive()
-        if hung:
+        if hung:  # where it is stuck, on stderr (shown with the failure), then gone
+            os.kill(worker.pid or 0, STACKS_SIGNAL)
+            worker.join(1)
             worker.kill()
             worker.join()
-        assert not hung and worker.exitcode == 128 + signal.SIGTERM, worker.exitcode
+        assert not hung and worker.exitcode == 128 + signal.SIGTERM, (hung, worker.exitcode)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
